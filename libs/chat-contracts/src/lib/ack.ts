@@ -1,0 +1,17 @@
+import type { Message } from './models';
+
+/** Short, machine-readable reasons in `{ ok: false, error }` acknowledgements. */
+export const ErrorCode = {
+  InvalidPayload: 'invalid payload',
+  UnknownRecipient: 'unknown recipient',
+  TooLarge: 'too large',
+  RateLimited: 'rate limited',
+  Unavailable: 'unavailable',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export type Ack<T extends object> =
+  | ({ ok: true } & T)
+  | { ok: false; error: ErrorCode };
+
+export type PrivateMessageAck = Ack<{ message: Message }>;

@@ -1,0 +1,56 @@
+import type { PrivateMessageAck } from './ack';
+import type {
+  Message,
+  PrivateMessageInput,
+  SessionInfo,
+  UserView,
+} from './models';
+
+/** The guide's event names, spelled once. */
+export const ChatEvent = {
+  Session: 'session',
+  Users: 'users',
+  UserConnected: 'user connected',
+  UserDisconnected: 'user disconnected',
+  PrivateMessage: 'private message',
+} as const;
+export type ChatEventName = (typeof ChatEvent)[keyof typeof ChatEvent];
+
+/**
+ * The one `connect_error` message for every refused username: the guide's client reacts to
+ * exactly this text. A more precise reason travels in `err.data` (see `ConnectErrorData`).
+ */
+export const INVALID_USERNAME = 'invalid username';
+
+/** `err.data` of a refused handshake (additive to the guide). */
+export interface ConnectErrorData {
+  reason: string;
+}
+
+export interface ServerToClientEvents {
+  [ChatEvent.Session]: (session: SessionInfo) => void;
+  [ChatEvent.Users]: (users: UserView[]) => void;
+  [ChatEvent.UserConnected]: (user: UserView) => void;
+  /** Payload: the bare `userID` (the guide's shape). */
+  [ChatEvent.UserDisconnected]: (userID: string) => void;
+  [ChatEvent.PrivateMessage]: (message: Message) => void;
+}
+
+export interface ClientToServerEvents {
+  /** The acknowledgement is ours and optional: the guide's client sends without one. */
+  [ChatEvent.PrivateMessage]: (
+    payload: PrivateMessageInput,
+    ack?: (response: PrivateMessageAck) => void,
+  ) => void;
+}
+
+// Nodes talk to each other only through the adapter's rooms for now.
+// eslint-disable-next-line @typescript-eslint/no-empty-interface, @typescript-eslint/no-empty-object-type
+export interface InterServerEvents {}
+
+/** What the handshake middleware establishes; typed `socket.data` on the server. */
+export interface SocketData {
+  sessionID: string;
+  userID: string;
+  username: string;
+}

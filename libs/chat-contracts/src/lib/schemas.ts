@@ -1,0 +1,80 @@
+import * as z from 'zod/mini';
+import { ErrorCode } from './ack';
+import type { PrivateMessageInput } from './models';
+
+export const USERNAME_MAX_LENGTH = 32;
+/** Longest message content, in UTF-16 code units (what `String#length` counts). */
+export const MESSAGE_MAX_LENGTH = 4000;
+/** Server-made ids are far shorter; anything longer is not one of ours. */
+const ID_MAX_LENGTH = 128;
+
+// zod/mini keeps the web bundle small; the same schemas run on the server.
+const noControlCharacters = z.regex(
+  /^[^\p{Cc}]*$/u,
+  'must not contain control characters',
+);
+
+/** Trimmed, 1 to 32 characters, no control characters. */
+export const usernameSchema = z
+  .string()
+  .check(
+    z.trim(),
+    z.minLength(1, 'must not be empty'),
+    z.maxLength(
+      USERNAME_MAX_LENGTH,
+      `must be at most ${USERNAME_MAX_LENGTH} characters`,
+    ),
+    noControlCharacters,
+  );
+
+/** The shape of ids the server hands out (`sessionID`, `userID`): url-safe, bounded. */
+export const idSchema = z
+  .string()
+  .check(
+    z.minLength(1),
+    z.maxLength(ID_MAX_LENGTH),
+    z.regex(/^[A-Za-z0-9_-]+$/),
+  );
+
+/** `content` is bounded separately so that an oversized one is told `too large`, not `invalid payload`. */
+export const privateMessageSchema = z.object({
+  content: z.string().check(z.regex(/\S/, 'must not be blank')),
+  to: idSchema,
+});
+
+export type Validation<T, E = string> =
+  | { ok: true; value: T }
+  | { ok: false; error: E };
+
+/** Validates a username as the server will: returns the trimmed name or a readable reason. */
+export function validateUsername(input: unknown): Validation<string> {
+  const result = z.safeParse(usernameSchema, input);
+  if (result.success) return { ok: true, value: result.data };
+  return {
+    ok: false,
+    error: `username ${result.error.issues[0]?.message ?? 'is invalid'}`,
+  };
+}
+
+/** A well-formed `sessionID` or undefined: the handshake treats anything else as absent. */
+export function parseSessionId(input: unknown): string | undefined {
+  const result = z.safeParse(idSchema, input);
+  return result.success ? result.data : undefined;
+}
+
+/** Validates a `private message` payload; unknown keys (such as a forged `from`) are dropped. */
+export function validatePrivateMessage(
+  input: unknown,
+): Validation<
+  PrivateMessageInput,
+  typeof ErrorCode.InvalidPayload | typeof ErrorCode.TooLarge
+> {
+  const result = z.safeParse(privateMessageSchema, input);
+  if (!result.success) return { ok: false, error: ErrorCode.InvalidPayload };
+  if (result.data.content.length > MESSAGE_MAX_LENGTH)
+    return { ok: false, error: ErrorCode.TooLarge };
+  return {
+    ok: true,
+    value: { content: result.data.content, to: result.data.to },
+  };
+}

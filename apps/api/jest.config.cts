@@ -6,7 +6,10 @@ module.exports = {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
   transform: {
-    '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json', useESM: true }],
+    '^.+\\.ts$': [
+      'ts-jest',
+      { tsconfig: '<rootDir>/tsconfig.spec.json', useESM: true },
+    ],
   },
   moduleFileExtensions: ['ts', 'js'],
   coverageDirectory: '../../coverage/apps/api',

@@ -1,13 +1,15 @@
 import 'reflect-metadata';
-import { Module, Injectable } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-@Injectable() class Svc { hi() { return 'hi'; } }
-@Injectable() class Svc2 { constructor(readonly s: Svc) {} }
-@Module({ providers: [Svc, Svc2] }) class AppModule {}
-async function main() {
-  const app = await NestFactory.create(AppModule);
-  await app.listen(0);
-  console.log('ok', app.get(Svc2).s.hi(), app.getHttpServer().address());
-  await app.close();
+import { createApp, listen } from './app/create-app';
+import { ConfigValidationError } from './config/app-config';
+
+async function bootstrap(): Promise<void> {
+  const { app, config } = await createApp();
+  const url = await listen(app, config);
+  // The e2e harness parses exactly this line: keep the wording.
+  console.log(`server listening at ${url}`);
 }
-main();
+
+bootstrap().catch((error: unknown) => {
+  console.error(error instanceof ConfigValidationError ? error.message : error);
+  process.exit(1);
+});

@@ -1,8 +1,10 @@
 import {
-  ApplicationConfig,
+  type ApplicationConfig,
   provideBrowserGlobalErrorListeners,
 } from '@angular/core';
+import { provideChatSocket } from './chat/chat-socket';
 
 export const appConfig: ApplicationConfig = {
-  providers: [provideBrowserGlobalErrorListeners()],
+  // Zoneless is Angular 21's default; the socket URL/path come from CHAT_CONFIG's defaults.
+  providers: [provideBrowserGlobalErrorListeners(), provideChatSocket()],
 };

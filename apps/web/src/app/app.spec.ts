@@ -1,18 +1,72 @@
 import { TestBed } from '@angular/core/testing';
+import { ChatEvent, INVALID_USERNAME } from '@chat/contracts';
 import { App } from './app';
-import { NxWelcome } from './nx-welcome';
+import { CHAT_SOCKET } from './chat/chat-socket';
+import { FakeChatSocket } from './chat/testing/fake-chat-socket';
 
 describe('App', () => {
-  beforeEach(async () => {
-    await TestBed.configureTestingModule({
-      imports: [App, NxWelcome],
-    }).compileComponents();
-  });
-
-  it('should render title', async () => {
+  async function render() {
+    localStorage.clear();
+    const socket = new FakeChatSocket();
+    TestBed.configureTestingModule({
+      providers: [{ provide: CHAT_SOCKET, useValue: socket }],
+    });
     const fixture = TestBed.createComponent(App);
     await fixture.whenStable();
-    const compiled = fixture.nativeElement as HTMLElement;
-    expect(compiled.querySelector('h1')?.textContent).toContain('Welcome web');
+    const el = fixture.nativeElement as HTMLElement;
+    const $ = (testId: string) =>
+      el.querySelector<HTMLElement>(`[data-testid=${testId}]`);
+    const signIn = async (name: string) => {
+      const input = $('username-input') as HTMLInputElement;
+      input.value = name;
+      input.dispatchEvent(new Event('input'));
+      await fixture.whenStable();
+      $('username-submit')?.click();
+      await fixture.whenStable();
+    };
+    return { socket, fixture, $, signIn };
+  }
+
+  it('starts on the username form', async () => {
+    const { $ } = await render();
+    expect($('username-input')).not.toBeNull();
+    expect($('user-item')).toBeNull();
+  });
+
+  it('goes to the chat once a name is chosen, with a banner only while the link is down', async () => {
+    const { socket, fixture, $, signIn } = await render();
+    await signIn('alice');
+    expect($('username-input')).toBeNull();
+    socket.connectOk();
+    socket.serverEmit(ChatEvent.Session, {
+      sessionID: 'sessAlice0123456789',
+      userID: 'uAlice',
+      username: 'alice',
+    });
+    socket.serverEmit(ChatEvent.Users, [
+      { userID: 'uAlice', username: 'alice', connected: true, messages: [] },
+    ]);
+    await fixture.whenStable();
+    expect($('user-item')?.textContent).toContain('(yourself)');
+    expect($('connection-banner')).toBeNull();
+
+    socket.drop();
+    await fixture.whenStable();
+    expect($('connection-banner')).not.toBeNull();
+    expect($('user-status')?.textContent?.trim()).toBe('offline');
+
+    socket.connectOk();
+    await fixture.whenStable();
+    expect($('connection-banner')).toBeNull();
+  });
+
+  it('returns to the form with the reason when the server refuses the name', async () => {
+    const { socket, fixture, $, signIn } = await render();
+    await signIn('alice');
+    socket.refuse(INVALID_USERNAME, { reason: 'username is reserved' });
+    await fixture.whenStable();
+    expect($('username-error')?.textContent?.trim()).toBe(
+      'username is reserved',
+    );
   });
 });

@@ -1,12 +1,32 @@
-import { Component } from '@angular/core';
-import { NxWelcome } from './nx-welcome';
+import { ChangeDetectionStrategy, Component, inject } from '@angular/core';
+import { ChatPage } from './chat-page/chat-page';
+import { ChatStore } from './chat/chat.store';
+import { ConnectionBanner } from './connection-banner/connection-banner';
+import { SelectUsername } from './select-username/select-username';
 
 @Component({
-  imports: [NxWelcome],
   selector: 'chat-root',
-  templateUrl: './app.html',
-  styleUrl: './app.css',
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  imports: [ChatPage, ConnectionBanner, SelectUsername],
+  template: `
+    @if (store.view() === 'chat') {
+      <chat-connection-banner [state]="store.connectionState()" />
+      <chat-page />
+    } @else {
+      <chat-select-username
+        [error]="store.usernameError()"
+        (submitted)="store.selectUsername($event)"
+      />
+    }
+  `,
+  styles: `
+    :host {
+      display: flex;
+      flex-direction: column;
+      height: 100dvh;
+    }
+  `,
 })
 export class App {
-  protected title = 'web';
+  protected readonly store = inject(ChatStore);
 }

@@ -16,7 +16,7 @@ const noControlCharacters = z.regex(
 
 /** Trimmed, 1 to 32 characters, no control characters. */
 export const usernameSchema = z
-  .string()
+  .string({ error: 'must be a string' })
   .check(
     z.trim(),
     z.minLength(1, 'must not be empty'),

@@ -1,0 +1,49 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Module, type DynamicModule, type Type } from '@nestjs/common';
+import { ServeStaticModule } from '@nestjs/serve-static';
+import type { AppConfig } from '../config/app-config';
+import { AppConfigModule } from '../config/app-config.module';
+import { ChatModule } from '../chat/chat.module';
+import { StoresModule } from '../chat/stores/stores.module';
+
+export interface AppModuleOptions {
+  /** Replaces the stores chosen by `STORE` with a module exporting SessionStore and MessageStore. */
+  stores?: Type | DynamicModule;
+}
+
+@Module({})
+export class AppModule {
+  static register(
+    config: AppConfig,
+    options: AppModuleOptions = {},
+  ): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        AppConfigModule.forRoot(config),
+        StoresModule.forRoot(config.store, options.stores),
+        ChatModule,
+        ...webAppModules(config),
+      ],
+    };
+  }
+}
+
+/** Whether the built web app is there to be served. */
+export function hasWebApp(config: AppConfig): boolean {
+  return existsSync(join(config.webDist, 'index.html'));
+}
+
+/** In production this process also serves the built web app: one process, one port. */
+function webAppModules(config: AppConfig): DynamicModule[] {
+  // Without it, createApp warns and the process serves the api only.
+  if (config.nodeEnv !== 'production' || !hasWebApp(config)) return [];
+  return [
+    ServeStaticModule.forRoot({
+      rootPath: config.webDist,
+      // socket.io answers its own path; never fall back to index.html there.
+      exclude: /^\/socket\.io(\/|$)/,
+    }),
+  ];
+}

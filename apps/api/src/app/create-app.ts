@@ -1,0 +1,69 @@
+import type { AddressInfo } from 'node:net';
+import {
+  Logger,
+  type INestApplication,
+  type LogLevel,
+  type LoggerService,
+} from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { validateEnv, type AppConfig, type RawEnv } from '../config/app-config';
+import { AppModule, hasWebApp, type AppModuleOptions } from './app.module';
+import { ChatIoAdapter } from './chat-io.adapter';
+
+export interface CreateAppOptions extends AppModuleOptions {
+  /** Nest's logger option; tests pass `false` or a few levels to keep output quiet. */
+  logger?: LoggerService | LogLevel[] | false;
+}
+
+export interface CreatedApp {
+  app: INestApplication;
+  config: AppConfig;
+}
+
+/**
+ * Builds the whole product, not yet listening: config (validated once: a bad value throws
+ * `ConfigValidationError`), socket.io adapter, CORS, static web app, shutdown hooks.
+ * `env` overrides `process.env` variable by variable (tests use PORT=0, small rate limits...).
+ */
+export async function createApp(
+  env: RawEnv = {},
+  options: CreateAppOptions = {},
+): Promise<CreatedApp> {
+  const config = validateEnv({ ...process.env, ...env });
+  const app = await NestFactory.create(AppModule.register(config, options), {
+    // Throw instead of Nest's process.abort(), so the caller reports the error and exits cleanly.
+    abortOnError: false,
+    ...(options.logger !== undefined && { logger: options.logger }),
+  });
+  if (config.nodeEnv === 'production' && !hasWebApp(config)) {
+    // Logged here rather than while building the module, so it goes through the app's logger.
+    new Logger('WebApp').warn(
+      `no web app at ${config.webDist} (index.html missing): serving the api only. ` +
+        'Build it with `nx build web` or set WEB_DIST.',
+    );
+  }
+  app.useWebSocketAdapter(new ChatIoAdapter(app, config));
+  if (config.corsOrigins.length > 0)
+    app.enableCors({ origin: config.corsOrigins });
+  app.enableShutdownHooks();
+  return { app, config };
+}
+
+/** Starts listening on the configured port and host; resolves with the URL to print. */
+export async function listen(
+  app: INestApplication,
+  config: AppConfig,
+): Promise<string> {
+  if (config.host === undefined) await app.listen(config.port);
+  else await app.listen(config.port, config.host);
+  const address = app.getHttpServer().address() as AddressInfo;
+  return `http://${displayHost(config.host)}:${address.port}`;
+}
+
+const ANY_OR_LOCAL = new Set(['0.0.0.0', '::', 'localhost']);
+
+/** `localhost` when bound to every interface (or to localhost): what a browser here would use. */
+export function displayHost(host: string | undefined): string {
+  if (host === undefined || ANY_OR_LOCAL.has(host)) return 'localhost';
+  return host.includes(':') ? `[${host}]` : host;
+}

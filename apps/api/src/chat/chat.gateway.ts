@@ -1,0 +1,69 @@
+import { Logger, UseFilters } from '@nestjs/common';
+import {
+  Ack,
+  ConnectedSocket,
+  MessageBody,
+  SubscribeMessage,
+  WebSocketGateway,
+  type OnGatewayConnection,
+  type OnGatewayDisconnect,
+  type OnGatewayInit,
+} from '@nestjs/websockets';
+import { ChatEvent, ErrorCode, type PrivateMessageAck } from '@chat/contracts';
+import { ChatExceptionFilter } from './chat-exception.filter';
+import { ChatService } from './chat.service';
+import type { ChatServer, ChatSocket } from './chat.types';
+import { HandshakeMiddleware } from './handshake.middleware';
+
+/**
+ * Events in, service calls, acks out. No state, no storage. Server options (CORS, payload size)
+ * come from config through ChatIoAdapter, since decorator arguments cannot read ConfigService.
+ */
+@UseFilters(ChatExceptionFilter)
+@WebSocketGateway()
+export class ChatGateway
+  implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect
+{
+  private readonly logger = new Logger(ChatGateway.name);
+
+  constructor(
+    private readonly chat: ChatService,
+    private readonly handshake: HandshakeMiddleware,
+  ) {}
+
+  afterInit(server: ChatServer): void {
+    server.use(this.handshake.use);
+  }
+
+  // Nest binds the message handlers synchronously on connection, before this async sequence
+  // yields, so an event sent right after connecting is not lost.
+  handleConnection(socket: ChatSocket): Promise<void> {
+    return this.chat.onConnection(socket);
+  }
+
+  handleDisconnect(socket: ChatSocket, reason?: string): Promise<void> {
+    return this.chat.onDisconnect(socket, reason);
+  }
+
+  @SubscribeMessage(ChatEvent.PrivateMessage)
+  async onPrivateMessage(
+    @ConnectedSocket() socket: ChatSocket,
+    @MessageBody() payload: unknown,
+    // Nest only passes a function here, if any; typed unknown since the client controls it.
+    @Ack() ack: unknown,
+  ): Promise<void> {
+    const response: PrivateMessageAck = await this.chat.sendPrivateMessage(
+      socket,
+      payload,
+    );
+    if (typeof ack === 'function') {
+      ack(response);
+      return;
+    }
+    if (response.ok) return;
+    const note = `dropped a private message from ${socket.data.userID}: ${response.error}`;
+    // A flooding client must not flood the logs too; other drops are bounded by the rate limit.
+    if (response.error === ErrorCode.RateLimited) this.logger.debug(note);
+    else this.logger.warn(note);
+  }
+}

@@ -1,0 +1,263 @@
+import { Logger } from '@nestjs/common';
+import { ErrorCode, type Message, type SocketData } from '@chat/contracts';
+import { ChatService } from './chat.service';
+import type { ChatSocket } from './chat.types';
+import { IdGenerator } from './ids';
+import { RateLimiter } from './rate-limiter';
+import { MemoryMessageStore } from './stores/memory/memory-message.store';
+import { MemorySessionStore } from './stores/memory/memory-session.store';
+
+/** Records what the service routes; the real socket.io routing is covered by the gateway specs. */
+function fakeSocket(data: SocketData) {
+  const emitted: { rooms: string[]; event: string; payload: unknown }[] = [];
+  const socket = {
+    data,
+    to: (rooms: string | string[]) => ({
+      emit: (event: string, payload: unknown) => {
+        emitted.push({ rooms: [rooms].flat(), event, payload });
+        return true;
+      },
+    }),
+  };
+  return { socket: socket as unknown as ChatSocket, emitted };
+}
+
+describe('ChatService', () => {
+  let sessions: MemorySessionStore;
+  let messages: MemoryMessageStore;
+  let service: ChatService;
+  const alice: SocketData = {
+    sessionID: 'alice-secret',
+    userID: 'alice',
+    username: 'Alice',
+  };
+  const bob: SocketData = {
+    sessionID: 'bob-secret',
+    userID: 'bob',
+    username: 'Bob',
+  };
+
+  // Store failures are logged on purpose here; keep the output clean.
+  beforeAll(() => Logger.overrideLogger(false));
+
+  beforeEach(async () => {
+    sessions = new MemorySessionStore();
+    messages = new MemoryMessageStore();
+    service = new ChatService(
+      sessions,
+      messages,
+      new IdGenerator(),
+      new RateLimiter({ perSecond: 1, burst: 5 }),
+    );
+    await sessions.saveSession({ ...alice, connected: true });
+    await sessions.saveSession({ ...bob, connected: false });
+  });
+
+  describe('authenticate', () => {
+    it('starts a new session for a valid username, with fresh random ids, and stores nothing', async () => {
+      const first = await service.authenticate({ username: ' carol ' });
+      const second = await service.authenticate({ username: 'carol' });
+      if (!first.ok || !second.ok) throw new Error('refused');
+      expect(first).toMatchObject({
+        resumed: false,
+        data: { username: 'carol' },
+      });
+      expect(first.data.sessionID).not.toBe(second.data.sessionID);
+      expect(first.data.userID).not.toBe(second.data.userID);
+      expect(first.data.userID).not.toBe(first.data.sessionID);
+      expect(Buffer.from(first.data.sessionID, 'base64url')).toHaveLength(32);
+      expect((await sessions.findAllSessions()).map((s) => s.userID)).toEqual([
+        'alice',
+        'bob',
+      ]);
+    });
+
+    it('resumes a known session, ignoring any username sent along', async () => {
+      expect(
+        await service.authenticate({
+          sessionID: 'alice-secret',
+          username: 'Eve',
+        }),
+      ).toEqual({
+        ok: true,
+        resumed: true,
+        data: alice,
+      });
+    });
+
+    it('starts afresh for an unknown sessionID with a valid username', async () => {
+      const result = await service.authenticate({
+        sessionID: 'unknown',
+        username: 'Dan',
+      });
+      expect(result).toMatchObject({
+        ok: true,
+        resumed: false,
+        data: { username: 'Dan' },
+      });
+    });
+
+    it.each([
+      ['a string', 'alice'],
+      ['a number', 42],
+      ['null', null],
+      ['an array', [{ username: 'alice' }]],
+      ['an empty object', {}],
+      ['an unknown sessionID alone', { sessionID: 'unknown' }],
+      ['a bad username', { username: 'x'.repeat(33) }],
+    ])('refuses %s with a username reason', async (_label, auth) => {
+      const result = await service.authenticate(auth);
+      expect(result.ok).toBe(false);
+      if (!result.ok) expect(result.reason).toMatch(/^username /);
+    });
+
+    it('rejects when the store fails, so the handshake can answer "unavailable"', async () => {
+      sessions.findSession = () => Promise.reject(new Error('down'));
+      await expect(
+        service.authenticate({ sessionID: 'alice-secret' }),
+      ).rejects.toThrow('down');
+    });
+  });
+
+  describe('sendPrivateMessage', () => {
+    it('stores first, then routes to the recipient and the sender rooms, and acks the message', async () => {
+      const { socket, emitted } = fakeSocket(alice);
+      const saved: { message: Message; emittedSoFar: number }[] = [];
+      const save = messages.saveMessage.bind(messages);
+      messages.saveMessage = async (message) => {
+        saved.push({ message, emittedSoFar: emitted.length });
+        return save(message);
+      };
+      const ack = await service.sendPrivateMessage(socket, {
+        content: 'hi',
+        to: 'bob',
+        from: 'mallory',
+      });
+      if (!ack.ok) throw new Error(ack.error);
+      expect(ack.message).toMatchObject({
+        content: 'hi',
+        from: 'alice',
+        to: 'bob',
+      });
+      expect(saved).toEqual([{ message: ack.message, emittedSoFar: 0 }]);
+      expect(emitted).toEqual([
+        {
+          rooms: ['bob', 'alice'],
+          event: 'private message',
+          payload: ack.message,
+        },
+      ]);
+      expect(await messages.findMessagesForUser('bob')).toEqual([ack.message]);
+    });
+
+    it('gives increasing ids', async () => {
+      const { socket } = fakeSocket(alice);
+      const ids: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        const ack = await service.sendPrivateMessage(socket, {
+          content: `m${i}`,
+          to: 'bob',
+        });
+        if (ack.ok) ids.push(ack.message.id);
+      }
+      expect(ids).toHaveLength(5);
+      expect([...ids].sort()).toEqual(ids);
+    });
+
+    it.each([
+      ['invalid payload', { to: 'bob' }, ErrorCode.InvalidPayload],
+      [
+        'too large',
+        { content: 'x'.repeat(4001), to: 'bob' },
+        ErrorCode.TooLarge,
+      ],
+      [
+        'unknown recipient',
+        { content: 'hi', to: 'nobody' },
+        ErrorCode.UnknownRecipient,
+      ],
+    ])(
+      'answers %s and neither stores nor emits',
+      async (_label, payload, error) => {
+        const { socket, emitted } = fakeSocket(alice);
+        expect(await service.sendPrivateMessage(socket, payload)).toEqual({
+          ok: false,
+          error,
+        });
+        expect(emitted).toEqual([]);
+        expect(await messages.findMessagesForUser('alice')).toEqual([]);
+      },
+    );
+
+    it('answers "unavailable" and emits nothing when the store fails', async () => {
+      const { socket, emitted } = fakeSocket(alice);
+      messages.saveMessage = () => Promise.reject(new Error('disk full'));
+      expect(
+        await service.sendPrivateMessage(socket, { content: 'hi', to: 'bob' }),
+      ).toEqual({
+        ok: false,
+        error: ErrorCode.Unavailable,
+      });
+      expect(emitted).toEqual([]);
+    });
+
+    it('rate limits per sender, counting invalid attempts too', async () => {
+      const { socket } = fakeSocket(alice);
+      for (let i = 0; i < 4; i++)
+        await service.sendPrivateMessage(socket, null);
+      expect(
+        (await service.sendPrivateMessage(socket, { content: 'hi', to: 'bob' }))
+          .ok,
+      ).toBe(true);
+      expect(
+        await service.sendPrivateMessage(socket, { content: 'hi', to: 'bob' }),
+      ).toEqual({
+        ok: false,
+        error: ErrorCode.RateLimited,
+      });
+      const other = fakeSocket(bob).socket;
+      expect(
+        (
+          await service.sendPrivateMessage(other, {
+            content: 'hi',
+            to: 'alice',
+          })
+        ).ok,
+      ).toBe(true);
+    });
+  });
+
+  describe('usersFor', () => {
+    it('lists every user with presence and that conversation, both directions, oldest first', async () => {
+      await sessions.saveSession({
+        sessionID: 'c',
+        userID: 'carol',
+        username: 'Carol',
+        connected: true,
+      });
+      const say = (from: string, to: string, content: string) =>
+        service.sendPrivateMessage(
+          fakeSocket({ ...alice, userID: from }).socket,
+          { content, to },
+        );
+      await say('alice', 'bob', 'a1');
+      await say('bob', 'alice', 'b1');
+      await say('carol', 'bob', 'c1');
+      await say('alice', 'alice', 'self');
+      await say('alice', 'bob', 'a2');
+      const users = await service.usersFor('alice');
+      expect(
+        users.map((u) => [
+          u.userID,
+          u.username,
+          u.connected,
+          u.messages.map((m) => m.content),
+        ]),
+      ).toEqual([
+        ['alice', 'Alice', true, ['self']],
+        ['bob', 'Bob', false, ['a1', 'b1', 'a2']],
+        ['carol', 'Carol', true, []],
+      ]);
+    });
+  });
+});

@@ -1,0 +1,7 @@
+import { messageStoreContract } from '../message.store.contract';
+import { sessionStoreContract } from '../session.store.contract';
+import { MemoryMessageStore } from './memory-message.store';
+import { MemorySessionStore } from './memory-session.store';
+
+sessionStoreContract('memory', () => new MemorySessionStore());
+messageStoreContract('memory', () => new MemoryMessageStore());

@@ -1,0 +1,31 @@
+import { DynamicModule, Module, type Type } from '@nestjs/common';
+import type { StoreKind } from '../../config/app-config';
+import { MemoryStoresModule } from './memory/memory-stores.module';
+
+/**
+ * One module per implementation, each exporting `SessionStore` and `MessageStore`. The Record makes
+ * adding a kind to `STORE_KINDS` (sqlite, redis) a compile error until its module is listed here.
+ */
+const STORE_MODULES: Record<StoreKind, Type | DynamicModule> = {
+  memory: MemoryStoresModule,
+};
+
+@Module({})
+export class StoresModule {
+  /**
+   * The implementation chosen by `STORE`, or `override` (a module exporting both tokens), which
+   * tests use to put a slow or failing store behind the real app.
+   */
+  static forRoot(
+    kind: StoreKind,
+    override?: Type | DynamicModule,
+  ): DynamicModule {
+    const implementation = override ?? STORE_MODULES[kind];
+    return {
+      module: StoresModule,
+      global: true,
+      imports: [implementation],
+      exports: [implementation],
+    };
+  }
+}

@@ -1,0 +1,116 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { workspaceRoot } from '@nx/devkit';
+import { startApi } from './support/api-server';
+import {
+  expect,
+  messages,
+  sendMessage,
+  test,
+  userItem,
+  userStatus,
+} from './support/fixtures';
+
+/** Where the run leaves its screenshot of the chat (README's picture is a copy of it). */
+const SCREENSHOT_DIR = join(workspaceRoot, 'dist', 'screenshots');
+
+test('alice and bob chat privately, keep their identity across a reload, and see each other leave', async ({
+  join: openAs,
+}) => {
+  const alice = await openAs('alice');
+  const bob = await openAs('bob');
+
+  // Both see each other online; self first, marked "(yourself)".
+  await expect(userStatus(alice.page, 'bob')).toHaveText('online');
+  await expect(userStatus(bob.page, 'alice')).toHaveText('online');
+  await expect(alice.page.getByTestId('user-item').first()).toHaveAttribute(
+    'data-username',
+    'alice',
+  );
+  await expect(bob.page.getByTestId('user-item').first()).toHaveAttribute(
+    'data-username',
+    'bob',
+  );
+
+  // alice writes; bob, looking at nobody's conversation, sees an unread marker on alice.
+  await sendMessage(alice.page, 'bob', 'Hi Bob, lunch at noon?');
+  await expect(messages(alice.page)).toHaveText(['Hi Bob, lunch at noon?']);
+  await expect(
+    userItem(bob.page, 'alice').getByTestId('unread-badge'),
+  ).toBeVisible();
+
+  // bob opens the conversation: the marker goes, the message is there; he answers with the button.
+  await userItem(bob.page, 'alice').click();
+  await expect(
+    userItem(bob.page, 'alice').getByTestId('unread-badge'),
+  ).toHaveCount(0);
+  await expect(messages(bob.page)).toHaveText(['Hi Bob, lunch at noon?']);
+  await bob.page.getByTestId('message-input').fill('Sure, see you there!');
+  await bob.page.getByTestId('message-send').click();
+  await expect(messages(bob.page)).toHaveText([
+    'Hi Bob, lunch at noon?',
+    'Sure, see you there!',
+  ]);
+  await expect(messages(alice.page)).toHaveText([
+    'Hi Bob, lunch at noon?',
+    'Sure, see you there!',
+  ]);
+  await expect(bob.page.getByTestId('message-input')).toHaveValue('');
+
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  await alice.page.screenshot({ path: join(SCREENSHOT_DIR, 'chat.png') });
+
+  // A reload keeps bob's identity and his conversation (the session lives in localStorage).
+  const sessionBefore = await bob.page.evaluate(() =>
+    JSON.stringify(localStorage),
+  );
+  await bob.page.reload();
+  await expect(userItem(bob.page, 'bob')).toContainText('(yourself)');
+  await expect(bob.page.getByTestId('username-input')).toHaveCount(0);
+  expect(await bob.page.evaluate(() => JSON.stringify(localStorage))).toBe(
+    sessionBefore,
+  );
+  await userItem(bob.page, 'alice').click();
+  await expect(messages(bob.page)).toHaveText([
+    'Hi Bob, lunch at noon?',
+    'Sure, see you there!',
+  ]);
+  // alice saw no duplicate "bob" appear while he reloaded.
+  await expect(userItem(alice.page, 'bob')).toHaveCount(1);
+  await expect(userStatus(alice.page, 'bob')).toHaveText('online');
+
+  // bob closes his page: alice sees him go offline.
+  await bob.close();
+  await expect(userStatus(alice.page, 'bob')).toHaveText('offline');
+});
+
+test('an invalid username is refused with the reason and the form stays', async ({
+  api,
+  page,
+}) => {
+  await page.goto(api.url);
+  await page.getByTestId('username-input').fill('x'.repeat(40));
+  await page.getByTestId('username-submit').click();
+  await expect(page.getByTestId('username-error')).toContainText('32');
+  await expect(page.getByTestId('user-item')).toHaveCount(0);
+});
+
+test('the connection banner shows while the server is away and goes once it is back', async ({
+  api,
+  join: openAs,
+}) => {
+  const alice = await openAs('alice');
+  await expect(alice.page.getByTestId('connection-banner')).toHaveCount(0);
+  await api.stop();
+  await expect(alice.page.getByTestId('connection-banner')).toBeVisible();
+
+  // Back on the same port: the client reconnects by itself (a new session under the same name,
+  // since this api keeps sessions in memory) and the banner goes.
+  const again = await startApi({ PORT: String(api.port) });
+  try {
+    await expect(alice.page.getByTestId('connection-banner')).toHaveCount(0);
+    await expect(userStatus(alice.page, 'alice')).toHaveText('online');
+  } finally {
+    await again.stop();
+  }
+});

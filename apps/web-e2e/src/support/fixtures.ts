@@ -1,0 +1,84 @@
+import {
+  test as base,
+  expect,
+  type Browser,
+  type Page,
+} from '@playwright/test';
+import { startApi, type ApiServer } from './api-server';
+
+export { expect };
+
+/** A person in the chat: their own browser context (own localStorage), one page. */
+export interface ChatUser {
+  name: string;
+  page: Page;
+  close(): Promise<void>;
+}
+
+interface Fixtures {
+  api: ApiServer;
+  /** Opens the chat in a fresh browser context and signs in as `name`. */
+  join(name: string): Promise<ChatUser>;
+}
+
+export const test = base.extend<Fixtures>({
+  // eslint-disable-next-line no-empty-pattern
+  api: async ({}, use) => {
+    const api = await startApi();
+    await use(api);
+    await api.stop();
+  },
+  join: async ({ api, browser }, use) => {
+    const opened: ChatUser[] = [];
+    await use(async (name) => {
+      const user = await openChat(browser, api.url, name);
+      opened.push(user);
+      return user;
+    });
+    await Promise.all(opened.map((user) => user.close()));
+  },
+});
+
+async function openChat(
+  browser: Browser,
+  url: string,
+  name: string,
+): Promise<ChatUser> {
+  const context = await browser.newContext({
+    viewport: { width: 1100, height: 700 },
+  });
+  const page = await context.newPage();
+  await page.goto(url);
+  await page.getByTestId('username-input').fill(name);
+  await page.getByTestId('username-submit').click();
+  await expect(userItem(page, name)).toContainText('(yourself)');
+  let closed = false;
+  return {
+    name,
+    page,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await context.close();
+    },
+  };
+}
+
+export function userItem(page: Page, username: string) {
+  return page.locator(`[data-testid="user-item"][data-username="${username}"]`);
+}
+
+export function userStatus(page: Page, username: string) {
+  return userItem(page, username).getByTestId('user-status');
+}
+
+/** Selects a conversation, types a message and presses Enter. */
+export async function sendMessage(page: Page, to: string, content: string) {
+  await userItem(page, to).click();
+  await page.getByTestId('message-input').fill(content);
+  await page.getByTestId('message-input').press('Enter');
+}
+
+export function messages(page: Page) {
+  return page.getByTestId('message-panel').getByTestId('message-content');
+}

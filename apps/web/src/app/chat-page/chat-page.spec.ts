@@ -1,0 +1,95 @@
+import { TestBed } from '@angular/core/testing';
+import { ChatEvent } from '@chat/contracts';
+import { CHAT_SOCKET } from '../chat/chat-socket';
+import { ChatStore } from '../chat/chat.store';
+import { FakeChatSocket } from '../chat/testing/fake-chat-socket';
+import { ChatPage } from './chat-page';
+
+describe('ChatPage', () => {
+  async function render() {
+    const socket = new FakeChatSocket();
+    TestBed.configureTestingModule({
+      providers: [{ provide: CHAT_SOCKET, useValue: socket }],
+    });
+    const store = TestBed.inject(ChatStore);
+    store.selectUsername('alice');
+    socket.connectOk();
+    socket.serverEmit(ChatEvent.Session, {
+      sessionID: 'sessAlice0123456789',
+      userID: 'uAlice',
+      username: 'alice',
+    });
+    socket.serverEmit(ChatEvent.Users, [
+      { userID: 'uBob', username: 'bob', connected: true, messages: [] },
+      { userID: 'uAlice', username: 'alice', connected: true, messages: [] },
+    ]);
+    const fixture = TestBed.createComponent(ChatPage);
+    await fixture.whenStable();
+    const el = fixture.nativeElement as HTMLElement;
+    const item = (name: string) =>
+      el.querySelector<HTMLElement>(
+        `[data-testid=user-item][data-username="${name}"]`,
+      );
+    return { socket, store, fixture, el, item };
+  }
+
+  it('lists users from the store, self first', async () => {
+    const { el } = await render();
+    const names = Array.from(
+      el.querySelectorAll('[data-testid=user-item]'),
+    ).map((i) => i.getAttribute('data-username'));
+    expect(names).toEqual(['alice', 'bob']);
+  });
+
+  it('opens a conversation on click and sends through the store', async () => {
+    const { socket, fixture, el, item } = await render();
+    expect(el.querySelector('[data-testid=message-panel]')).toBeNull();
+    expect(el.textContent).toContain('Select a user');
+
+    socket.serverEmit(ChatEvent.PrivateMessage, {
+      id: 'm1',
+      from: 'uBob',
+      to: 'uAlice',
+      content: 'hello alice',
+      at: '2024-01-01T12:00:00.000Z',
+    });
+    await fixture.whenStable();
+    expect(
+      item('bob')?.querySelector('[data-testid=unread-badge]'),
+    ).not.toBeNull();
+
+    item('bob')?.click();
+    await fixture.whenStable();
+    expect(item('bob')?.querySelector('[data-testid=unread-badge]')).toBeNull();
+    const panel = el.querySelector('[data-testid=message-panel]');
+    expect(
+      panel?.querySelector('[data-testid=message-content]')?.textContent,
+    ).toBe('hello alice');
+
+    const textarea = el.querySelector<HTMLTextAreaElement>(
+      '[data-testid=message-input]',
+    );
+    if (!textarea) throw new Error('no input');
+    textarea.value = 'hi bob';
+    textarea.dispatchEvent(new Event('input'));
+    textarea.dispatchEvent(
+      new KeyboardEvent('keydown', { key: 'Enter', cancelable: true }),
+    );
+    await fixture.whenStable();
+    expect(socket.sent.map((s) => s.payload)).toEqual([
+      { content: 'hi bob', to: 'uBob' },
+    ]);
+    const contents = Array.from(
+      el.querySelectorAll('[data-testid=message-content]'),
+    ).map((n) => n.textContent);
+    expect(contents).toEqual(['hello alice', 'hi bob']);
+  });
+
+  it('logs out back to nothing', async () => {
+    const { store, fixture, el } = await render();
+    el.querySelector<HTMLButtonElement>('[data-testid=logout]')?.click();
+    await fixture.whenStable();
+    expect(store.view()).toBe('select-username');
+    expect(el.querySelectorAll('[data-testid=user-item]')).toHaveLength(0);
+  });
+});

@@ -1,0 +1,31 @@
+import { InjectionToken } from '@angular/core';
+
+export interface ChatConfig {
+  /** Socket.IO server URL; `/` means the page's own origin. */
+  url: string;
+  /** Socket.IO endpoint path on that server. */
+  path: string;
+  /** How long a sent message waits for the server's acknowledgement before it counts as failed. */
+  ackTimeoutMs: number;
+  /** First delay before retrying a connection the server refused for a non-username reason. */
+  retryDelayMs: number;
+  /** Longest delay between such retries (the delay doubles up to this). */
+  maxRetryDelayMs: number;
+}
+
+/**
+ * Same origin and the default path: in development the Angular dev server proxies `/socket.io`
+ * to the api (proxy.conf.json), in production the api serves this app on its own port.
+ */
+export const DEFAULT_CHAT_CONFIG: ChatConfig = {
+  url: '/',
+  path: '/socket.io',
+  ackTimeoutMs: 10_000,
+  retryDelayMs: 1_000,
+  maxRetryDelayMs: 30_000,
+};
+
+export const CHAT_CONFIG = new InjectionToken<ChatConfig>('ChatConfig', {
+  providedIn: 'root',
+  factory: () => DEFAULT_CHAT_CONFIG,
+});

@@ -1,0 +1,46 @@
+import type { ErrorCode, Message } from '@chat/contracts';
+
+/**
+ * - `idle`: no session wanted yet (the username form);
+ * - `connecting`: first handshake under way;
+ * - `connected`: the link is up;
+ * - `disconnected`: the link is down and being retried.
+ */
+export type ConnectionState =
+  | 'idle'
+  | 'connecting'
+  | 'connected'
+  | 'disconnected';
+
+export interface ChatMessage extends Message {
+  fromSelf: boolean;
+  /** Shown at once, replaced by the stored message when the server acknowledges it. */
+  pending: boolean;
+}
+
+export interface ChatUser {
+  userID: string;
+  username: string;
+  self: boolean;
+  connected: boolean;
+  /** The conversation with this user, oldest first. */
+  messages: readonly ChatMessage[];
+  /** Messages arrived that the user has not looked at (the guide's `hasNewMessages`). */
+  hasNewMessages: boolean;
+}
+
+/** A message the server did not take; `content` lets the panel give the text back. */
+export interface SendFailure {
+  kind: 'send';
+  to: string;
+  content: string;
+  code: ErrorCode;
+  message: string;
+}
+
+export interface UsernameRefusal {
+  kind: 'username';
+  message: string;
+}
+
+export type ChatError = UsernameRefusal | SendFailure;

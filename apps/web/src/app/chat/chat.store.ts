@@ -1,0 +1,484 @@
+import {
+  DestroyRef,
+  Injectable,
+  computed,
+  inject,
+  signal,
+} from '@angular/core';
+import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
+import {
+  ChatEvent,
+  ErrorCode,
+  INVALID_USERNAME,
+  MESSAGE_MAX_LENGTH,
+  type HandshakeAuth,
+  type Message,
+  type PrivateMessageAck,
+  type SessionInfo,
+  type UserView,
+  parseSessionId,
+  validatePrivateMessage,
+  validateUsername,
+} from '@chat/contracts';
+import { CHAT_CONFIG } from './chat-config';
+import {
+  CHAT_SOCKET,
+  type ChatConnectError,
+  type ChatSocketEventName,
+  type ChatSocketPayload,
+} from './chat-socket';
+import type {
+  ChatError,
+  ChatMessage,
+  ChatUser,
+  ConnectionState,
+  SendFailure,
+} from './chat.models';
+
+/** localStorage keys; `sessionID` is the guide's. */
+export const SESSION_ID_KEY = 'sessionID';
+export const USERNAME_KEY = 'username';
+
+const SEND_ERROR_TEXT: Record<ErrorCode, string> = {
+  [ErrorCode.InvalidPayload]: 'The message was refused as invalid.',
+  [ErrorCode.UnknownRecipient]: 'This user is unknown to the server.',
+  [ErrorCode.TooLarge]: `The message is too long (at most ${MESSAGE_MAX_LENGTH} characters).`,
+  [ErrorCode.RateLimited]: 'Too many messages: wait a moment and try again.',
+  [ErrorCode.Unavailable]: 'The server did not confirm the message.',
+};
+
+/**
+ * The chat's state and the only code that talks to the socket. Components read signals and call
+ * the methods; every update builds new arrays and objects so OnPush views and `computed` see it.
+ */
+@Injectable({ providedIn: 'root' })
+export class ChatStore {
+  private readonly socket = inject(CHAT_SOCKET);
+  private readonly config = inject(CHAT_CONFIG);
+  private readonly destroyRef = inject(DestroyRef);
+
+  private readonly sessionState = signal<SessionInfo | null>(null);
+  private readonly usersState = signal<readonly ChatUser[]>([]);
+  private readonly selectedID = signal<string | null>(null);
+  private readonly state = signal<ConnectionState>('idle');
+  private readonly error = signal<ChatError | null>(null);
+
+  private pendingSeq = 0;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private retryDelayMs = this.config.retryDelayMs;
+
+  readonly connectionState = this.state.asReadonly();
+  readonly lastError = this.error.asReadonly();
+  readonly selectedUserID = this.selectedID.asReadonly();
+  /** Who we are, without the secret `sessionID`. */
+  readonly session = computed(() => {
+    const session = this.sessionState();
+    return session
+      ? { userID: session.userID, username: session.username }
+      : null;
+  });
+
+  /** Self first, then by username. */
+  readonly users = computed(() => [...this.usersState()].sort(compareUsers));
+  readonly self = computed(() => this.usersState().find((user) => user.self));
+  readonly selectedUser = computed(() => {
+    const id = this.selectedID();
+    return this.usersState().find((user) => user.userID === id);
+  });
+
+  /** The username form shows only while no session is wanted. */
+  readonly view = computed(() =>
+    this.state() === 'idle' ? 'select-username' : 'chat',
+  );
+  readonly usernameError = computed(() => {
+    const error = this.error();
+    return error?.kind === 'username' ? error.message : null;
+  });
+  /** A failed send, only while its conversation is the one on screen. */
+  readonly sendFailure = computed<SendFailure | null>(() => {
+    const error = this.error();
+    return error?.kind === 'send' && error.to === this.selectedID()
+      ? error
+      : null;
+  });
+
+  constructor() {
+    this.on(ChatEvent.Session, (session) => this.onSession(session));
+    this.on(ChatEvent.Users, (users) => this.onUsers(users));
+    this.on(ChatEvent.UserConnected, (user) => this.onUserConnected(user));
+    this.on(ChatEvent.UserDisconnected, (userID) =>
+      this.onUserDisconnected(userID),
+    );
+    this.on(ChatEvent.PrivateMessage, (message) => this.onMessage(message));
+    this.on('connect', () => this.onConnect());
+    this.on('disconnect', (reason) => this.onDisconnect(reason));
+    this.on('connect_error', (err) => this.onConnectError(err));
+    this.destroyRef.onDestroy(() => clearTimeout(this.retryTimer));
+    this.resume();
+  }
+
+  /** Validates like the server, then connects as a new user. False (and a reason) if invalid. */
+  selectUsername(name: string): boolean {
+    const result = validateUsername(name);
+    if (!result.ok) {
+      this.error.set({ kind: 'username', message: result.error });
+      return false;
+    }
+    this.error.set(null);
+    this.connect({ username: result.value });
+    return true;
+  }
+
+  /** Opens a conversation and marks it as seen. */
+  select(userID: string): void {
+    this.selectedID.set(userID);
+    this.updateUser(userID, (user) =>
+      user.hasNewMessages ? { ...user, hasNewMessages: false } : user,
+    );
+  }
+
+  /**
+   * Sends to the selected user. The message shows at once as pending and is replaced by the
+   * stored one when the server acknowledges it (the server echoes only to our other tabs),
+   * or removed with a `sendFailure` when it does not. False if nothing was sent.
+   */
+  send(content: string): boolean {
+    const to = this.selectedID();
+    const session = this.sessionState();
+    if (!to || !session) return false;
+    const valid = validatePrivateMessage({ content, to });
+    if (!valid.ok) {
+      this.failSend(to, content, valid.error);
+      return false;
+    }
+    const pending: ChatMessage = {
+      id: `pending-${++this.pendingSeq}`,
+      content,
+      from: session.userID,
+      to,
+      at: new Date().toISOString(),
+      fromSelf: true,
+      pending: true,
+    };
+    if (this.error()?.kind === 'send') this.error.set(null);
+    this.updateUser(to, (user) => ({
+      ...user,
+      messages: [...user.messages, pending],
+    }));
+    this.socket.emitWithAck(ChatEvent.PrivateMessage, valid.value).then(
+      (ack) => this.settleSend(pending, ack),
+      () =>
+        this.settleSend(pending, { ok: false, error: ErrorCode.Unavailable }),
+    );
+    return true;
+  }
+
+  /** Forgets the session on this browser and returns to the username form. */
+  logout(): void {
+    // `idle` first, so the `disconnect` that follows is not taken for a lost link.
+    this.reset();
+    this.socket.disconnect();
+  }
+
+  private on<E extends ChatSocketEventName>(
+    event: E,
+    handler: (payload: ChatSocketPayload<E>) => void,
+  ): void {
+    this.socket
+      .fromEvent(event)
+      .pipe(takeUntilDestroyed(this.destroyRef))
+      .subscribe(handler);
+  }
+
+  /** A stored session reconnects at once: a reload keeps identity and conversations. */
+  private resume(): void {
+    const sessionID = parseSessionId(readStorage(SESSION_ID_KEY));
+    if (!sessionID) return;
+    const username = readStorage(USERNAME_KEY);
+    // With the username too, an expired session starts a fresh one under the same name.
+    this.connect(username ? { sessionID, username } : { sessionID });
+  }
+
+  private connect(auth: HandshakeAuth): void {
+    this.socket.setAuth(auth);
+    this.state.set('connecting');
+    this.socket.connect();
+  }
+
+  private onSession(session: SessionInfo): void {
+    const previous = this.sessionState();
+    if (previous && previous.userID !== session.userID) {
+      // A new identity (the old session expired): the old conversations are not ours.
+      this.usersState.set([]);
+      this.selectedID.set(null);
+    }
+    this.sessionState.set(session);
+    writeStorage(SESSION_ID_KEY, session.sessionID);
+    writeStorage(USERNAME_KEY, session.username);
+    this.socket.setAuth({
+      sessionID: session.sessionID,
+      username: session.username,
+    });
+    if (this.error()?.kind === 'username') this.error.set(null);
+  }
+
+  /** The full list replaces ours; local unread flags and pending sends survive a reconnect. */
+  private onUsers(users: readonly UserView[]): void {
+    const selfID = this.sessionState()?.userID;
+    const known = new Map(this.usersState().map((user) => [user.userID, user]));
+    const selected = this.selectedID();
+    this.usersState.set(
+      users.map((view) => {
+        const previous = known.get(view.userID);
+        const self = view.userID === selfID;
+        const incoming = (view.messages ?? []).map((m) =>
+          toChatMessage(m, selfID),
+        );
+        const seen = new Set(previous?.messages.map((m) => m.id));
+        // Only a reconnect can bring news: on a first load everything is history.
+        const news =
+          !!previous &&
+          view.userID !== selected &&
+          incoming.some((m) => !m.fromSelf && !seen.has(m.id));
+        return {
+          userID: view.userID,
+          username: view.username,
+          self,
+          connected: self ? this.state() === 'connected' : view.connected,
+          messages: mergeMessages(previous?.messages ?? [], incoming),
+          hasNewMessages: (previous?.hasNewMessages ?? false) || news,
+        };
+      }),
+    );
+  }
+
+  private onUserConnected(view: UserView): void {
+    const selfID = this.sessionState()?.userID;
+    const incoming = (view.messages ?? []).map((m) => toChatMessage(m, selfID));
+    const existing = this.usersState().some((u) => u.userID === view.userID);
+    if (existing) {
+      // A known user coming back (or one of our own other tabs): update, never duplicate.
+      this.updateUser(view.userID, (user) => ({
+        ...user,
+        username: view.username,
+        connected: true,
+        messages: mergeMessages(user.messages, incoming),
+      }));
+      return;
+    }
+    this.usersState.update((users) => [
+      ...users,
+      {
+        userID: view.userID,
+        username: view.username,
+        self: view.userID === selfID,
+        connected: true,
+        messages: mergeMessages([], incoming),
+        hasNewMessages: false,
+      },
+    ]);
+  }
+
+  private onUserDisconnected(userID: string): void {
+    // Our own socket is proof that we are online, whatever a stale event says.
+    if (userID === this.sessionState()?.userID && this.state() === 'connected')
+      return;
+    this.updateUser(userID, (user) =>
+      user.connected ? { ...user, connected: false } : user,
+    );
+  }
+
+  private onMessage(message: Message): void {
+    const selfID = this.sessionState()?.userID;
+    if (!selfID) return;
+    const chatMessage = toChatMessage(message, selfID);
+    // A message we sent from another tab belongs to the conversation with its recipient.
+    const otherID = chatMessage.fromSelf ? message.to : message.from;
+    this.updateUser(otherID, (user) => {
+      const messages = mergeMessages(user.messages, [chatMessage]);
+      if (messages === user.messages) return user;
+      const unseen = !chatMessage.fromSelf && otherID !== this.selectedID();
+      return {
+        ...user,
+        messages,
+        hasNewMessages: user.hasNewMessages || unseen,
+      };
+    });
+  }
+
+  private onConnect(): void {
+    clearTimeout(this.retryTimer);
+    this.retryDelayMs = this.config.retryDelayMs;
+    this.state.set('connected');
+    this.setSelfConnected(true);
+  }
+
+  private onDisconnect(reason: string): void {
+    if (this.state() === 'idle') return;
+    this.state.set('disconnected');
+    this.setSelfConnected(false);
+    // Socket.io retries lost links by itself, but not a disconnection by the server.
+    if (reason === 'io server disconnect') this.scheduleRetry();
+  }
+
+  private onConnectError(err: ChatConnectError): void {
+    if (this.state() === 'idle') return;
+    if (err.message === INVALID_USERNAME) {
+      // The stored session is unusable: back to the form, with the server's reason if any.
+      this.reset();
+      this.socket.disconnect();
+      this.error.set({
+        kind: 'username',
+        message: err.data?.reason || INVALID_USERNAME,
+      });
+      return;
+    }
+    this.state.set('disconnected');
+    // Transport errors are retried by socket.io; a refusal by the server is not.
+    if (!this.socket.active) this.scheduleRetry();
+  }
+
+  private scheduleRetry(): void {
+    clearTimeout(this.retryTimer);
+    const delay = this.retryDelayMs;
+    this.retryDelayMs = Math.min(delay * 2, this.config.maxRetryDelayMs);
+    this.retryTimer = setTimeout(() => {
+      if (this.state() === 'disconnected' && !this.socket.active)
+        this.socket.connect();
+    }, delay);
+  }
+
+  private settleSend(pending: ChatMessage, ack: PrivateMessageAck): void {
+    this.updateUser(pending.to, (user) => {
+      const messages = user.messages.filter((m) => m.id !== pending.id);
+      return {
+        ...user,
+        messages: ack.ok
+          ? mergeMessages(messages, [
+              toChatMessage(ack.message, this.sessionState()?.userID),
+            ])
+          : messages,
+      };
+    });
+    if (!ack.ok) this.failSend(pending.to, pending.content, ack.error);
+  }
+
+  private failSend(to: string, content: string, code: ErrorCode): void {
+    this.error.set({
+      kind: 'send',
+      to,
+      content,
+      code,
+      message: SEND_ERROR_TEXT[code] ?? `Not sent: ${code}.`,
+    });
+  }
+
+  private setSelfConnected(connected: boolean): void {
+    const selfID = this.sessionState()?.userID;
+    if (selfID)
+      this.updateUser(selfID, (user) =>
+        user.connected === connected ? user : { ...user, connected },
+      );
+  }
+
+  private updateUser(
+    userID: string,
+    change: (user: ChatUser) => ChatUser,
+  ): void {
+    this.usersState.update((users) => {
+      const index = users.findIndex((user) => user.userID === userID);
+      if (index < 0) return users;
+      const changed = change(users[index]);
+      if (changed === users[index]) return users;
+      return users.map((user, i) => (i === index ? changed : user));
+    });
+  }
+
+  private reset(): void {
+    clearTimeout(this.retryTimer);
+    this.retryDelayMs = this.config.retryDelayMs;
+    removeStorage(SESSION_ID_KEY);
+    removeStorage(USERNAME_KEY);
+    this.socket.setAuth({});
+    this.state.set('idle');
+    this.sessionState.set(null);
+    this.usersState.set([]);
+    this.selectedID.set(null);
+    this.error.set(null);
+  }
+}
+
+function compareUsers(a: ChatUser, b: ChatUser): number {
+  if (a.self !== b.self) return a.self ? -1 : 1;
+  return (
+    a.username.localeCompare(b.username) ||
+    (a.userID < b.userID ? -1 : a.userID > b.userID ? 1 : 0)
+  );
+}
+
+function toChatMessage(
+  message: Message,
+  selfID: string | undefined,
+): ChatMessage {
+  return {
+    id: message.id,
+    content: message.content,
+    from: message.from,
+    to: message.to,
+    at: message.at,
+    fromSelf: message.from === selfID,
+    pending: false,
+  };
+}
+
+/**
+ * Stored messages deduplicated by id and ordered by it (ids sort in time order), pending ones
+ * last. Returns `current` itself when nothing is new, so unchanged conversations stay unchanged.
+ */
+function mergeMessages(
+  current: readonly ChatMessage[],
+  incoming: readonly ChatMessage[],
+): readonly ChatMessage[] {
+  const stored = new Map<string, ChatMessage>();
+  const pending: ChatMessage[] = [];
+  for (const message of current) {
+    if (message.pending) pending.push(message);
+    else stored.set(message.id, message);
+  }
+  let added = false;
+  for (const message of incoming) {
+    if (stored.has(message.id)) continue;
+    stored.set(message.id, message);
+    added = true;
+  }
+  if (!added) return current;
+  const ordered = [...stored.values()].sort((a, b) =>
+    a.id < b.id ? -1 : a.id > b.id ? 1 : 0,
+  );
+  return [...ordered, ...pending];
+}
+
+// Storage can throw (disabled, quota, privacy modes): the chat then simply does not persist.
+function readStorage(key: string): string | null {
+  try {
+    return localStorage.getItem(key);
+  } catch {
+    return null;
+  }
+}
+
+function writeStorage(key: string, value: string): void {
+  try {
+    localStorage.setItem(key, value);
+  } catch {
+    // not persisted; the session still works until the page closes
+  }
+}
+
+function removeStorage(key: string): void {
+  try {
+    localStorage.removeItem(key);
+  } catch {
+    // nothing stored to forget
+  }
+}

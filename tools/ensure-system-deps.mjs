@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+// Makes sure the system tools the test suite drives are present: real Chromium for the browser e2e
+// (Playwright never downloads browsers here). Installs them with apt-get when running as root on
+// Debian/Ubuntu; otherwise says exactly what to install and fails, so no test is silently skipped.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+const tools = [
+  {
+    name: 'Chromium',
+    envVar: 'CHROMIUM_PATH',
+    candidates: ['/usr/bin/chromium', '/usr/bin/chromium-browser'],
+    aptPackage: 'chromium',
+  },
+];
+
+const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+const hasApt =
+  spawnSync('sh', ['-c', 'command -v apt-get'], { stdio: 'ignore' }).status ===
+  0;
+let aptUpdated = false;
+
+function find(tool) {
+  const fromEnv = process.env[tool.envVar];
+  if (fromEnv) return existsSync(fromEnv) ? fromEnv : undefined;
+  return tool.candidates.find((path) => existsSync(path));
+}
+
+let missing = 0;
+for (const tool of tools) {
+  if (find(tool)) continue;
+  if (isRoot && hasApt) {
+    console.log(
+      `${tool.name} is missing: installing Debian package '${tool.aptPackage}'…`,
+    );
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    if (!aptUpdated)
+      execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+    aptUpdated = true;
+    execFileSync('apt-get', ['install', '-y', '-qq', tool.aptPackage], {
+      stdio: 'inherit',
+      env,
+    });
+    if (find(tool)) continue;
+  }
+  missing++;
+  console.error(
+    `${tool.name} not found (looked at ${tool.envVar} and ${tool.candidates.join(', ')}).\n` +
+      `  Install it, e.g. 'sudo apt-get install -y ${tool.aptPackage}' on Debian/Ubuntu,\n` +
+      `  or point ${tool.envVar} at an existing binary.`,
+  );
+}
+process.exit(missing ? 1 : 0);

@@ -15,3 +15,6 @@ export type Ack<T extends object> =
   | { ok: false; error: ErrorCode };
 
 export type PrivateMessageAck = Ack<{ message: Message }>;
+
+/** Older messages, oldest first; `hasMore` says whether an even older page exists. */
+export type FetchMessagesAck = Ack<{ messages: Message[]; hasMore: boolean }>;

@@ -1,5 +1,6 @@
-import type { PrivateMessageAck } from './ack';
+import type { FetchMessagesAck, PrivateMessageAck } from './ack';
 import type {
+  FetchMessagesInput,
   Message,
   PrivateMessageInput,
   SessionInfo,
@@ -13,6 +14,8 @@ export const ChatEvent = {
   UserConnected: 'user connected',
   UserDisconnected: 'user disconnected',
   PrivateMessage: 'private message',
+  /** Ours (additive): a page of older messages of one conversation, answered by acknowledgement. */
+  FetchMessages: 'fetch messages',
 } as const;
 export type ChatEventName = (typeof ChatEvent)[keyof typeof ChatEvent];
 
@@ -41,6 +44,10 @@ export interface ClientToServerEvents {
   [ChatEvent.PrivateMessage]: (
     payload: PrivateMessageInput,
     ack?: (response: PrivateMessageAck) => void,
+  ) => void;
+  [ChatEvent.FetchMessages]: (
+    payload: FetchMessagesInput,
+    ack: (response: FetchMessagesAck) => void,
   ) => void;
 }
 

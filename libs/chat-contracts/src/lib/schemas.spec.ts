@@ -1,7 +1,9 @@
 import { ErrorCode } from './ack';
 import {
+  FETCH_MESSAGES_MAX,
   MESSAGE_MAX_LENGTH,
   parseSessionId,
+  validateFetchMessages,
   validatePrivateMessage,
   validateUsername,
 } from './schemas';
@@ -85,6 +87,41 @@ describe('validatePrivateMessage', () => {
     ).toEqual({
       ok: false,
       error: ErrorCode.TooLarge,
+    });
+  });
+});
+
+describe('validateFetchMessages', () => {
+  it('accepts a conversation, a cursor and an optional page size', () => {
+    expect(
+      validateFetchMessages({ userID: 'u1', before: '01J', limit: 20 }),
+    ).toEqual({
+      ok: true,
+      value: { userID: 'u1', before: '01J', limit: 20 },
+    });
+    expect(
+      validateFetchMessages({ userID: 'u1', before: '01J', extra: true }),
+    ).toEqual({
+      ok: true,
+      value: { userID: 'u1', before: '01J' },
+    });
+  });
+
+  it.each([
+    ['no payload', undefined],
+    ['missing cursor', { userID: 'u1' }],
+    ['missing user', { before: '01J' }],
+    ['zero limit', { userID: 'u1', before: '01J', limit: 0 }],
+    ['fractional limit', { userID: 'u1', before: '01J', limit: 1.5 }],
+    [
+      'huge limit',
+      { userID: 'u1', before: '01J', limit: FETCH_MESSAGES_MAX + 1 },
+    ],
+    ['string limit', { userID: 'u1', before: '01J', limit: '10' }],
+  ])('refuses %s as invalid payload', (_label, input) => {
+    expect(validateFetchMessages(input)).toEqual({
+      ok: false,
+      error: 'invalid payload',
     });
   });
 });

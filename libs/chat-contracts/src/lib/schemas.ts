@@ -1,10 +1,12 @@
 import * as z from 'zod/mini';
 import { ErrorCode } from './ack';
-import type { PrivateMessageInput } from './models';
+import type { FetchMessagesInput, PrivateMessageInput } from './models';
 
 export const USERNAME_MAX_LENGTH = 32;
 /** Longest message content, in UTF-16 code units (what `String#length` counts). */
 export const MESSAGE_MAX_LENGTH = 4000;
+/** Largest page of `fetch messages`. */
+export const FETCH_MESSAGES_MAX = 100;
 /** Server-made ids are far shorter; anything longer is not one of ours. */
 const ID_MAX_LENGTH = 128;
 
@@ -76,5 +78,24 @@ export function validatePrivateMessage(
   return {
     ok: true,
     value: { content: result.data.content, to: result.data.to },
+  };
+}
+
+export const fetchMessagesSchema = z.object({
+  userID: idSchema,
+  before: idSchema,
+  limit: z.optional(z.int().check(z.minimum(1), z.maximum(FETCH_MESSAGES_MAX))),
+});
+
+/** Validates a `fetch messages` payload; unknown keys are dropped. */
+export function validateFetchMessages(
+  input: unknown,
+): Validation<FetchMessagesInput, typeof ErrorCode.InvalidPayload> {
+  const result = z.safeParse(fetchMessagesSchema, input);
+  if (!result.success) return { ok: false, error: ErrorCode.InvalidPayload };
+  const { userID, before, limit } = result.data;
+  return {
+    ok: true,
+    value: limit === undefined ? { userID, before } : { userID, before, limit },
   };
 }

@@ -5,11 +5,14 @@ import { ServeStaticModule } from '@nestjs/serve-static';
 import type { AppConfig } from '../config/app-config';
 import { AppConfigModule } from '../config/app-config.module';
 import { ChatModule } from '../chat/chat.module';
+import { ClockModule, type Clock } from '../chat/clock';
 import { StoresModule } from '../chat/stores/stores.module';
 
 export interface AppModuleOptions {
   /** Replaces the stores chosen by `STORE` with a module exporting SessionStore and MessageStore. */
   stores?: Type | DynamicModule;
+  /** Replaces the system clock (message times, last seen, session expiry); tests move it by hand. */
+  clock?: Clock;
 }
 
 @Module({})
@@ -22,6 +25,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         AppConfigModule.forRoot(config),
+        ClockModule.forRoot(options.clock),
         StoresModule.forRoot(config.store, options.stores),
         ChatModule,
         ...webAppModules(config),

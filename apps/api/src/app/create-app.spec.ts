@@ -31,7 +31,7 @@ describe('createApp', () => {
     logger = new RecordingLogger(),
   ) {
     const created = await createApp(
-      { PORT: '0', HOST: '127.0.0.1', ...env },
+      { PORT: '0', HOST: '127.0.0.1', STORE: 'memory', ...env },
       { logger },
     );
     app = created.app;

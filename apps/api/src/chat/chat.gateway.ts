@@ -9,7 +9,12 @@ import {
   type OnGatewayDisconnect,
   type OnGatewayInit,
 } from '@nestjs/websockets';
-import { ChatEvent, ErrorCode, type PrivateMessageAck } from '@chat/contracts';
+import {
+  ChatEvent,
+  ErrorCode,
+  type FetchMessagesAck,
+  type PrivateMessageAck,
+} from '@chat/contracts';
 import { ChatExceptionFilter } from './chat-exception.filter';
 import { ChatService } from './chat.service';
 import type { ChatServer, ChatSocket } from './chat.types';
@@ -64,6 +69,30 @@ export class ChatGateway
     const note = `dropped a private message from ${socket.data.userID}: ${response.error}`;
     // A flooding client must not flood the logs too; other drops are bounded by the rate limit.
     if (response.error === ErrorCode.RateLimited) this.logger.debug(note);
+    else this.logger.warn(note);
+  }
+
+  @SubscribeMessage(ChatEvent.FetchMessages)
+  async onFetchMessages(
+    @ConnectedSocket() socket: ChatSocket,
+    @MessageBody() payload: unknown,
+    @Ack() ack: unknown,
+  ): Promise<void> {
+    // The reader is always the socket's own user: a payload names only the other one.
+    const response: FetchMessagesAck = await this.chat.fetchMessages(
+      socket.data.userID,
+      payload,
+    );
+    if (typeof ack === 'function') {
+      ack(response);
+      return;
+    }
+    // A page nobody can receive: dropped. Still counted by the rate limit, which bounds this log.
+    const note = `dropped a fetch messages from ${socket.data.userID}: ${
+      response.ok ? 'no acknowledgement' : response.error
+    }`;
+    if (!response.ok && response.error === ErrorCode.RateLimited)
+      this.logger.debug(note);
     else this.logger.warn(note);
   }
 }

@@ -2,24 +2,62 @@ import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AppConfigService } from '../config/app-config.module';
 import { ChatGateway } from './chat.gateway';
-import { ChatService } from './chat.service';
+import { ChatOptions, ChatService } from './chat.service';
+import { Clock } from './clock';
 import { HandshakeMiddleware } from './handshake.middleware';
 import { IdGenerator } from './ids';
 import { RateLimiter } from './rate-limiter';
+import { SessionPruner } from './session-pruner';
+import { MessageStore } from './stores/message.store';
+import { SessionStore } from './stores/session.store';
 
-/** The chat feature. Stores come from the global StoresModule (chosen by `STORE`). */
+/** Messages deleted (or sessions listed) per step of the pruner. */
+const PRUNE_BATCH_SIZE = 500;
+
+/** The chat feature. Stores come from the global StoresModule (chosen by `STORE`), Clock from ClockModule. */
 @Module({
   providers: [
     ChatGateway,
     ChatService,
     HandshakeMiddleware,
-    IdGenerator,
+    {
+      // Message ids continue after the newest stored one, whatever the clock says after a restart.
+      provide: IdGenerator,
+      useFactory: async (messages: MessageStore, clock: Clock) => {
+        const ids = new IdGenerator(() => clock.now());
+        ids.seedMessageID(await messages.findLatestMessageID());
+        return ids;
+      },
+      inject: [MessageStore, Clock],
+    },
     {
       provide: RateLimiter,
       useFactory: (config: AppConfigService) =>
         new RateLimiter(config.get('rateLimit', { infer: true })),
       inject: [ConfigService],
     },
+    {
+      provide: ChatOptions,
+      useFactory: (config: AppConfigService) =>
+        new ChatOptions({
+          historyLimit: config.get('historyLimit', { infer: true }),
+        }),
+      inject: [ConfigService],
+    },
+    {
+      provide: SessionPruner,
+      useFactory: (
+        sessions: SessionStore,
+        messages: MessageStore,
+        config: AppConfigService,
+      ) =>
+        new SessionPruner(sessions, messages, {
+          intervalMs: config.get('sessionPruneIntervalMs', { infer: true }),
+          batchSize: PRUNE_BATCH_SIZE,
+        }),
+      inject: [SessionStore, MessageStore, ConfigService],
+    },
   ],
+  exports: [SessionPruner],
 })
 export class ChatModule {}

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { ErrorCode, type Message, type SocketData } from '@chat/contracts';
-import { ChatService } from './chat.service';
+import { ManualClock } from '../testing/manual-clock';
+import { ChatOptions, ChatService } from './chat.service';
 import type { ChatSocket } from './chat.types';
 import { IdGenerator } from './ids';
 import { RateLimiter } from './rate-limiter';
@@ -26,6 +27,7 @@ describe('ChatService', () => {
   let sessions: MemorySessionStore;
   let messages: MemoryMessageStore;
   let service: ChatService;
+  let clock: ManualClock;
   const alice: SocketData = {
     sessionID: 'alice-secret',
     userID: 'alice',
@@ -41,16 +43,27 @@ describe('ChatService', () => {
   beforeAll(() => Logger.overrideLogger(false));
 
   beforeEach(async () => {
-    sessions = new MemorySessionStore();
+    clock = new ManualClock();
+    sessions = new MemorySessionStore({ clock });
     messages = new MemoryMessageStore();
     service = new ChatService(
       sessions,
       messages,
-      new IdGenerator(),
+      new IdGenerator(() => clock.now()),
       new RateLimiter({ perSecond: 1, burst: 5 }),
+      clock,
+      new ChatOptions({ historyLimit: 3 }),
     );
-    await sessions.saveSession({ ...alice, connected: true });
-    await sessions.saveSession({ ...bob, connected: false });
+    await sessions.saveSession({
+      ...alice,
+      connected: true,
+      lastSeen: clock.now(),
+    });
+    await sessions.saveSession({
+      ...bob,
+      connected: false,
+      lastSeen: clock.now(),
+    });
   });
 
   describe('authenticate', () => {
@@ -138,6 +151,7 @@ describe('ChatService', () => {
         content: 'hi',
         from: 'alice',
         to: 'bob',
+        at: new Date(clock.now()).toISOString(),
       });
       expect(saved).toEqual([{ message: ack.message, emittedSoFar: 0 }]);
       expect(emitted).toEqual([
@@ -147,7 +161,9 @@ describe('ChatService', () => {
           payload: ack.message,
         },
       ]);
-      expect(await messages.findMessagesForUser('bob')).toEqual([ack.message]);
+      expect(await messages.findRecentConversations('bob', 10)).toEqual([
+        { peerID: 'alice', messages: [ack.message], hasMore: false },
+      ]);
     });
 
     it('gives increasing ids', async () => {
@@ -185,7 +201,7 @@ describe('ChatService', () => {
           error,
         });
         expect(emitted).toEqual([]);
-        expect(await messages.findMessagesForUser('alice')).toEqual([]);
+        expect(await messages.findRecentConversations('alice', 10)).toEqual([]);
       },
     );
 
@@ -234,6 +250,7 @@ describe('ChatService', () => {
         userID: 'carol',
         username: 'Carol',
         connected: true,
+        lastSeen: clock.now(),
       });
       const say = (from: string, to: string, content: string) =>
         service.sendPrivateMessage(
@@ -258,6 +275,123 @@ describe('ChatService', () => {
         ['bob', 'Bob', false, ['a1', 'b1', 'a2']],
         ['carol', 'Carol', true, []],
       ]);
+      expect(users.some((u) => 'hasMoreMessages' in u)).toBe(false);
+    });
+
+    it('keeps the last historyLimit messages of each conversation and says when there are more', async () => {
+      const { socket } = fakeSocket(alice);
+      for (let i = 0; i < 5; i++)
+        await service.sendPrivateMessage(socket, {
+          content: `m${i}`,
+          to: 'bob',
+        });
+      const users = await service.usersFor('bob');
+      expect(users.find((u) => u.userID === 'alice')).toEqual({
+        userID: 'alice',
+        username: 'Alice',
+        connected: true,
+        messages: expect.any(Array),
+        hasMoreMessages: true,
+      });
+      expect(
+        users.find((u) => u.userID === 'alice')?.messages.map((m) => m.content),
+      ).toEqual(['m2', 'm3', 'm4']);
+    });
+
+    it('leaves out the conversations of users whose session expired', async () => {
+      await service.sendPrivateMessage(fakeSocket(alice).socket, {
+        content: 'to bob',
+        to: 'bob',
+      });
+      clock.advance(8 * 24 * 3600 * 1000);
+      expect((await service.usersFor('alice')).map((u) => u.userID)).toEqual([
+        'alice',
+      ]);
+    });
+  });
+
+  describe('fetchMessages', () => {
+    const say = async (from: SocketData, to: string, content: string) => {
+      const ack = await service.sendPrivateMessage(fakeSocket(from).socket, {
+        content,
+        to,
+      });
+      if (!ack.ok) throw new Error(ack.error);
+      clock.advance(1000);
+      return ack.message;
+    };
+
+    it("pages back through the caller's conversation, historyLimit at a time by default", async () => {
+      const sent: Message[] = [];
+      for (let i = 0; i < 4; i++)
+        sent.push(
+          await say(i % 2 ? bob : alice, i % 2 ? 'alice' : 'bob', `m${i}`),
+        );
+      expect(
+        await service.fetchMessages('bob', {
+          userID: 'alice',
+          before: sent[3].id,
+        }),
+      ).toEqual({ ok: true, messages: sent.slice(0, 3), hasMore: false });
+      expect(
+        await service.fetchMessages('alice', {
+          userID: 'bob',
+          before: sent[3].id,
+          limit: 2,
+        }),
+      ).toEqual({ ok: true, messages: sent.slice(1, 3), hasMore: true });
+    });
+
+    it("never reads another pair's conversation: the reader is always the caller", async () => {
+      const m = await say(alice, 'bob', 'private');
+      const after = `${m.id}Z`;
+      expect(
+        await service.fetchMessages('carol', { userID: 'bob', before: after }),
+      ).toEqual({ ok: true, messages: [], hasMore: false });
+      expect(
+        await service.fetchMessages('carol', {
+          userID: 'alice',
+          before: after,
+        }),
+      ).toEqual({ ok: true, messages: [], hasMore: false });
+    });
+
+    it.each([
+      ['no payload', undefined],
+      ['no cursor', { userID: 'bob' }],
+      ['a zero limit', { userID: 'bob', before: 'x', limit: 0 }],
+      ['a huge limit', { userID: 'bob', before: 'x', limit: 101 }],
+    ])('answers %s with "invalid payload"', async (_label, payload) => {
+      expect(await service.fetchMessages('alice', payload)).toEqual({
+        ok: false,
+        error: ErrorCode.InvalidPayload,
+      });
+    });
+
+    it('rate limits per user, in a bucket of its own', async () => {
+      const fetch = () =>
+        service.fetchMessages('alice', { userID: 'bob', before: 'Z' });
+      for (let i = 0; i < 5; i++) expect((await fetch()).ok).toBe(true);
+      expect(await fetch()).toEqual({
+        ok: false,
+        error: ErrorCode.RateLimited,
+      });
+      // Sending is not affected.
+      expect(
+        (
+          await service.sendPrivateMessage(fakeSocket(alice).socket, {
+            content: 'hi',
+            to: 'bob',
+          })
+        ).ok,
+      ).toBe(true);
+    });
+
+    it('answers "unavailable" when the store fails', async () => {
+      messages.findMessagesBefore = () => Promise.reject(new Error('down'));
+      expect(
+        await service.fetchMessages('alice', { userID: 'bob', before: 'Z' }),
+      ).toEqual({ ok: false, error: ErrorCode.Unavailable });
     });
   });
 });

@@ -2,15 +2,20 @@ import { Injectable, Logger } from '@nestjs/common';
 import {
   ChatEvent,
   ErrorCode,
+  FETCH_MESSAGES_MAX,
   parseSessionId,
+  validateFetchMessages,
   validatePrivateMessage,
   validateUsername,
+  type FetchMessagesAck,
   type Message,
   type PrivateMessageAck,
   type SocketData,
   type UserView,
 } from '@chat/contracts';
+import { DEFAULT_HISTORY_LIMIT } from '../config/app-config';
 import type { ChatSocket } from './chat.types';
+import { Clock } from './clock';
 import { IdGenerator } from './ids';
 import { KeyedQueue } from './keyed-queue';
 import { RateLimiter } from './rate-limiter';
@@ -21,7 +26,24 @@ export type HandshakeResult =
   | { ok: true; data: SocketData; resumed: boolean }
   | { ok: false; reason: string };
 
-const failure = (error: ErrorCode): PrivateMessageAck => ({ ok: false, error });
+const failure = (error: ErrorCode): { ok: false; error: ErrorCode } => ({
+  ok: false,
+  error,
+});
+
+/** The chat's settings from config. */
+export class ChatOptions {
+  /** Messages per conversation in `users`; the default page of `fetch messages` (up to its max). */
+  historyLimit = DEFAULT_HISTORY_LIMIT;
+
+  constructor(options: Partial<ChatOptions> = {}) {
+    Object.assign(this, options);
+  }
+}
+
+// Fetching history has its own token bucket (same rate as messages), so reading back through a
+// long conversation never costs the right to send. UserIDs have no ':'.
+const fetchBucket = (userID: string) => `fetch:${userID}`;
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -41,6 +63,8 @@ export class ChatService {
     private readonly messages: MessageStore,
     private readonly ids: IdGenerator,
     private readonly rateLimiter: RateLimiter,
+    private readonly clock: Clock,
+    private readonly options: ChatOptions,
   ) {}
 
   /**
@@ -86,6 +110,7 @@ export class ChatService {
           userID,
           username,
           connected: true,
+          lastSeen: this.clock.now(),
         });
         if (socket.disconnected) return; // its disconnect is queued behind us and will clean up
         socket.emit(ChatEvent.Session, { sessionID, userID, username });
@@ -124,11 +149,13 @@ export class ChatService {
         const remaining = await socket.nsp.in(userID).fetchSockets();
         if (remaining.length > 0) return;
         socket.broadcast.emit(ChatEvent.UserDisconnected, userID);
+        // From now on the session's inactivity counts towards SESSION_TTL.
         await this.sessions.saveSession({
           sessionID,
           userID,
           username,
           connected: false,
+          lastSeen: this.clock.now(),
         });
       });
     } catch (error) {
@@ -163,7 +190,7 @@ export class ChatService {
         content,
         from,
         to,
-        at: new Date().toISOString(),
+        at: new Date(this.clock.now()).toISOString(),
       };
       await this.messages.saveMessage(message);
     } catch (error) {
@@ -177,24 +204,56 @@ export class ChatService {
     return { ok: true, message };
   }
 
-  /** Every known user as `userID` sees them, with that conversation's messages, oldest first. */
-  async usersFor(userID: string): Promise<UserView[]> {
-    const [sessions, messages] = await Promise.all([
-      this.sessions.findAllSessions(),
-      this.messages.findMessagesForUser(userID),
-    ]);
-    const byPeer = new Map<string, Message[]>();
-    for (const message of messages) {
-      const peer = message.from === userID ? message.to : message.from;
-      const conversation = byPeer.get(peer);
-      if (conversation) conversation.push(message);
-      else byPeer.set(peer, [message]);
+  /**
+   * A page of older messages of one of the caller's conversations: the one between `userID` (the
+   * socket's own, never from the payload) and `payload.userID`, strictly before `payload.before`.
+   * Any other pair's messages are out of reach by construction; an unknown peer is an empty page.
+   * Never rejects.
+   */
+  async fetchMessages(
+    userID: string,
+    payload: unknown,
+  ): Promise<FetchMessagesAck> {
+    if (!this.rateLimiter.tryTake(fetchBucket(userID)))
+      return failure(ErrorCode.RateLimited);
+    const input = validateFetchMessages(payload);
+    if (!input.ok) return failure(input.error);
+    const { userID: peerID, before, limit } = input.value;
+    try {
+      const page = await this.messages.findMessagesBefore(
+        userID,
+        peerID,
+        before,
+        limit ?? Math.min(this.options.historyLimit, FETCH_MESSAGES_MAX),
+      );
+      return { ok: true, ...page };
+    } catch (error) {
+      this.logger.error(
+        `fetching messages for ${userID} failed: ${describeError(error)}`,
+      );
+      return failure(ErrorCode.Unavailable);
     }
-    return sessions.map((session) => ({
-      userID: session.userID,
-      username: session.username,
-      connected: session.connected,
-      messages: byPeer.get(session.userID) ?? [],
-    }));
+  }
+
+  /**
+   * Every known user as `userID` sees them, with the last `historyLimit` messages of that
+   * conversation, oldest first, and `hasMoreMessages` when older ones exist.
+   */
+  async usersFor(userID: string): Promise<UserView[]> {
+    const [sessions, conversations] = await Promise.all([
+      this.sessions.findAllSessions(),
+      this.messages.findRecentConversations(userID, this.options.historyLimit),
+    ]);
+    const byPeer = new Map(conversations.map((c) => [c.peerID, c]));
+    return sessions.map((session) => {
+      const conversation = byPeer.get(session.userID);
+      return {
+        userID: session.userID,
+        username: session.username,
+        connected: session.connected,
+        messages: conversation?.messages ?? [],
+        ...(conversation?.hasMore && { hasMoreMessages: true }),
+      };
+    });
   }
 }

@@ -33,6 +33,39 @@ describe('MonotonicUlid', () => {
     expect([...ids].sort()).toEqual(ids);
   });
 
+  it('after a seed, makes only greater ids, even with the clock far behind it', () => {
+    let now = 1_700_000_000_000;
+    const before = new MonotonicUlid(() => now, entropy(3));
+    const stored = [before.next(), before.next()];
+    // A restart with the clock an hour back: a fresh generator seeded with the newest stored id.
+    now -= 3_600_000;
+    const after = new MonotonicUlid(() => now, entropy(0));
+    after.seed(stored[1]);
+    const next = [after.next(), after.next()];
+    expect(next[0] > stored[1]).toBe(true);
+    expect(next[1] > next[0]).toBe(true);
+    // Once the clock passes the seed, ids follow the clock again.
+    now += 7_200_000;
+    expect(after.next().slice(0, 10)).toBe(
+      new MonotonicUlid(() => now, entropy(0)).next().slice(0, 10),
+    );
+  });
+
+  it('ignores a seed older than what it already made, and refuses a non-ULID', () => {
+    const ulid = new MonotonicUlid(() => 1_700_000_000_000, entropy(9));
+    const latest = ulid.next();
+    ulid.seed(new MonotonicUlid(() => 1_600_000_000_000, entropy(31)).next());
+    expect(ulid.next() > latest).toBe(true);
+    expect(() => ulid.seed('not-an-id')).toThrow(/not a ULID/);
+    expect(() => ulid.seed('01arz3ndektsv4rrffq69g5fav')).toThrow(/not a ULID/);
+  });
+
+  it('carries over from a seed whose random part is all ones', () => {
+    const ulid = new MonotonicUlid(() => 0, entropy(0));
+    ulid.seed('0000000001ZZZZZZZZZZZZZZZZ');
+    expect(ulid.next()).toBe('00000000020000000000000000');
+  });
+
   it('matches the reference encoding of the time part', () => {
     // 1469918176385 ms is 01ARYZ6S41 in the ULID specification's example.
     expect(
@@ -54,6 +87,15 @@ describe('IdGenerator', () => {
     expect(new Set([...sessionIDs, ...userIDs]).size).toBe(200);
     for (const id of [...sessionIDs, ...userIDs])
       expect(id).toMatch(/^[A-Za-z0-9_-]+$/);
+  });
+
+  it('makes message ids from the clock it is given, past a seeded id', () => {
+    const fixed = new IdGenerator(() => 1469918176385);
+    expect(fixed.messageID().slice(0, 10)).toBe('01ARYZ6S41');
+    const seeded = new IdGenerator(() => 0);
+    seeded.seedMessageID(undefined);
+    seeded.seedMessageID('01ARYZ6S41ZZZZZZZZZZZZZZZY');
+    expect(seeded.messageID()).toBe('01ARYZ6S41ZZZZZZZZZZZZZZZZ');
   });
 
   it('makes message ids that sort in creation order', () => {

@@ -10,7 +10,8 @@ const RANDOM_DIGITS = 16; // 80 bits
  * Monotonic ULIDs: 26 characters, time first, so that string order is creation order. Within one
  * millisecond (or if the clock steps back) the random part is incremented instead of redrawn, so
  * ids stay strictly increasing within this process; across processes the 80 random bits keep them
- * unique.
+ * unique. `seed` carries that order over a restart: after `seed(id)`, every id is greater than `id`
+ * even if the clock now reads earlier than the time in it.
  */
 export class MonotonicUlid {
   private lastTime = -1;
@@ -20,6 +21,20 @@ export class MonotonicUlid {
     private readonly now: () => number = Date.now,
     private readonly entropy: (bytes: number) => Uint8Array = randomBytes,
   ) {}
+
+  /** Makes every later id greater than `id` (one of ours: 26 Crockford base32 digits). */
+  seed(id: string): void {
+    const digits = decode(id);
+    if (digits === undefined) throw new Error(`not a ULID: ${id}`);
+    let time = 0;
+    for (const digit of digits.slice(0, TIME_DIGITS)) time = time * 32 + digit;
+    // An older seed changes nothing: ids are already past it.
+    if (time < this.lastTime) return;
+    const random = digits.slice(TIME_DIGITS);
+    if (time === this.lastTime && compare(random, this.random) <= 0) return;
+    this.lastTime = time;
+    random.forEach((digit, i) => (this.random[i] = digit));
+  }
 
   next(): string {
     const now = this.now();
@@ -57,6 +72,18 @@ export class MonotonicUlid {
   }
 }
 
+const ULID_PATTERN = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+
+function decode(id: string): number[] | undefined {
+  if (!ULID_PATTERN.test(id)) return undefined;
+  return [...id].map((char) => BASE32.indexOf(char));
+}
+
+function compare(a: readonly number[], b: readonly number[]): number {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return 0;
+}
+
 function encodeTime(time: number): string {
   let out = '';
   let rest = time;
@@ -70,7 +97,12 @@ function encodeTime(time: number): string {
 /** Every id the chat hands out. */
 @Injectable()
 export class IdGenerator {
-  private readonly ulid = new MonotonicUlid();
+  private readonly ulid: MonotonicUlid;
+
+  /** `now`: the clock message ids are made from (the app's `Clock`). */
+  constructor(now: () => number = Date.now) {
+    this.ulid = new MonotonicUlid(now);
+  }
 
   /** The secret that resumes a session: 256 bits from the CSPRNG, url-safe. */
   sessionID(): string {
@@ -85,5 +117,13 @@ export class IdGenerator {
   /** Unique, sortable message id. */
   messageID(): string {
     return this.ulid.next();
+  }
+
+  /**
+   * Every later message id will be greater than `latest` (the newest stored one), so the order of
+   * a conversation survives a restart, even one where the clock went back. Undefined: no-op.
+   */
+  seedMessageID(latest: string | undefined): void {
+    if (latest !== undefined) this.ulid.seed(latest);
   }
 }

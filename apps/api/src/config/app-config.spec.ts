@@ -8,7 +8,11 @@ describe('validateEnv', () => {
       port: 3000,
       host: undefined,
       corsOrigins: ['http://localhost:4200'],
-      store: 'memory',
+      store: 'sqlite',
+      sqlitePath: resolve('/repo', 'data/chat.sqlite'),
+      historyLimit: 50,
+      sessionTtlMs: 7 * 24 * 3600 * 1000,
+      sessionPruneIntervalMs: 3600 * 1000,
       webDist: resolve('/repo', 'dist/apps/web/browser'),
       maxPayloadBytes: 2 * 1024 * 1024,
       rateLimit: { perSecond: 20, burst: 40 },
@@ -28,6 +32,10 @@ describe('validateEnv', () => {
           HOST: '127.0.0.1',
           CORS_ORIGIN: 'https://chat.example.com, http://localhost:4200',
           STORE: 'memory',
+          SQLITE_PATH: 'var/db.sqlite',
+          HISTORY_LIMIT: '20',
+          SESSION_TTL: '12h',
+          SESSION_PRUNE_INTERVAL: '90s',
           WEB_DIST: '/srv/web',
           MAX_PAYLOAD_BYTES: '65536',
           RATE_LIMIT_PER_SECOND: '0.5',
@@ -41,10 +49,39 @@ describe('validateEnv', () => {
       host: '127.0.0.1',
       corsOrigins: ['https://chat.example.com', 'http://localhost:4200'],
       store: 'memory',
+      sqlitePath: resolve('/repo', 'var/db.sqlite'),
+      historyLimit: 20,
+      sessionTtlMs: 12 * 3600 * 1000,
+      sessionPruneIntervalMs: 90 * 1000,
       webDist: '/srv/web',
       maxPayloadBytes: 65536,
       rateLimit: { perSecond: 0.5, burst: 10 },
     });
+  });
+
+  it('keeps an absolute SQLITE_PATH and the in-memory database as they are', () => {
+    expect(validateEnv({ SQLITE_PATH: '/var/lib/chat.db' }).sqlitePath).toBe(
+      '/var/lib/chat.db',
+    );
+    expect(validateEnv({ SQLITE_PATH: ':memory:' }).sqlitePath).toBe(
+      ':memory:',
+    );
+  });
+
+  it.each([
+    ['3600', 3600_000],
+    ['1.5', 1500],
+    ['90s', 90_000],
+    ['30m', 1_800_000],
+    ['12h', 43_200_000],
+    ['7d', 604_800_000],
+    ['1.5h', 5_400_000],
+    [' 2 D ', 172_800_000],
+  ])('reads the duration SESSION_TTL=%s as %d ms', (value, ms) => {
+    expect(validateEnv({ SESSION_TTL: value }).sessionTtlMs).toBe(ms);
+    expect(
+      validateEnv({ SESSION_PRUNE_INTERVAL: value }).sessionPruneIntervalMs,
+    ).toBe(ms);
   });
 
   it('treats empty strings as unset', () => {
@@ -63,6 +100,17 @@ describe('validateEnv', () => {
     ['PORT', '3.5'],
     ['NODE_ENV', 'staging'],
     ['STORE', 'redis'],
+    ['HISTORY_LIMIT', '0'],
+    ['HISTORY_LIMIT', '2.5'],
+    ['HISTORY_LIMIT', '1001'],
+    ['HISTORY_LIMIT', 'all'],
+    ['SESSION_TTL', '7 days'],
+    ['SESSION_TTL', '-1d'],
+    ['SESSION_TTL', '0'],
+    ['SESSION_TTL', '500ms'],
+    ['SESSION_TTL', 'd'],
+    ['SESSION_PRUNE_INTERVAL', '30d'],
+    ['SESSION_PRUNE_INTERVAL', '0.5s'],
     ['CORS_ORIGIN', 'localhost:4200'],
     ['CORS_ORIGIN', 'http://localhost:4200/path'],
     ['MAX_PAYLOAD_BYTES', '10'],

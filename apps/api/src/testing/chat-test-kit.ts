@@ -1,23 +1,18 @@
 import type { AddressInfo } from 'node:net';
 import type { INestApplication, LoggerService } from '@nestjs/common';
-import type {
-  ClientToServerEvents,
-  ConnectErrorData,
-  PrivateMessageAck,
-  PrivateMessageInput,
-  ServerToClientEvents,
-  SessionInfo,
-  UserView,
-} from '@chat/contracts';
-import { io, type Socket } from 'socket.io-client';
+import { WAIT_MS, within } from '@chat/test-support';
 import { createApp, type CreateAppOptions } from '../app/create-app';
 import type { RawEnv } from '../config/app-config';
 
-export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
-type EventName = keyof ServerToClientEvents;
-type Payload<E extends EventName> = Parameters<ServerToClientEvents[E]>[0];
-
-export const WAIT_MS = 2000;
+// The socket.io-client side is shared with the process-level tests (apps/api-e2e).
+export {
+  ClientPool,
+  eventually,
+  TestClient,
+  WAIT_MS,
+  type ClientSocket,
+  type ConnectedUser,
+} from '@chat/test-support';
 
 /** Collects Nest log lines so tests can assert what was logged, and keeps test output quiet. */
 export class RecordingLogger implements LoggerService {
@@ -72,198 +67,20 @@ export interface TestServer {
   logger: RecordingLogger;
 }
 
-/** The real app (createApp), listening on a free port. */
+/**
+ * The real app (createApp), listening on a free port. Memory stores unless `env` says otherwise
+ * (`STORE: 'sqlite'` with a `SQLITE_PATH` from `TempDir`).
+ */
 export async function startServer(
   env: RawEnv = {},
   options: CreateAppOptions = {},
 ): Promise<TestServer> {
   const logger = new RecordingLogger();
   const { app } = await createApp(
-    { NODE_ENV: 'test', PORT: '0', ...env },
+    { NODE_ENV: 'test', PORT: '0', STORE: 'memory', ...env },
     { logger, ...options },
   );
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
   return { app, url: `http://127.0.0.1:${port}`, logger };
-}
-
-/** Rejects after `ms` unless `promise` settles first; the timer never outlives the wait. */
-function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)),
-      ms,
-    );
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-/**
- * A socket.io-client user that records every event it receives, so a test can wait for one
- * (already received or still to come) and later assert what never arrived.
- */
-export class TestClient {
-  readonly socket: ClientSocket;
-  readonly received: { event: string; payload: unknown }[] = [];
-  private listeners = new Set<() => void>();
-  private disconnectReason: string | undefined;
-
-  constructor(url: string, auth: unknown, options: { connect?: boolean } = {}) {
-    this.socket = io(url, {
-      transports: ['websocket'],
-      // auth is anything on purpose: tests send what a hostile client could.
-      auth: auth as Record<string, unknown>,
-      reconnection: false,
-      forceNew: true,
-      autoConnect: options.connect ?? true,
-    });
-    this.socket.onAny((event: string, payload: unknown) => {
-      this.received.push({ event, payload });
-      for (const listener of this.listeners) listener();
-    });
-    this.socket.on('disconnect', (reason) => {
-      this.disconnectReason = reason;
-    });
-  }
-
-  /** Payloads of `event` received so far, in order. */
-  all<E extends EventName>(event: E): Payload<E>[] {
-    return this.received
-      .filter((r) => r.event === event)
-      .map((r) => r.payload as Payload<E>);
-  }
-
-  /** Every event name received so far, in order. */
-  get eventNames(): string[] {
-    return this.received.map((r) => r.event);
-  }
-
-  /** The first `event` (past or future) whose payload matches. */
-  waitFor<E extends EventName>(
-    event: E,
-    matches: (payload: Payload<E>) => boolean = () => true,
-    ms = WAIT_MS,
-  ): Promise<Payload<E>> {
-    const found = () => this.all(event).find(matches);
-    const already = found();
-    if (already !== undefined) return Promise.resolve(already);
-    let listener: () => void = () => undefined;
-    const arrival = new Promise<Payload<E>>((resolve) => {
-      listener = () => {
-        const payload = found();
-        if (payload !== undefined) resolve(payload);
-      };
-      this.listeners.add(listener);
-    });
-    return within(arrival, ms, `"${event}"`).finally(() =>
-      this.listeners.delete(listener),
-    );
-  }
-
-  /** Emits anything at all, as a hostile or buggy client could. */
-  emitRaw(event: string, ...args: unknown[]): void {
-    (this.socket.emit as (event: string, ...args: unknown[]) => void).apply(
-      this.socket,
-      [event, ...args],
-    );
-  }
-
-  /** Sends with an ack and resolves with the server's answer. */
-  send(payload: unknown): Promise<PrivateMessageAck> {
-    return within(
-      new Promise<PrivateMessageAck>((resolve) =>
-        this.socket.emit(
-          'private message',
-          payload as PrivateMessageInput,
-          resolve,
-        ),
-      ),
-      WAIT_MS,
-      'the ack',
-    );
-  }
-
-  /** Resolves once the handshake was accepted (before or after the call). */
-  connected(): Promise<void> {
-    if (this.socket.connected) return Promise.resolve();
-    return within(
-      new Promise<void>((resolve) =>
-        this.socket.once('connect', () => resolve()),
-      ),
-      WAIT_MS,
-      'connect',
-    );
-  }
-
-  /** Resolves with the reason once the socket has disconnected (before or after the call). */
-  disconnected(): Promise<string> {
-    if (this.disconnectReason !== undefined)
-      return Promise.resolve(this.disconnectReason);
-    return within(
-      new Promise<string>((resolve) =>
-        this.socket.once('disconnect', (reason) => resolve(reason)),
-      ),
-      WAIT_MS,
-      'disconnect',
-    );
-  }
-
-  close(): void {
-    this.socket.disconnect();
-  }
-}
-
-export interface ConnectedUser {
-  client: TestClient;
-  session: SessionInfo;
-  users: UserView[];
-}
-
-/** Tracks clients so afterEach can close every one of them. */
-export class ClientPool {
-  private readonly clients: TestClient[] = [];
-
-  constructor(private readonly url: () => string) {}
-
-  /** Connects and waits for `session` and `users`. */
-  async connect(auth: unknown): Promise<ConnectedUser> {
-    const client = this.open(auth);
-    const [session, users] = await Promise.all([
-      client.waitFor('session'),
-      client.waitFor('users'),
-    ]);
-    return { client, session, users };
-  }
-
-  /** Opens a client without waiting for anything. */
-  open(auth: unknown): TestClient {
-    const client = new TestClient(this.url(), auth);
-    this.clients.push(client);
-    return client;
-  }
-
-  /** Expects the handshake to be refused; resolves with the connect_error. */
-  async refused(auth: unknown): Promise<Error & { data?: ConnectErrorData }> {
-    const client = this.open(auth);
-    return within(
-      new Promise<Error & { data?: ConnectErrorData }>((resolve, reject) => {
-        client.socket.once('connect_error', resolve);
-        client.socket.once('connect', () =>
-          reject(new Error('connected, expected a refusal')),
-        );
-      }),
-      WAIT_MS,
-      'connect_error',
-    );
-  }
-
-  /** Every event any client of this pool received. */
-  get allReceived(): { event: string; payload: unknown }[] {
-    return this.clients.flatMap((client) => client.received);
-  }
-
-  closeAll(): void {
-    for (const client of this.clients.splice(0)) client.close();
-  }
 }

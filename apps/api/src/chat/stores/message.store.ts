@@ -1,9 +1,58 @@
 import type { Message } from '@chat/contracts';
 
-/** Where private messages live. Abstract class: it is also the DI token. */
+/** Some messages of one conversation, oldest first; `hasMore`: older ones exist. */
+export interface MessagePage {
+  messages: Message[];
+  hasMore: boolean;
+}
+
+/** The most recent messages of one of a user's conversations, with the other user. */
+export interface RecentConversation extends MessagePage {
+  peerID: string;
+}
+
+/**
+ * Where private messages live. Abstract class: it is also the DI token. A conversation is the set
+ * of messages between two users in either direction (a message to self is the conversation of a
+ * user with themself); within one, messages are ordered by `id` (ids sort in the order the server
+ * accepted them). Reads are per conversation and bounded; every read names the reading user, so
+ * nobody can read a conversation they are not part of.
+ */
 export abstract class MessageStore {
-  /** Stores one message; resolves once it is durable for this implementation. */
+  /** Stores one message; resolves only once it is durable for this implementation. */
   abstract saveMessage(message: Message): Promise<void>;
-  /** Every message sent by or to that user (messages to self included once), oldest first (by `id`). */
-  abstract findMessagesForUser(userID: string): Promise<Message[]>;
+
+  /**
+   * Each conversation `userID` is part of (in no particular order), with its last `limit`
+   * messages, oldest first.
+   */
+  abstract findRecentConversations(
+    userID: string,
+    limit: number,
+  ): Promise<RecentConversation[]>;
+
+  /**
+   * The at most `limit` messages of the conversation between `userID` and `peerID` whose id is
+   * strictly less than `beforeID`, oldest first; `hasMore`: even older ones exist. Empty if there is
+   * no such conversation.
+   */
+  abstract findMessagesBefore(
+    userID: string,
+    peerID: string,
+    beforeID: string,
+    limit: number,
+  ): Promise<MessagePage>;
+
+  /**
+   * Forgets a user: deletes at most about `limit` rows of their conversations (messages first, then
+   * the emptied conversations), so that a caller can yield between calls. Resolves true once
+   * nothing of that user is left.
+   */
+  abstract deleteUserMessages(userID: string, limit: number): Promise<boolean>;
+
+  /**
+   * The greatest message id ever saved (still so after deletions), or undefined if none was: the
+   * id generator starts after it so that order survives a restart.
+   */
+  abstract findLatestMessageID(): Promise<string | undefined>;
 }

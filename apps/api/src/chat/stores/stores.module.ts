@@ -1,12 +1,14 @@
 import { DynamicModule, Module, type Type } from '@nestjs/common';
 import type { StoreKind } from '../../config/app-config';
 import { MemoryStoresModule } from './memory/memory-stores.module';
+import { SqliteStoresModule } from './sqlite/sqlite-stores.module';
 
 /**
  * One module per implementation, each exporting `SessionStore` and `MessageStore`. The Record makes
- * adding a kind to `STORE_KINDS` (sqlite, redis) a compile error until its module is listed here.
+ * adding a kind to `STORE_KINDS` (redis) a compile error until its module is listed here.
  */
 const STORE_MODULES: Record<StoreKind, Type | DynamicModule> = {
+  sqlite: SqliteStoresModule,
   memory: MemoryStoresModule,
 };
 

@@ -1,31 +1,97 @@
-import { Injectable } from '@nestjs/common';
 import type { Message } from '@chat/contracts';
-import { MessageStore } from '../message.store';
+import {
+  MessageStore,
+  type MessagePage,
+  type RecentConversation,
+} from '../message.store';
 
-@Injectable()
+/** One key per pair of users, whichever direction: JSON keeps it unambiguous for any ids. */
+const conversationKey = (a: string, b: string): string =>
+  JSON.stringify(a < b ? [a, b] : [b, a]);
+
+const copy = (message: Message): Message => ({ ...message });
+
 export class MemoryMessageStore extends MessageStore {
-  // Indexed by participant so a user's history is read without scanning everyone's.
-  private readonly byUser = new Map<string, Message[]>();
+  // Each conversation's messages, sorted by id; and each user's conversation partners.
+  private readonly conversations = new Map<string, Message[]>();
+  private readonly peers = new Map<string, Set<string>>();
+  private latestID: string | undefined;
 
   async saveMessage(message: Message): Promise<void> {
-    const stored = { ...message };
-    this.append(message.from, stored);
-    if (message.to !== message.from) this.append(message.to, stored);
+    const key = conversationKey(message.from, message.to);
+    const list = this.conversations.get(key) ?? [];
+    this.conversations.set(key, list);
+    // Keep the list ordered even if saves complete out of order.
+    list.splice(this.indexOf(list, message.id), 0, copy(message));
+    this.addPeer(message.from, message.to);
+    this.addPeer(message.to, message.from);
+    if (this.latestID === undefined || message.id > this.latestID)
+      this.latestID = message.id;
   }
 
-  async findMessagesForUser(userID: string): Promise<Message[]> {
-    return (this.byUser.get(userID) ?? []).map((message) => ({ ...message }));
+  async findRecentConversations(
+    userID: string,
+    limit: number,
+  ): Promise<RecentConversation[]> {
+    return [...(this.peers.get(userID) ?? [])].map((peerID) => {
+      const list = this.conversations.get(conversationKey(userID, peerID));
+      return { peerID, ...this.page(list ?? [], list?.length ?? 0, limit) };
+    });
   }
 
-  private append(userID: string, message: Message): void {
-    const list = this.byUser.get(userID);
-    if (!list) {
-      this.byUser.set(userID, [message]);
-      return;
+  async findMessagesBefore(
+    userID: string,
+    peerID: string,
+    beforeID: string,
+    limit: number,
+  ): Promise<MessagePage> {
+    const list = this.conversations.get(conversationKey(userID, peerID)) ?? [];
+    return this.page(list, this.indexOf(list, beforeID), limit);
+  }
+
+  async deleteUserMessages(userID: string, limit: number): Promise<boolean> {
+    let budget = limit;
+    for (const peerID of this.peers.get(userID) ?? []) {
+      if (budget <= 0) return false;
+      const key = conversationKey(userID, peerID);
+      const list = this.conversations.get(key) ?? [];
+      // Oldest first, like the SQLite store.
+      budget -= list.splice(0, budget).length;
+      if (list.length > 0) return false;
+      this.conversations.delete(key);
+      this.peers.get(userID)?.delete(peerID);
+      this.peers.get(peerID)?.delete(userID);
+      budget -= 1;
     }
-    // Ids are sortable; keep the list ordered even if saves complete out of order.
-    let index = list.length;
-    while (index > 0 && list[index - 1].id > message.id) index--;
-    list.splice(index, 0, message);
+    this.peers.delete(userID);
+    return true;
+  }
+
+  async findLatestMessageID(): Promise<string | undefined> {
+    return this.latestID;
+  }
+
+  /** The `limit` messages before index `end`, oldest first. */
+  private page(list: Message[], end: number, limit: number): MessagePage {
+    const start = Math.max(0, end - limit);
+    return { messages: list.slice(start, end).map(copy), hasMore: start > 0 };
+  }
+
+  /** Index of the first message whose id is not less than `id` (binary search). */
+  private indexOf(list: Message[], id: string): number {
+    let low = 0;
+    let high = list.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (list[middle].id < id) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  }
+
+  private addPeer(userID: string, peerID: string): void {
+    const peers = this.peers.get(userID);
+    if (peers) peers.add(peerID);
+    else this.peers.set(userID, new Set([peerID]));
   }
 }

@@ -1,4 +1,7 @@
 import { Module } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type { AppConfigService } from '../../../config/app-config.module';
+import { Clock } from '../../clock';
 import { MessageStore } from '../message.store';
 import { SessionStore } from '../session.store';
 import { MemoryMessageStore } from './memory-message.store';
@@ -7,8 +10,16 @@ import { MemorySessionStore } from './memory-session.store';
 /** `STORE=memory`: everything in this process, lost on restart. */
 @Module({
   providers: [
-    { provide: SessionStore, useClass: MemorySessionStore },
-    { provide: MessageStore, useClass: MemoryMessageStore },
+    {
+      provide: SessionStore,
+      useFactory: (config: AppConfigService, clock: Clock) =>
+        new MemorySessionStore({
+          ttlMs: config.get('sessionTtlMs', { infer: true }),
+          clock,
+        }),
+      inject: [ConfigService, Clock],
+    },
+    { provide: MessageStore, useFactory: () => new MemoryMessageStore() },
   ],
   exports: [SessionStore, MessageStore],
 })

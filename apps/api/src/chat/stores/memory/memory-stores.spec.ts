@@ -3,5 +3,5 @@ import { sessionStoreContract } from '../session.store.contract';
 import { MemoryMessageStore } from './memory-message.store';
 import { MemorySessionStore } from './memory-session.store';
 
-sessionStoreContract('memory', () => new MemorySessionStore());
+sessionStoreContract('memory', (options) => new MemorySessionStore(options));
 messageStoreContract('memory', () => new MemoryMessageStore());

@@ -1,0 +1,371 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Message } from '@chat/contracts';
+import { ManualClock } from '../../../testing/manual-clock';
+import { IdGenerator } from '../../ids';
+import { GroupCommit } from './group-commit';
+import {
+  MIGRATIONS,
+  migrate,
+  SqliteDatabase,
+  type Migration,
+} from './sqlite-database';
+import { SqliteMessageStore } from './sqlite-message.store';
+import { SqliteSessionStore } from './sqlite-session.store';
+
+describe('SQLite database', () => {
+  let dir: string;
+  const opened: (SqliteDatabase | Database.Database)[] = [];
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'chat-sqlite-'));
+  });
+
+  afterEach(() => {
+    for (const db of opened.splice(0)) db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const openAt = (path: string) => {
+    const database = SqliteDatabase.open(path);
+    opened.push(database);
+    return database;
+  };
+  const raw = (path: string) => {
+    const db = new Database(path);
+    opened.push(db);
+    return db;
+  };
+  const tables = (db: Database.Database) =>
+    db
+      .prepare<
+        [],
+        string
+      >("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
+      .pluck()
+      .all();
+
+  describe('open', () => {
+    it('creates the folder and the file, in WAL mode, with the schema at the latest version', () => {
+      const path = join(dir, 'nested', 'deeper', 'chat.sqlite');
+      const { db } = openAt(path);
+      expect(existsSync(path)).toBe(true);
+      expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+      // NORMAL is 1.
+      expect(db.pragma('synchronous', { simple: true })).toBe(1);
+      expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
+      expect(db.pragma('user_version', { simple: true })).toBe(
+        MIGRATIONS.length,
+      );
+      expect(tables(db)).toEqual([
+        'conversations',
+        'messages',
+        'meta',
+        'sessions',
+      ]);
+    });
+
+    it('opens an in-memory database', () => {
+      const { db } = openAt(':memory:');
+      expect(tables(db)).toContain('messages');
+    });
+
+    it('answers the history queries from the primary key, with no temporary sort', () => {
+      const { db } = openAt(join(dir, 'plan.sqlite'));
+      const plan = (sql: string) =>
+        db
+          .prepare(`EXPLAIN QUERY PLAN ${sql}`)
+          .all({ low: 'a', high: 'b', before: 'z', limit: 5, user: 'a' })
+          .map((row) => (row as { detail: string }).detail)
+          .join('\n');
+      const history = plan(
+        `SELECT id FROM messages WHERE low = @low AND high = @high AND id < @before
+         ORDER BY id DESC LIMIT @limit`,
+      );
+      expect(history).toMatch(/SEARCH messages USING PRIMARY KEY/);
+      expect(history).not.toMatch(/TEMP B-TREE/);
+      expect(
+        plan('SELECT peer_id FROM conversations WHERE user_id = @user'),
+      ).toMatch(/SEARCH conversations USING PRIMARY KEY/);
+      expect(
+        plan(
+          'SELECT session_id FROM sessions WHERE connected = 0 AND last_seen <= @limit ORDER BY last_seen LIMIT 5',
+        ),
+      ).toMatch(/sessions_expiry/);
+    });
+  });
+
+  describe('migrations', () => {
+    const steps: Migration[] = [
+      (db) => db.exec('CREATE TABLE one (x)'),
+      (db) => db.exec("INSERT INTO one VALUES ('from step 2')"),
+    ];
+
+    it('apply every step on an empty file, then nothing on the next open', () => {
+      const path = join(dir, 'm.sqlite');
+      const db = raw(path);
+      expect(migrate(db, steps)).toEqual({ from: 0, to: 2 });
+      expect(migrate(db, steps)).toEqual({ from: 2, to: 2 });
+      expect(db.prepare('SELECT x FROM one').pluck().all()).toEqual([
+        'from step 2',
+      ]);
+    });
+
+    it('apply only the new steps to an existing database', () => {
+      const db = raw(join(dir, 'm.sqlite'));
+      migrate(db, steps.slice(0, 1));
+      expect(migrate(db, steps)).toEqual({ from: 1, to: 2 });
+      expect(db.pragma('user_version', { simple: true })).toBe(2);
+      expect(db.prepare('SELECT count(*) FROM one').pluck().get()).toBe(1);
+    });
+
+    it('roll back every step of a run when one fails', () => {
+      const db = raw(join(dir, 'm.sqlite'));
+      const failing: Migration[] = [
+        ...steps,
+        () => {
+          throw new Error('step 3 broke');
+        },
+      ];
+      expect(() => migrate(db, failing)).toThrow('step 3 broke');
+      expect(db.pragma('user_version', { simple: true })).toBe(0);
+      expect(tables(db)).toEqual([]);
+    });
+
+    it('refuse a database made by a newer version', () => {
+      const path = join(dir, 'newer.sqlite');
+      const db = raw(path);
+      db.pragma(`user_version = ${MIGRATIONS.length + 1}`);
+      expect(() => SqliteDatabase.open(path)).toThrow(/newer than this api/);
+    });
+
+    it('keep the real schema idempotent: reopening an existing file changes nothing', () => {
+      const path = join(dir, 'chat.sqlite');
+      const first = openAt(path);
+      const schema = first.db
+        .prepare('SELECT sql FROM sqlite_schema ORDER BY name')
+        .pluck()
+        .all();
+      first.close();
+      const second = openAt(path);
+      expect(
+        second.db
+          .prepare('SELECT sql FROM sqlite_schema ORDER BY name')
+          .pluck()
+          .all(),
+      ).toEqual(schema);
+    });
+  });
+
+  describe('reopening the same file', () => {
+    it('keeps sessions, messages and their order, and ids keep growing past the stored ones', async () => {
+      const path = join(dir, 'chat.sqlite');
+      const clock = new ManualClock();
+      let database = openAt(path);
+      let sessions = new SqliteSessionStore(database, {
+        clock,
+        ttlMs: 60_000,
+      });
+      let messages = new SqliteMessageStore(database);
+      const ids = new IdGenerator(() => clock.now());
+      const sent: Message[] = [];
+      await sessions.saveSession({
+        sessionID: 'sa',
+        userID: 'alice',
+        username: 'Alice',
+        connected: true,
+        lastSeen: clock.now(),
+      });
+      await sessions.saveSession({
+        sessionID: 'sb',
+        userID: 'bob',
+        username: 'Bob',
+        connected: false,
+        lastSeen: clock.now(),
+      });
+      for (let i = 0; i < 5; i++) {
+        const from = i % 2 ? 'bob' : 'alice';
+        const message: Message = {
+          id: ids.messageID(),
+          content: `m${i}`,
+          from,
+          to: from === 'bob' ? 'alice' : 'bob',
+          at: new Date(clock.now()).toISOString(),
+        };
+        await messages.saveMessage(message);
+        sent.push(message);
+      }
+      database.close();
+
+      // The clock went back an hour meanwhile.
+      clock.advance(-3_600_000);
+      database = openAt(path);
+      sessions = new SqliteSessionStore(database, { clock, ttlMs: 60_000 });
+      messages = new SqliteMessageStore(database);
+      expect(await sessions.findAllSessions()).toEqual([
+        {
+          sessionID: 'sa',
+          userID: 'alice',
+          username: 'Alice',
+          connected: true,
+          lastSeen: clock.now() + 3_600_000,
+        },
+        {
+          sessionID: 'sb',
+          userID: 'bob',
+          username: 'Bob',
+          connected: false,
+          lastSeen: clock.now() + 3_600_000,
+        },
+      ]);
+      expect(await messages.findRecentConversations('bob', 10)).toEqual([
+        { peerID: 'alice', messages: sent, hasMore: false },
+      ]);
+      const restarted = new IdGenerator(() => clock.now());
+      restarted.seedMessageID(await messages.findLatestMessageID());
+      const next = restarted.messageID();
+      expect(next > sent[4].id).toBe(true);
+    });
+
+    it('marks every session not connected, seen now, when the stores start (disconnectAll)', async () => {
+      const clock = new ManualClock();
+      const database = openAt(join(dir, 'chat.sqlite'));
+      const sessions = new SqliteSessionStore(database, {
+        clock,
+        ttlMs: 60_000,
+      });
+      const base = {
+        username: 'x',
+        connected: true,
+        lastSeen: clock.now() - 120_000,
+      };
+      await sessions.saveSession({ ...base, sessionID: 's1', userID: 'u1' });
+      await sessions.saveSession({
+        ...base,
+        sessionID: 's2',
+        userID: 'u2',
+        connected: false,
+      });
+      expect(await sessions.disconnectAll()).toBe(1);
+      expect(await sessions.findAllSessions()).toEqual([
+        {
+          ...base,
+          sessionID: 's1',
+          userID: 'u1',
+          connected: false,
+          lastSeen: clock.now(),
+        },
+      ]);
+    });
+  });
+
+  describe('group commit', () => {
+    const setup = () => {
+      const path = join(dir, 'g.sqlite');
+      const db = raw(path);
+      db.pragma('journal_mode = WAL');
+      db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)');
+      const commits = new GroupCommit(db);
+      const insert = db.prepare<[number, string]>(
+        'INSERT INTO t (id, v) VALUES (?, ?)',
+      );
+      // Another connection sees only what is committed.
+      const reader = raw(path);
+      const count = () =>
+        reader.prepare<[], number>('SELECT count(*) FROM t').pluck().get();
+      return { db, commits, insert, count };
+    };
+
+    it('commits every write of one turn in one transaction, and resolves only after the commit', async () => {
+      const { db, commits, insert, count } = setup();
+      const inTransaction: boolean[] = [];
+      const writes = [1, 2, 3].map((id) =>
+        commits.run(() => {
+          inTransaction.push(db.inTransaction);
+          return insert.run(id, `v${id}`).changes;
+        }),
+      );
+      // Nothing has run yet: the batch waits for the end of the turn.
+      expect(count()).toBe(0);
+      expect(commits.size).toBe(3);
+      const committed: (number | undefined)[] = [];
+      for (const write of writes)
+        void write.then(() => committed.push(count()));
+      expect(await Promise.all(writes)).toEqual([1, 1, 1]);
+      expect(inTransaction).toEqual([true, true, true]);
+      // Every promise settled after all three rows were committed together.
+      expect(committed).toEqual([3, 3, 3]);
+      expect(db.inTransaction).toBe(false);
+    });
+
+    it('makes separate batches for separate turns, in order', async () => {
+      const { commits, insert, db } = setup();
+      await commits.run(() => insert.run(1, 'a'));
+      await commits.run(() => insert.run(2, 'b'));
+      expect(
+        db.prepare('SELECT v FROM t ORDER BY rowid').pluck().all(),
+      ).toEqual(['a', 'b']);
+    });
+
+    it('rejects only the write that fails, and keeps the others of its batch', async () => {
+      const { commits, insert, db } = setup();
+      const results = await Promise.allSettled([
+        commits.run(() => insert.run(1, 'first')),
+        commits.run(() => insert.run(1, 'duplicate')),
+        commits.run(() => insert.run(2, 'third')),
+      ]);
+      expect(results.map((r) => r.status)).toEqual([
+        'fulfilled',
+        'rejected',
+        'fulfilled',
+      ]);
+      expect((results[1] as PromiseRejectedResult).reason.code).toBe(
+        'SQLITE_CONSTRAINT_PRIMARYKEY',
+      );
+      expect(db.prepare('SELECT v FROM t ORDER BY id').pluck().all()).toEqual([
+        'first',
+        'third',
+      ]);
+    });
+
+    it('rejects every write of a batch whose commit cannot succeed, and writes nothing', async () => {
+      const { commits, insert, db, count } = setup();
+      // A read-only database fails every write, as a full disk would.
+      db.pragma('query_only = ON');
+      const results = await Promise.allSettled([
+        commits.run(() => insert.run(1, 'a')),
+        commits.run(() => insert.run(2, 'b')),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+      db.pragma('query_only = OFF');
+      expect(count()).toBe(0);
+      // And the next batch works again.
+      await commits.run(() => insert.run(3, 'c'));
+      expect(count()).toBe(1);
+    });
+
+    it('commits what is pending on close, then refuses writes', async () => {
+      const { commits, insert, count } = setup();
+      const pending = commits.run(() => insert.run(1, 'a'));
+      commits.close();
+      expect(count()).toBe(1);
+      await expect(pending).resolves.toMatchObject({ changes: 1 });
+      await expect(commits.run(() => insert.run(2, 'b'))).rejects.toThrow(
+        'database is closed',
+      );
+    });
+
+    it('refuses writes once the database is closed', async () => {
+      const database = openAt(join(dir, 'closed.sqlite'));
+      database.close();
+      expect(database.isOpen).toBe(false);
+      await expect(database.write(() => 1)).rejects.toThrow(
+        'database is closed',
+      );
+      // Closing again is harmless.
+      database.close();
+    });
+  });
+});

@@ -1,0 +1,179 @@
+import type { Message } from '@chat/contracts';
+import type { Database } from 'better-sqlite3';
+import {
+  MessageStore,
+  type MessagePage,
+  type RecentConversation,
+} from '../message.store';
+import type { SqliteDatabase } from './sqlite-database';
+
+interface MessageRow {
+  id: string;
+  sender: string;
+  recipient: string;
+  content: string;
+  at: string;
+}
+
+interface Pair {
+  low: string;
+  high: string;
+}
+
+/** The conversation key: the two userIDs in order, whoever sent. */
+const pair = (a: string, b: string): Pair =>
+  a < b ? { low: a, high: b } : { low: b, high: a };
+
+const toMessage = (row: MessageRow): Message => ({
+  id: row.id,
+  content: row.content,
+  from: row.sender,
+  to: row.recipient,
+  at: row.at,
+});
+
+const LATEST_ID = 'latest_message_id';
+
+function prepareStatements(db: Database) {
+  return {
+    insert: db.prepare<Pair & MessageRow>(
+      `INSERT INTO messages (low, high, id, sender, recipient, content, at)
+       VALUES (@low, @high, @id, @sender, @recipient, @content, @at)`,
+    ),
+    addPeer: db.prepare<{ user: string; peer: string }>(
+      `INSERT OR IGNORE INTO conversations (user_id, peer_id) VALUES (@user, @peer)`,
+    ),
+    raiseLatest: db.prepare<{ id: string }>(
+      `INSERT INTO meta (key, value) VALUES ('${LATEST_ID}', @id)
+       ON CONFLICT (key) DO UPDATE SET value = max(value, excluded.value)`,
+    ),
+    latest: db
+      .prepare<[], string>(`SELECT value FROM meta WHERE key = '${LATEST_ID}'`)
+      .pluck(),
+    peers: db
+      .prepare<
+        { user: string },
+        string
+      >(`SELECT peer_id FROM conversations WHERE user_id = @user`)
+      .pluck(),
+    // Newest first, straight down the primary key; one extra row tells whether there are more.
+    before: db.prepare<Pair & { before: string; limit: number }, MessageRow>(
+      `SELECT id, sender, recipient, content, at FROM messages
+       WHERE low = @low AND high = @high AND id < @before
+       ORDER BY id DESC LIMIT @limit + 1`,
+    ),
+    latestOf: db.prepare<Pair & { limit: number }, MessageRow>(
+      `SELECT id, sender, recipient, content, at FROM messages
+       WHERE low = @low AND high = @high
+       ORDER BY id DESC LIMIT @limit + 1`,
+    ),
+    deleteOldest: db.prepare<Pair & { limit: number }>(
+      `DELETE FROM messages WHERE low = @low AND high = @high AND id IN (
+         SELECT id FROM messages WHERE low = @low AND high = @high ORDER BY id LIMIT @limit)`,
+    ),
+    deletePeers: db.prepare<{ user: string; peer: string }>(
+      `DELETE FROM conversations
+       WHERE (user_id = @user AND peer_id = @peer) OR (user_id = @peer AND peer_id = @user)`,
+    ),
+  };
+}
+
+type Statements = ReturnType<typeof prepareStatements>;
+
+/** `STORE=sqlite` messages: the `messages` and `conversations` tables (see sqlite-database.ts). */
+export class SqliteMessageStore extends MessageStore {
+  private readonly statements: Statements;
+  private readonly readRecent: (
+    userID: string,
+    limit: number,
+  ) => RecentConversation[];
+
+  constructor(private readonly database: SqliteDatabase) {
+    super();
+    const { db } = database;
+    this.statements = prepareStatements(db);
+    // One read transaction: every conversation from the same snapshot.
+    this.readRecent = db.transaction(
+      (userID: string, limit: number): RecentConversation[] =>
+        this.statements.peers.all({ user: userID }).map((peerID) => ({
+          peerID,
+          ...page(
+            this.statements.latestOf.all({ ...pair(userID, peerID), limit }),
+            limit,
+          ),
+        })),
+    );
+  }
+
+  async saveMessage(message: Message): Promise<void> {
+    const { from, to, id } = message;
+    await this.database.write(() => {
+      this.statements.insert.run({
+        ...pair(from, to),
+        id,
+        sender: from,
+        recipient: to,
+        content: message.content,
+        at: message.at,
+      });
+      this.statements.addPeer.run({ user: from, peer: to });
+      if (to !== from) this.statements.addPeer.run({ user: to, peer: from });
+      this.statements.raiseLatest.run({ id });
+    });
+  }
+
+  async findRecentConversations(
+    userID: string,
+    limit: number,
+  ): Promise<RecentConversation[]> {
+    return this.readRecent(userID, limit);
+  }
+
+  async findMessagesBefore(
+    userID: string,
+    peerID: string,
+    beforeID: string,
+    limit: number,
+  ): Promise<MessagePage> {
+    return page(
+      this.statements.before.all({
+        ...pair(userID, peerID),
+        before: beforeID,
+        limit,
+      }),
+      limit,
+    );
+  }
+
+  async deleteUserMessages(userID: string, limit: number): Promise<boolean> {
+    return this.database.write(() => {
+      let budget = limit;
+      for (const peerID of this.statements.peers.all({ user: userID })) {
+        if (budget <= 0) return false;
+        const { changes } = this.statements.deleteOldest.run({
+          ...pair(userID, peerID),
+          limit: budget,
+        });
+        budget -= changes;
+        // A full batch may have left some behind; the next call will see.
+        if (budget <= 0) return false;
+        this.statements.deletePeers.run({ user: userID, peer: peerID });
+        budget -= 1;
+      }
+      return true;
+    });
+  }
+
+  async findLatestMessageID(): Promise<string | undefined> {
+    return this.statements.latest.get();
+  }
+}
+
+/** Rows newest first, at most `limit + 1` → the page oldest first, and whether there are more. */
+function page(rows: MessageRow[], limit: number): MessagePage {
+  const hasMore = rows.length > limit;
+  const messages = (hasMore ? rows.slice(0, limit) : rows)
+    .reverse()
+    .map(toMessage);
+  return { messages, hasMore };
+}

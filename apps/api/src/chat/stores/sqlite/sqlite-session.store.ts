@@ -1,0 +1,146 @@
+import type { Database } from 'better-sqlite3';
+import {
+  DEFAULT_SESSION_STORE_OPTIONS,
+  SessionStore,
+  type SessionStoreOptions,
+  type StoredSession,
+} from '../session.store';
+import type { SqliteDatabase } from './sqlite-database';
+
+interface SessionRow {
+  session_id: string;
+  user_id: string;
+  username: string;
+  connected: number;
+  last_seen: number;
+}
+
+const toSession = (row: SessionRow): StoredSession => ({
+  sessionID: row.session_id,
+  userID: row.user_id,
+  username: row.username,
+  connected: row.connected === 1,
+  lastSeen: row.last_seen,
+});
+
+const COLUMNS = 'session_id, user_id, username, connected, last_seen';
+// `isExpired` in SQL, with the cutoff `now - ttl` as the parameter.
+const ALIVE = '(connected = 1 OR last_seen > @cutoff)';
+
+function prepareStatements(db: Database) {
+  return {
+    bySessionID: db.prepare<{ id: string; cutoff: number }, SessionRow>(
+      `SELECT ${COLUMNS} FROM sessions WHERE session_id = @id AND ${ALIVE}`,
+    ),
+    byUserID: db.prepare<{ id: string; cutoff: number }, SessionRow>(
+      `SELECT ${COLUMNS} FROM sessions WHERE user_id = @id AND ${ALIVE}`,
+    ),
+    all: db.prepare<{ cutoff: number }, SessionRow>(
+      `SELECT ${COLUMNS} FROM sessions WHERE ${ALIVE} ORDER BY rowid`,
+    ),
+    // The upsert keeps the row, hence its rowid: the order first saved.
+    save: db.prepare<SessionRow>(
+      `INSERT INTO sessions (${COLUMNS})
+       VALUES (@session_id, @user_id, @username, @connected, @last_seen)
+       ON CONFLICT (session_id) DO UPDATE SET user_id = excluded.user_id,
+         username = excluded.username, connected = excluded.connected,
+         last_seen = excluded.last_seen`,
+    ),
+    // Spelled to match the partial index sessions_expiry.
+    expired: db.prepare<{ cutoff: number; limit: number }, SessionRow>(
+      `SELECT ${COLUMNS} FROM sessions WHERE connected = 0 AND last_seen <= @cutoff
+       ORDER BY last_seen LIMIT @limit`,
+    ),
+    deleteExpired: db.prepare<{ id: string; cutoff: number }>(
+      `DELETE FROM sessions WHERE session_id = @id AND connected = 0 AND last_seen <= @cutoff`,
+    ),
+    disconnectAll: db.prepare<{ now: number }>(
+      `UPDATE sessions SET connected = 0, last_seen = @now WHERE connected = 1`,
+    ),
+  };
+}
+
+type Statements = ReturnType<typeof prepareStatements>;
+
+/** `STORE=sqlite` sessions: the `sessions` table (see sqlite-database.ts). */
+export class SqliteSessionStore extends SessionStore {
+  private readonly options: SessionStoreOptions;
+  private readonly statements: Statements;
+
+  constructor(
+    private readonly database: SqliteDatabase,
+    options: Partial<SessionStoreOptions> = {},
+  ) {
+    super();
+    this.options = { ...DEFAULT_SESSION_STORE_OPTIONS, ...options };
+    this.statements = prepareStatements(database.db);
+  }
+
+  async findSession(sessionID: string): Promise<StoredSession | undefined> {
+    const row = this.statements.bySessionID.get({
+      id: sessionID,
+      cutoff: this.cutoff(),
+    });
+    return row && toSession(row);
+  }
+
+  async findSessionByUserID(
+    userID: string,
+  ): Promise<StoredSession | undefined> {
+    const row = this.statements.byUserID.get({
+      id: userID,
+      cutoff: this.cutoff(),
+    });
+    return row && toSession(row);
+  }
+
+  async saveSession(session: StoredSession): Promise<void> {
+    const row: SessionRow = {
+      session_id: session.sessionID,
+      user_id: session.userID,
+      username: session.username,
+      connected: session.connected ? 1 : 0,
+      last_seen: session.lastSeen,
+    };
+    await this.database.write(() => this.statements.save.run(row));
+  }
+
+  async findAllSessions(): Promise<StoredSession[]> {
+    return this.statements.all.all({ cutoff: this.cutoff() }).map(toSession);
+  }
+
+  async findExpired(limit: number): Promise<StoredSession[]> {
+    return this.statements.expired
+      .all({ cutoff: this.cutoff(), limit })
+      .map(toSession);
+  }
+
+  async deleteExpired(sessionID: string): Promise<boolean> {
+    // The cutoff is taken when the delete runs, not when it was asked for.
+    const result = await this.database.write(() =>
+      this.statements.deleteExpired.run({
+        id: sessionID,
+        cutoff: this.cutoff(),
+      }),
+    );
+    return result.changes > 0;
+  }
+
+  /**
+   * Marks every session not connected, seen now. For the start of the process: one api process
+   * owns a SQLite file, so no socket can be open yet, and sessions left `connected` by a process
+   * that was killed would otherwise show online forever and never expire.
+   */
+  async disconnectAll(): Promise<number> {
+    const now = this.options.clock.now();
+    const result = await this.database.write(() =>
+      this.statements.disconnectAll.run({ now }),
+    );
+    return result.changes;
+  }
+
+  /** Sessions last seen at or before this (and not connected) are expired. */
+  private cutoff(): number {
+    return this.options.clock.now() - this.options.ttlMs;
+  }
+}

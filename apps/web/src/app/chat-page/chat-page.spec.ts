@@ -1,12 +1,17 @@
 import { TestBed } from '@angular/core/testing';
-import { ChatEvent } from '@chat/contracts';
+import { ChatEvent, type Message } from '@chat/contracts';
 import { CHAT_SOCKET } from '../chat/chat-socket';
 import { ChatStore } from '../chat/chat.store';
 import { FakeChatSocket } from '../chat/testing/fake-chat-socket';
 import { ChatPage } from './chat-page';
 
 describe('ChatPage', () => {
-  async function render() {
+  beforeEach(() => localStorage.clear());
+
+  async function render(
+    bobMessages: Message[] = [],
+    bobHasMore: boolean | undefined = undefined,
+  ) {
     const socket = new FakeChatSocket();
     TestBed.configureTestingModule({
       providers: [{ provide: CHAT_SOCKET, useValue: socket }],
@@ -20,7 +25,13 @@ describe('ChatPage', () => {
       username: 'alice',
     });
     socket.serverEmit(ChatEvent.Users, [
-      { userID: 'uBob', username: 'bob', connected: true, messages: [] },
+      {
+        userID: 'uBob',
+        username: 'bob',
+        connected: true,
+        messages: bobMessages,
+        hasMoreMessages: bobHasMore,
+      },
       { userID: 'uAlice', username: 'alice', connected: true, messages: [] },
     ]);
     const fixture = TestBed.createComponent(ChatPage);
@@ -83,6 +94,38 @@ describe('ChatPage', () => {
       el.querySelectorAll('[data-testid=message-content]'),
     ).map((n) => n.textContent);
     expect(contents).toEqual(['hello alice', 'hi bob']);
+  });
+
+  it('loads earlier messages of the open conversation through the store', async () => {
+    const at = '2024-01-01T12:00:00.000Z';
+    const { socket, fixture, el, item } = await render(
+      [{ id: 'm5', from: 'uBob', to: 'uAlice', content: 'latest', at }],
+      true,
+    );
+    item('bob')?.click();
+    await fixture.whenStable();
+    el.querySelector<HTMLElement>('[data-testid=load-older]')?.click();
+    await fixture.whenStable();
+    expect(socket.sent.map((s) => [s.event, s.payload])).toEqual([
+      [ChatEvent.FetchMessages, { userID: 'uBob', before: 'm5' }],
+    ]);
+    expect(el.querySelector('[data-testid=loading-older]')).not.toBeNull();
+
+    socket.sent[0].ack({
+      ok: true,
+      messages: [
+        { id: 'm1', from: 'uAlice', to: 'uBob', content: 'first', at },
+      ],
+      hasMore: false,
+    });
+    await Promise.resolve(); // the store's `.then` on the acknowledgement
+    await fixture.whenStable();
+    const contents = Array.from(
+      el.querySelectorAll('[data-testid=message-content]'),
+    ).map((n) => n.textContent);
+    expect(contents).toEqual(['first', 'latest']);
+    expect(el.querySelector('[data-testid=history-start]')).not.toBeNull();
+    expect(el.querySelector('[data-testid=load-older]')).toBeNull();
   });
 
   it('logs out back to nothing', async () => {

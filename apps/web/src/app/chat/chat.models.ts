@@ -23,10 +23,19 @@ export interface ChatUser {
   username: string;
   self: boolean;
   connected: boolean;
-  /** The conversation with this user, oldest first. */
+  /** The conversation with this user, oldest first: the latest ones and any older pages loaded. */
   messages: readonly ChatMessage[];
-  /** Messages arrived that the user has not looked at (the guide's `hasNewMessages`). */
+  /**
+   * The guide's `hasNewMessages`, derived: a message from this user newer than the last-read mark
+   * of the conversation (kept in localStorage, so it survives a reload).
+   */
   hasNewMessages: boolean;
+  /** The server holds messages older than the first of `messages` (see `ChatStore.loadOlder`). */
+  hasMoreMessages: boolean;
+  /** A page of older messages is on its way. */
+  loadingOlder: boolean;
+  /** Why the last page of older messages did not come; the next attempt retries. */
+  olderError: string | null;
 }
 
 /** A message the server did not take; `content` lets the panel give the text back. */

@@ -10,6 +10,7 @@ import {
 import { CHAT_CONFIG, DEFAULT_CHAT_CONFIG } from './chat-config';
 import { CHAT_SOCKET } from './chat-socket';
 import { ChatStore, SESSION_ID_KEY, USERNAME_KEY } from './chat.store';
+import { readMarksKey } from './read-marks';
 import { FakeChatSocket } from './testing/fake-chat-socket';
 
 const ALICE = {
@@ -23,8 +24,11 @@ function view(
   username: string,
   connected = true,
   messages: Message[] = [],
+  hasMoreMessages?: boolean,
 ): UserView {
-  return { userID, username, connected, messages };
+  return hasMoreMessages === undefined
+    ? { userID, username, connected, messages }
+    : { userID, username, connected, messages, hasMoreMessages };
 }
 
 let seq = 0;
@@ -84,6 +88,28 @@ function signedIn(
   ]);
   return env;
 }
+
+/**
+ * The page is reloaded: a new store on the same localStorage resumes the session, and the server
+ * replays `users` (self first).
+ */
+function reload(
+  users: UserView[],
+  session: typeof ALICE = ALICE,
+): ReturnType<typeof setup> {
+  TestBed.resetTestingModule();
+  const env = setup();
+  env.socket.connectOk();
+  env.socket.serverEmit(ChatEvent.Session, session);
+  env.socket.serverEmit(ChatEvent.Users, [
+    view(session.userID, session.username),
+    ...users,
+  ]);
+  return env;
+}
+
+const storedMarks = (userID = ALICE.userID) =>
+  JSON.parse(localStorage.getItem(readMarksKey(userID)) ?? 'null');
 
 const names = (store: ChatStore) => store.users().map((u) => u.username);
 const user = (store: ChatStore, username: string) => {
@@ -217,7 +243,7 @@ describe('ChatStore: users', () => {
     expect(store.self()?.connected).toBe(true);
   });
 
-  it('takes the conversations replayed with `users`, marked as from self or not, without unread', () => {
+  it('takes the conversations replayed with `users`, marked as from self or not, unread without a mark', () => {
     const { store } = signedIn([
       view('uBob', 'bob', true, [
         message('uBob', 'uAlice', 'hi alice'),
@@ -228,6 +254,14 @@ describe('ChatStore: users', () => {
     expect(user(store, 'bob').messages.map((m) => m.fromSelf)).toEqual([
       false,
       true,
+    ]);
+    // Nothing was read on this browser yet: what bob wrote (offline delivery) is news.
+    expect(user(store, 'bob').hasNewMessages).toBe(true);
+  });
+
+  it('does not count own messages as unread', () => {
+    const { store } = signedIn([
+      view('uBob', 'bob', true, [message('uAlice', 'uBob', 'hi bob')]),
     ]);
     expect(user(store, 'bob').hasNewMessages).toBe(false);
   });
@@ -485,5 +519,430 @@ describe('ChatStore: connection', () => {
     store.logout();
     jest.advanceTimersByTime(10_000);
     expect(socket.connects).toBe(1);
+  });
+});
+
+describe('ChatStore: read marks', () => {
+  const fromBob = message('uBob', 'uAlice', 'from bob', 'm0101');
+  const fromCarol = message('uCarol', 'uAlice', 'from carol', 'm0102');
+  const replay = (...bobs: Message[]) => [
+    view('uBob', 'bob', true, [fromBob, ...bobs]),
+    view('uCarol', 'carol', true, [fromCarol]),
+  ];
+
+  it('keeps the mark of a conversation opened, per identity, in localStorage', () => {
+    const { store } = signedIn(replay());
+    store.select('uBob');
+    expect(storedMarks()).toEqual({ uBob: 'm0101' });
+    expect(user(store, 'bob').hasNewMessages).toBe(false);
+    expect(user(store, 'carol').hasNewMessages).toBe(true);
+  });
+
+  it('shows the same unread state after a reload', () => {
+    const { store } = signedIn(replay());
+    store.select('uBob');
+    const again = reload(replay()).store;
+    expect(again.selectedUserID()).toBeNull();
+    expect(user(again, 'bob').hasNewMessages).toBe(false);
+    expect(user(again, 'carol').hasNewMessages).toBe(true);
+  });
+
+  it('shows what arrived while away as unread after a reload', () => {
+    const { store } = signedIn(replay());
+    store.select('uBob');
+    store.select('uCarol');
+    const again = reload(
+      replay(message('uBob', 'uAlice', 'while away', 'm0103')),
+    ).store;
+    expect(user(again, 'bob').hasNewMessages).toBe(true);
+    expect(user(again, 'carol').hasNewMessages).toBe(false);
+  });
+
+  it('moves the mark with messages arriving in the open conversation, not in others', () => {
+    const { socket, store } = signedIn(replay());
+    store.select('uBob');
+    socket.serverEmit(
+      ChatEvent.PrivateMessage,
+      message('uBob', 'uAlice', 'live', 'm0110'),
+    );
+    socket.serverEmit(
+      ChatEvent.PrivateMessage,
+      message('uCarol', 'uAlice', 'elsewhere', 'm0111'),
+    );
+    expect(storedMarks()).toEqual({ uBob: 'm0110' });
+    const again = reload([
+      view('uBob', 'bob', true, [
+        fromBob,
+        message('uBob', 'uAlice', 'live', 'm0110'),
+      ]),
+      view('uCarol', 'carol', true, [fromCarol]),
+    ]).store;
+    expect(user(again, 'bob').hasNewMessages).toBe(false);
+    expect(user(again, 'carol').hasNewMessages).toBe(true);
+  });
+
+  it('reads a replay into the open conversation (a reconnect while it is on screen)', () => {
+    const { socket, store } = signedIn(replay());
+    store.select('uBob');
+    socket.drop();
+    socket.connectOk();
+    socket.serverEmit(ChatEvent.Session, ALICE);
+    socket.serverEmit(ChatEvent.Users, [
+      view('uAlice', 'alice'),
+      ...replay(message('uBob', 'uAlice', 'while away', 'm0120')),
+    ]);
+    expect(user(store, 'bob').hasNewMessages).toBe(false);
+    expect(storedMarks()).toEqual({ uBob: 'm0120' });
+  });
+
+  it('leaves the mark alone for own sends, and never moves it back', async () => {
+    const { socket, store } = signedIn(replay());
+    store.select('uBob');
+    store.send('mine');
+    socket.sent[0].ack({
+      ok: true,
+      message: message('uAlice', 'uBob', 'mine', 'm0130'),
+    });
+    await settle();
+    // Own messages are never unread: nothing to write for them.
+    expect(storedMarks()).toEqual({ uBob: 'm0101' });
+    socket.serverEmit(
+      ChatEvent.PrivateMessage,
+      message('uBob', 'uAlice', 'new', 'm0140'),
+    );
+    expect(storedMarks()).toEqual({ uBob: 'm0140' });
+    // A message that sorts before the mark arrives late: the mark stays.
+    socket.serverEmit(
+      ChatEvent.PrivateMessage,
+      message('uBob', 'uAlice', 'late', 'm0125'),
+    );
+    expect(storedMarks()).toEqual({ uBob: 'm0140' });
+    store.select('uCarol');
+    expect(user(store, 'bob').hasNewMessages).toBe(false);
+  });
+
+  it('keeps identities apart in one browser', () => {
+    const { store } = signedIn(replay());
+    store.select('uBob');
+    const dave = {
+      sessionID: 'sessDave0123456789',
+      userID: 'uDave',
+      username: 'dave',
+    };
+    // Another identity on the same browser (say another tab signed in as dave): its own marks.
+    const other = reload(
+      [
+        view('uBob', 'bob', true, [
+          message('uBob', 'uDave', 'hi dave', 'm0101'),
+        ]),
+      ],
+      dave,
+    ).store;
+    expect(user(other, 'bob').hasNewMessages).toBe(true);
+    other.select('uBob');
+    expect(storedMarks('uDave')).toEqual({ uBob: 'm0101' });
+    expect(storedMarks('uAlice')).toEqual({ uBob: 'm0101' });
+  });
+
+  it('forgets the marks on logout', () => {
+    const { store } = signedIn(replay());
+    store.select('uBob');
+    expect(storedMarks()).not.toBeNull();
+    store.logout();
+    expect(storedMarks()).toBeNull();
+  });
+
+  it('forgets the marks of an identity the server replaced', () => {
+    const { socket, store } = signedIn(replay());
+    store.select('uBob');
+    socket.serverEmit(ChatEvent.Session, {
+      ...ALICE,
+      sessionID: 'sessNew0123456789',
+      userID: 'uAlice2',
+    });
+    expect(storedMarks('uAlice')).toBeNull();
+  });
+
+  it('takes marks moved on by another tab of the same identity', () => {
+    const { store } = signedIn(replay());
+    expect(user(store, 'carol').hasNewMessages).toBe(true);
+    const newValue = JSON.stringify({ uCarol: 'm0102' });
+    localStorage.setItem(readMarksKey('uAlice'), newValue);
+    window.dispatchEvent(
+      new StorageEvent('storage', { key: readMarksKey('uAlice'), newValue }),
+    );
+    expect(user(store, 'carol').hasNewMessages).toBe(false);
+    // Another identity's marks, or a removal (logout elsewhere), change nothing here.
+    window.dispatchEvent(
+      new StorageEvent('storage', {
+        key: readMarksKey('uDave'),
+        newValue: JSON.stringify({ uBob: 'm0101' }),
+      }),
+    );
+    window.dispatchEvent(
+      new StorageEvent('storage', {
+        key: readMarksKey('uAlice'),
+        newValue: null,
+      }),
+    );
+    expect(user(store, 'bob').hasNewMessages).toBe(true);
+    expect(user(store, 'carol').hasNewMessages).toBe(false);
+  });
+
+  it('does not lose marks another tab stored meanwhile', () => {
+    const { store } = signedIn(replay());
+    localStorage.setItem(
+      readMarksKey('uAlice'),
+      JSON.stringify({ uCarol: 'm0102' }),
+    );
+    store.select('uBob');
+    expect(storedMarks()).toEqual({ uBob: 'm0101', uCarol: 'm0102' });
+  });
+
+  it('treats unreadable stored marks as none', () => {
+    localStorage.setItem(readMarksKey('uAlice'), '{not json');
+    const { store } = signedIn(replay());
+    expect(user(store, 'bob').hasNewMessages).toBe(true);
+    store.select('uBob');
+    expect(storedMarks()).toEqual({ uBob: 'm0101' });
+  });
+});
+
+describe('ChatStore: older messages', () => {
+  const latest = [
+    message('uBob', 'uAlice', 'l1', 'm0500'),
+    message('uAlice', 'uBob', 'l2', 'm0501'),
+  ];
+  const older = [
+    message('uBob', 'uAlice', 'o1', 'm0300'),
+    message('uAlice', 'uBob', 'o2', 'm0301'),
+  ];
+  const withHistory = () =>
+    signedIn([
+      view('uBob', 'bob', true, latest, true),
+      view(
+        'uCarol',
+        'carol',
+        true,
+        [message('uCarol', 'uAlice', 'c', 'm0400')],
+        true,
+      ),
+    ]);
+  const fetches = (socket: FakeChatSocket) =>
+    socket.sent.filter((s) => s.event === ChatEvent.FetchMessages);
+
+  it('takes `hasMoreMessages` from the replay (absent: no more)', () => {
+    const { store } = signedIn([
+      view('uBob', 'bob', true, latest, true),
+      view('uCarol', 'carol', true, latest),
+    ]);
+    expect(user(store, 'bob').hasMoreMessages).toBe(true);
+    expect(user(store, 'carol').hasMoreMessages).toBe(false);
+  });
+
+  it('asks for the page before the oldest message and prepends it', async () => {
+    const { socket, store } = withHistory();
+    expect(store.loadOlder('uBob')).toBe(true);
+    expect(fetches(socket)).toHaveLength(1);
+    expect(socket.sent[0].payload).toEqual({ userID: 'uBob', before: 'm0500' });
+    expect(user(store, 'bob').loadingOlder).toBe(true);
+
+    socket.sent[0].ack({ ok: true, messages: older, hasMore: true });
+    await settle();
+    expect(contents(store, 'bob')).toEqual(['o1', 'o2', 'l1', 'l2']);
+    expect(user(store, 'bob').messages.map((m) => m.fromSelf)).toEqual([
+      false,
+      true,
+      false,
+      true,
+    ]);
+    expect(user(store, 'bob').loadingOlder).toBe(false);
+    expect(user(store, 'bob').hasMoreMessages).toBe(true);
+
+    store.loadOlder('uBob');
+    expect(socket.sent[1].payload).toEqual({ userID: 'uBob', before: 'm0300' });
+  });
+
+  it('keeps one request in flight per conversation', () => {
+    const { socket, store } = withHistory();
+    expect(store.loadOlder('uBob')).toBe(true);
+    expect(store.loadOlder('uBob')).toBe(false);
+    expect(store.loadOlder('uCarol')).toBe(true);
+    expect(fetches(socket).map((s) => s.payload)).toEqual([
+      { userID: 'uBob', before: 'm0500' },
+      { userID: 'uCarol', before: 'm0400' },
+    ]);
+  });
+
+  it('stops at the beginning of the conversation', async () => {
+    const { socket, store } = withHistory();
+    store.loadOlder('uBob');
+    socket.sent[0].ack({ ok: true, messages: older, hasMore: false });
+    await settle();
+    expect(user(store, 'bob').hasMoreMessages).toBe(false);
+    expect(store.loadOlder('uBob')).toBe(false);
+    expect(fetches(socket)).toHaveLength(1);
+  });
+
+  it('ends the history on an empty page, whatever it claims', async () => {
+    const { socket, store } = withHistory();
+    store.loadOlder('uBob');
+    socket.sent[0].ack({ ok: true, messages: [], hasMore: true });
+    await settle();
+    expect(user(store, 'bob').hasMoreMessages).toBe(false);
+  });
+
+  it('keeps each message once when a page overlaps what is held', async () => {
+    const { socket, store } = withHistory();
+    store.loadOlder('uBob');
+    socket.sent[0].ack({
+      ok: true,
+      // Out of order and overlapping; a message of another conversation does not belong here.
+      messages: [
+        older[1],
+        older[0],
+        latest[0],
+        message('uCarol', 'uAlice', 'stray', 'm0200'),
+      ],
+      hasMore: true,
+    });
+    await settle();
+    expect(contents(store, 'bob')).toEqual(['o1', 'o2', 'l1', 'l2']);
+  });
+
+  it('reports a refused page, keeps what is held, and retries on the next call', async () => {
+    const { socket, store } = withHistory();
+    store.loadOlder('uBob');
+    socket.sent[0].ack({ ok: false, error: ErrorCode.Unavailable });
+    await settle();
+    expect(user(store, 'bob')).toMatchObject({
+      loadingOlder: false,
+      hasMoreMessages: true,
+    });
+    expect(user(store, 'bob').olderError).toMatch(/could not be loaded/i);
+    expect(contents(store, 'bob')).toEqual(['l1', 'l2']);
+
+    expect(store.loadOlder('uBob')).toBe(true);
+    expect(user(store, 'bob').olderError).toBeNull();
+    expect(socket.sent[1].payload).toEqual({ userID: 'uBob', before: 'm0500' });
+    socket.sent[1].ack({ ok: true, messages: older, hasMore: false });
+    await settle();
+    expect(contents(store, 'bob')).toEqual(['o1', 'o2', 'l1', 'l2']);
+  });
+
+  it('reports an unanswered request (timeout, lost link) and a rate limit', async () => {
+    const { socket, store } = withHistory();
+    store.loadOlder('uBob');
+    socket.sent[0].fail(new Error('operation has timed out'));
+    store.loadOlder('uCarol');
+    socket.sent[1].ack({ ok: false, error: ErrorCode.RateLimited });
+    await settle();
+    expect(user(store, 'bob').olderError).toMatch(/could not be loaded/i);
+    expect(user(store, 'bob').loadingOlder).toBe(false);
+    expect(user(store, 'carol').olderError).toMatch(/too many/i);
+  });
+
+  it('asks nothing while the link is down, and says why', () => {
+    const { socket, store } = withHistory();
+    socket.drop();
+    expect(store.loadOlder('uBob')).toBe(false);
+    expect(fetches(socket)).toHaveLength(0);
+    expect(user(store, 'bob').olderError).toMatch(/connection/i);
+  });
+
+  it('asks nothing for a conversation without older messages or unknown', () => {
+    const { socket, store } = signedIn([view('uBob', 'bob', true, latest)]);
+    expect(store.loadOlder('uBob')).toBe(false);
+    expect(store.loadOlder('uNobody')).toBe(false);
+    expect(fetches(socket)).toHaveLength(0);
+  });
+
+  it('keeps loaded pages through a reconnect replay, merged by id', async () => {
+    const { socket, store } = withHistory();
+    store.loadOlder('uBob');
+    socket.sent[0].ack({ ok: true, messages: older, hasMore: false });
+    await settle();
+    socket.drop();
+    socket.connectOk();
+    socket.serverEmit(ChatEvent.Session, ALICE);
+    socket.serverEmit(ChatEvent.Users, [
+      view('uAlice', 'alice'),
+      view(
+        'uBob',
+        'bob',
+        true,
+        [...latest, message('uBob', 'uAlice', 'l3', 'm0502')],
+        true,
+      ),
+    ]);
+    expect(contents(store, 'bob')).toEqual(['o1', 'o2', 'l1', 'l2', 'l3']);
+    // The replay's "more" is about what we already hold: the history still starts at o1.
+    expect(user(store, 'bob').hasMoreMessages).toBe(false);
+  });
+
+  it('keeps a pending send and an unanswered request through a replay', async () => {
+    const { socket, store } = withHistory();
+    store.select('uBob');
+    store.send('pending');
+    store.loadOlder('uBob');
+    socket.serverEmit(ChatEvent.Users, [
+      view('uAlice', 'alice'),
+      view('uBob', 'bob', true, latest, true),
+    ]);
+    expect(contents(store, 'bob')).toEqual(['l1', 'l2', 'pending']);
+    expect(user(store, 'bob').loadingOlder).toBe(true);
+    const fetch = fetches(socket)[0];
+    fetch.ack({ ok: true, messages: older, hasMore: true });
+    await settle();
+    expect(contents(store, 'bob')).toEqual(['o1', 'o2', 'l1', 'l2', 'pending']);
+  });
+
+  it('starts over from a replay that may leave a hole, and drops a page that no longer joins', async () => {
+    const { socket, store } = withHistory();
+    store.loadOlder('uBob');
+    // Many messages while away: the replay's oldest is newer than anything held.
+    socket.serverEmit(ChatEvent.Users, [
+      view('uAlice', 'alice'),
+      view(
+        'uBob',
+        'bob',
+        true,
+        [
+          message('uBob', 'uAlice', 'n1', 'm0900'),
+          message('uBob', 'uAlice', 'n2', 'm0901'),
+        ],
+        true,
+      ),
+    ]);
+    expect(contents(store, 'bob')).toEqual(['n1', 'n2']);
+    expect(user(store, 'bob').hasMoreMessages).toBe(true);
+    socket.sent[0].ack({ ok: true, messages: older, hasMore: false });
+    await settle();
+    expect(contents(store, 'bob')).toEqual(['n1', 'n2']);
+    expect(user(store, 'bob')).toMatchObject({
+      loadingOlder: false,
+      hasMoreMessages: true,
+    });
+    store.loadOlder('uBob');
+    expect(socket.sent[1].payload).toEqual({ userID: 'uBob', before: 'm0900' });
+  });
+
+  it('ignores an answer that comes after logout', async () => {
+    const { socket, store } = withHistory();
+    store.loadOlder('uBob');
+    store.logout();
+    socket.sent[0].ack({ ok: true, messages: older, hasMore: false });
+    await settle();
+    expect(store.users()).toEqual([]);
+  });
+
+  it('does not make a read conversation unread with older messages', async () => {
+    const { socket, store } = withHistory();
+    store.select('uBob');
+    store.select('uCarol');
+    store.loadOlder('uBob');
+    socket.sent[0].ack({ ok: true, messages: older, hasMore: true });
+    await settle();
+    expect(user(store, 'bob').hasNewMessages).toBe(false);
   });
 });

@@ -1,4 +1,5 @@
 import {
+  DOCUMENT,
   DestroyRef,
   Injectable,
   computed,
@@ -11,6 +12,7 @@ import {
   ErrorCode,
   INVALID_USERNAME,
   MESSAGE_MAX_LENGTH,
+  type FetchMessagesAck,
   type HandshakeAuth,
   type Message,
   type PrivateMessageAck,
@@ -34,6 +36,20 @@ import type {
   ConnectionState,
   SendFailure,
 } from './chat.models';
+import {
+  mergeMessages,
+  mergeReplay,
+  newestStoredId,
+  oldestStoredId,
+} from './history';
+import {
+  type ReadMarks,
+  hasUnread,
+  mergeReadMarks,
+  parseReadMarks,
+  readMarksKey,
+  serializeReadMarks,
+} from './read-marks';
 
 /** localStorage keys; `sessionID` is the guide's. */
 export const SESSION_ID_KEY = 'sessionID';
@@ -47,6 +63,15 @@ const SEND_ERROR_TEXT: Record<ErrorCode, string> = {
   [ErrorCode.Unavailable]: 'The server did not confirm the message.',
 };
 
+const OLDER_ERROR_TEXT = 'Earlier messages could not be loaded.';
+const OLDER_OFFLINE_TEXT =
+  'Earlier messages cannot be loaded while the connection is down.';
+const OLDER_RATE_LIMITED_TEXT =
+  'Too many requests for earlier messages: wait a moment and try again.';
+
+/** A user as the store keeps it; `hasNewMessages` is derived from the read marks. */
+type UserState = Omit<ChatUser, 'hasNewMessages'>;
+
 /**
  * The chat's state and the only code that talks to the socket. Components read signals and call
  * the methods; every update builds new arrays and objects so OnPush views and `computed` see it.
@@ -56,14 +81,19 @@ export class ChatStore {
   private readonly socket = inject(CHAT_SOCKET);
   private readonly config = inject(CHAT_CONFIG);
   private readonly destroyRef = inject(DestroyRef);
+  private readonly window = inject(DOCUMENT).defaultView;
 
   private readonly sessionState = signal<SessionInfo | null>(null);
-  private readonly usersState = signal<readonly ChatUser[]>([]);
+  private readonly usersState = signal<readonly UserState[]>([]);
+  /** This identity's last-read marks, mirrored in localStorage. */
+  private readonly marks = signal<ReadMarks>(new Map());
   private readonly selectedID = signal<string | null>(null);
   private readonly state = signal<ConnectionState>('idle');
   private readonly error = signal<ChatError | null>(null);
 
   private pendingSeq = 0;
+  /** Bumped when the identity goes: answers to requests of the old one are then ignored. */
+  private epoch = 0;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private retryDelayMs = this.config.retryDelayMs;
 
@@ -78,12 +108,20 @@ export class ChatStore {
       : null;
   });
 
-  /** Self first, then by username. */
-  readonly users = computed(() => [...this.usersState()].sort(compareUsers));
-  readonly self = computed(() => this.usersState().find((user) => user.self));
+  /** Self first, then by username; unread where a message from them is newer than the mark. */
+  readonly users = computed<readonly ChatUser[]>(() => {
+    const marks = this.marks();
+    return this.usersState()
+      .map((user) => ({
+        ...user,
+        hasNewMessages: hasUnread(user.messages, marks.get(user.userID)),
+      }))
+      .sort(compareUsers);
+  });
+  readonly self = computed(() => this.users().find((user) => user.self));
   readonly selectedUser = computed(() => {
     const id = this.selectedID();
-    return this.usersState().find((user) => user.userID === id);
+    return this.users().find((user) => user.userID === id);
   });
 
   /** The username form shows only while no session is wanted. */
@@ -114,6 +152,12 @@ export class ChatStore {
     this.on('disconnect', (reason) => this.onDisconnect(reason));
     this.on('connect_error', (err) => this.onConnectError(err));
     this.destroyRef.onDestroy(() => clearTimeout(this.retryTimer));
+    // Marks moved on by another tab of the same identity clear the same badges here.
+    const onStorage = (event: StorageEvent) => this.onStorage(event);
+    this.window?.addEventListener('storage', onStorage);
+    this.destroyRef.onDestroy(() =>
+      this.window?.removeEventListener('storage', onStorage),
+    );
     this.resume();
   }
 
@@ -129,12 +173,44 @@ export class ChatStore {
     return true;
   }
 
-  /** Opens a conversation and marks it as seen. */
+  /** Opens a conversation and marks it as read (so does every message arriving while open). */
   select(userID: string): void {
     this.selectedID.set(userID);
-    this.updateUser(userID, (user) =>
-      user.hasNewMessages ? { ...user, hasNewMessages: false } : user,
+    this.markRead(userID);
+  }
+
+  /**
+   * Asks the server for the page of the conversation with `userID` before the oldest message
+   * loaded, and prepends it when it comes. One request at a time per conversation; a failure
+   * leaves `olderError` and the next call retries. False if nothing was asked.
+   */
+  loadOlder(userID: string): boolean {
+    const user = this.usersState().find((u) => u.userID === userID);
+    if (!user?.hasMoreMessages || user.loadingOlder) return false;
+    const before = oldestStoredId(user.messages);
+    if (!before) return false;
+    if (this.state() !== 'connected') {
+      this.updateUser(userID, (u) => ({
+        ...u,
+        olderError: OLDER_OFFLINE_TEXT,
+      }));
+      return false;
+    }
+    const epoch = this.epoch;
+    this.updateUser(userID, (u) => ({
+      ...u,
+      loadingOlder: true,
+      olderError: null,
+    }));
+    this.socket.emitWithAck(ChatEvent.FetchMessages, { userID, before }).then(
+      (ack) => this.settleOlder(epoch, userID, before, ack),
+      () =>
+        this.settleOlder(epoch, userID, before, {
+          ok: false,
+          error: ErrorCode.Unavailable,
+        }),
     );
+    return true;
   }
 
   /**
@@ -207,10 +283,19 @@ export class ChatStore {
 
   private onSession(session: SessionInfo): void {
     const previous = this.sessionState();
-    if (previous && previous.userID !== session.userID) {
-      // A new identity (the old session expired): the old conversations are not ours.
-      this.usersState.set([]);
-      this.selectedID.set(null);
+    const stored = parseReadMarks(readStorage(readMarksKey(session.userID)));
+    if (previous?.userID === session.userID) {
+      this.marks.set(mergeReadMarks(this.marks(), stored));
+    } else {
+      if (previous) {
+        // A new identity (the old session expired): the old conversations are not ours,
+        // and the old identity cannot come back on this browser.
+        this.usersState.set([]);
+        this.selectedID.set(null);
+        removeStorage(readMarksKey(previous.userID));
+        this.epoch++;
+      }
+      this.marks.set(stored);
     }
     this.sessionState.set(session);
     writeStorage(SESSION_ID_KEY, session.sessionID);
@@ -222,34 +307,32 @@ export class ChatStore {
     if (this.error()?.kind === 'username') this.error.set(null);
   }
 
-  /** The full list replaces ours; local unread flags and pending sends survive a reconnect. */
+  /**
+   * The full list replaces ours. Conversations merge by id: older pages loaded and pending sends
+   * survive a reconnect. What arrived while we were away is unread by the marks, not by us.
+   */
   private onUsers(users: readonly UserView[]): void {
     const selfID = this.sessionState()?.userID;
     const known = new Map(this.usersState().map((user) => [user.userID, user]));
-    const selected = this.selectedID();
     this.usersState.set(
-      users.map((view) => {
+      users.map((view): UserState => {
         const previous = known.get(view.userID);
         const self = view.userID === selfID;
         const incoming = (view.messages ?? []).map((m) =>
           toChatMessage(m, selfID),
         );
-        const seen = new Set(previous?.messages.map((m) => m.id));
-        // Only a reconnect can bring news: on a first load everything is history.
-        const news =
-          !!previous &&
-          view.userID !== selected &&
-          incoming.some((m) => !m.fromSelf && !seen.has(m.id));
         return {
           userID: view.userID,
           username: view.username,
           self,
           connected: self ? this.state() === 'connected' : view.connected,
-          messages: mergeMessages(previous?.messages ?? [], incoming),
-          hasNewMessages: (previous?.hasNewMessages ?? false) || news,
+          ...mergeReplay(previous, incoming, view.hasMoreMessages ?? false),
+          loadingOlder: previous?.loadingOlder ?? false,
+          olderError: previous?.olderError ?? null,
         };
       }),
     );
+    this.markSelectedRead();
   }
 
   private onUserConnected(view: UserView): void {
@@ -264,6 +347,7 @@ export class ChatStore {
         connected: true,
         messages: mergeMessages(user.messages, incoming),
       }));
+      this.markSelectedRead();
       return;
     }
     this.usersState.update((users) => [
@@ -274,7 +358,9 @@ export class ChatStore {
         self: view.userID === selfID,
         connected: true,
         messages: mergeMessages([], incoming),
-        hasNewMessages: false,
+        hasMoreMessages: view.hasMoreMessages ?? false,
+        loadingOlder: false,
+        olderError: null,
       },
     ]);
   }
@@ -296,14 +382,9 @@ export class ChatStore {
     const otherID = chatMessage.fromSelf ? message.to : message.from;
     this.updateUser(otherID, (user) => {
       const messages = mergeMessages(user.messages, [chatMessage]);
-      if (messages === user.messages) return user;
-      const unseen = !chatMessage.fromSelf && otherID !== this.selectedID();
-      return {
-        ...user,
-        messages,
-        hasNewMessages: user.hasNewMessages || unseen,
-      };
+      return messages === user.messages ? user : { ...user, messages };
     });
+    this.markSelectedRead();
   }
 
   private onConnect(): void {
@@ -360,7 +441,85 @@ export class ChatStore {
           : messages,
       };
     });
+    // No read mark to move: own messages are never unread (and a send writes no storage).
     if (!ack.ok) this.failSend(pending.to, pending.content, ack.error);
+  }
+
+  /**
+   * A page of older messages came (or did not). It is taken only if it still joins what we hold:
+   * `before` must still be our oldest message (a replay since may have restarted the history).
+   */
+  private settleOlder(
+    epoch: number,
+    userID: string,
+    before: string,
+    ack: FetchMessagesAck,
+  ): void {
+    if (epoch !== this.epoch) return;
+    const selfID = this.sessionState()?.userID;
+    this.updateUser(userID, (user) => {
+      const settled: UserState = { ...user, loadingOlder: false };
+      if (!ack.ok) {
+        settled.olderError =
+          ack.error === ErrorCode.RateLimited
+            ? OLDER_RATE_LIMITED_TEXT
+            : OLDER_ERROR_TEXT;
+        return settled;
+      }
+      if (oldestStoredId(user.messages) !== before) return settled;
+      const page = ack.messages
+        .filter(
+          (m) =>
+            m.id < before &&
+            ((m.from === userID && m.to === selfID) ||
+              (m.from === selfID && m.to === userID)),
+        )
+        .map((m) => toChatMessage(m, selfID));
+      return {
+        ...settled,
+        messages: mergeMessages(user.messages, page),
+        // An empty page ends the history whatever it claims, so scrolling cannot loop.
+        hasMoreMessages: page.length > 0 && ack.hasMore,
+      };
+    });
+  }
+
+  /** The conversation on screen is read up to its newest message. */
+  private markSelectedRead(): void {
+    const selected = this.selectedID();
+    if (selected) this.markRead(selected);
+  }
+
+  /** Moves the mark of a conversation to its newest message (never back) and persists it. */
+  private markRead(userID: string): void {
+    const selfID = this.sessionState()?.userID;
+    const user = this.usersState().find((u) => u.userID === userID);
+    if (!selfID || !user) return;
+    const newest = newestStoredId(user.messages);
+    const mark = this.marks().get(userID);
+    if (newest === undefined || (mark !== undefined && newest <= mark)) return;
+    const key = readMarksKey(selfID);
+    // Another tab of ours may have read further meanwhile: keep the newer of both.
+    const marks = mergeReadMarks(
+      new Map(this.marks()).set(userID, newest),
+      parseReadMarks(readStorage(key)),
+    );
+    this.marks.set(marks);
+    writeStorage(key, serializeReadMarks(marks));
+  }
+
+  private onStorage(event: StorageEvent): void {
+    const selfID = this.sessionState()?.userID;
+    // A removal (logout in another tab) leaves this tab's marks alone: it is still signed in.
+    if (
+      !selfID ||
+      event.key !== readMarksKey(selfID) ||
+      event.newValue === null
+    )
+      return;
+    this.marks.set(
+      mergeReadMarks(this.marks(), parseReadMarks(event.newValue)),
+    );
   }
 
   private failSend(to: string, content: string, code: ErrorCode): void {
@@ -383,7 +542,7 @@ export class ChatStore {
 
   private updateUser(
     userID: string,
-    change: (user: ChatUser) => ChatUser,
+    change: (user: UserState) => UserState,
   ): void {
     this.usersState.update((users) => {
       const index = users.findIndex((user) => user.userID === userID);
@@ -395,6 +554,10 @@ export class ChatStore {
   }
 
   private reset(): void {
+    const selfID = this.sessionState()?.userID;
+    if (selfID) removeStorage(readMarksKey(selfID));
+    this.marks.set(new Map());
+    this.epoch++;
     clearTimeout(this.retryTimer);
     this.retryDelayMs = this.config.retryDelayMs;
     removeStorage(SESSION_ID_KEY);
@@ -408,7 +571,7 @@ export class ChatStore {
   }
 }
 
-function compareUsers(a: ChatUser, b: ChatUser): number {
+function compareUsers(a: UserState, b: UserState): number {
   if (a.self !== b.self) return a.self ? -1 : 1;
   return (
     a.username.localeCompare(b.username) ||
@@ -429,33 +592,6 @@ function toChatMessage(
     fromSelf: message.from === selfID,
     pending: false,
   };
-}
-
-/**
- * Stored messages deduplicated by id and ordered by it (ids sort in time order), pending ones
- * last. Returns `current` itself when nothing is new, so unchanged conversations stay unchanged.
- */
-function mergeMessages(
-  current: readonly ChatMessage[],
-  incoming: readonly ChatMessage[],
-): readonly ChatMessage[] {
-  const stored = new Map<string, ChatMessage>();
-  const pending: ChatMessage[] = [];
-  for (const message of current) {
-    if (message.pending) pending.push(message);
-    else stored.set(message.id, message);
-  }
-  let added = false;
-  for (const message of incoming) {
-    if (stored.has(message.id)) continue;
-    stored.set(message.id, message);
-    added = true;
-  }
-  if (!added) return current;
-  const ordered = [...stored.values()].sort((a, b) =>
-    a.id < b.id ? -1 : a.id > b.id ? 1 : 0,
-  );
-  return [...ordered, ...pending];
 }
 
 // Storage can throw (disabled, quota, privacy modes): the chat then simply does not persist.

@@ -1,9 +1,12 @@
 import {
   ChangeDetectionStrategy,
   Component,
+  DestroyRef,
   ElementRef,
+  afterNextRender,
   afterRenderEffect,
   computed,
+  inject,
   input,
   linkedSignal,
   output,
@@ -13,13 +16,26 @@ import { DatePipe } from '@angular/common';
 import { MESSAGE_MAX_LENGTH, validatePrivateMessage } from '@chat/contracts';
 import type { ChatUser, SendFailure } from '../chat/chat.models';
 import { StatusIcon } from '../status-icon/status-icon';
+import {
+  type ListShape,
+  type ScrollAnchor,
+  anchoredScrollTop,
+  captureAnchor,
+  fitsWithoutScrolling,
+  isNearBottom,
+  reachedTop,
+  scrollAction,
+} from './scroll-position';
 
 interface DraftSource {
   userID: string;
   failure: SendFailure | null;
 }
 
-/** One conversation: header, messages oldest first, and the input to write the next one. */
+/**
+ * One conversation: header, messages oldest first (older pages on demand: scrolling up to the top
+ * or the "Load earlier messages" button), and the input to write the next one.
+ */
 @Component({
   selector: 'chat-message-panel',
   changeDetection: ChangeDetectionStrategy.OnPush,
@@ -32,9 +48,19 @@ export class MessagePanel {
   readonly user = input.required<ChatUser>();
   readonly sendFailure = input<SendFailure | null>(null);
   readonly send = output<string>();
+  /** The user wants the page before the oldest message shown. */
+  readonly loadOlder = output<void>();
 
   protected readonly maxLength = MESSAGE_MAX_LENGTH;
+  private readonly scroller =
+    viewChild.required<ElementRef<HTMLElement>>('scroller');
   private readonly list = viewChild.required<ElementRef<HTMLElement>>('list');
+
+  /** What the list showed after the last render, and where the user was in it since. */
+  private shape: ListShape | null = null;
+  private anchor: ScrollAnchor<HTMLElement> | null = null;
+  private nearBottom = true;
+  private lastScrollTop = 0;
 
   /**
    * The text being written: emptied when the conversation changes, and given back when a send
@@ -69,14 +95,54 @@ export class MessagePanel {
   );
 
   constructor() {
-    // After each render that brought messages (or another conversation), show the newest one.
+    // After each render of the conversation: the newest message when it is new (or the user
+    // follows the end), else the message the user was looking at stays where it was.
     afterRenderEffect({
       write: () => {
-        this.messages();
-        const list = this.list().nativeElement;
-        list.scrollTop = list.scrollHeight;
+        const user = this.user();
+        const messages = user.messages;
+        const last = messages.at(-1);
+        const shape: ListShape = {
+          conversation: user.userID,
+          firstId: messages[0]?.id,
+          lastId: last?.id,
+          lastFromSelf: last?.fromSelf ?? false,
+        };
+        const scroller = this.scroller().nativeElement;
+        if (scrollAction(this.shape, shape, this.nearBottom) === 'bottom') {
+          scroller.scrollTop = scroller.scrollHeight;
+        } else if (this.anchor?.key.isConnected) {
+          const top = anchoredScrollTop(this.anchor, this.anchor.key.offsetTop);
+          if (Math.abs(top - scroller.scrollTop) >= 1) scroller.scrollTop = top;
+        }
+        this.shape = shape;
+        this.observe();
+        // Nothing to scroll yet older messages exist: no scroll could ever ask, so ask now.
+        if (
+          user.hasMoreMessages &&
+          !user.loadingOlder &&
+          !user.olderError &&
+          fitsWithoutScrolling(scroller)
+        )
+          this.loadOlder.emit();
       },
     });
+    // Scrolling is observed outside change detection: only reaching the top does anything.
+    const destroyRef = inject(DestroyRef);
+    afterNextRender(() => {
+      const scroller = this.scroller().nativeElement;
+      const onScroll = () => this.onScroll();
+      scroller.addEventListener('scroll', onScroll, { passive: true });
+      destroyRef.onDestroy(() =>
+        scroller.removeEventListener('scroll', onScroll),
+      );
+    });
+  }
+
+  protected onLoadOlderClick(): void {
+    // The button gives way to the loading row: keep keyboard focus on the conversation.
+    this.scroller().nativeElement.focus({ preventScroll: true });
+    this.loadOlder.emit();
   }
 
   protected onInput(event: Event): void {
@@ -93,6 +159,31 @@ export class MessagePanel {
   protected onSubmit(event: Event): void {
     event.preventDefault();
     this.submit();
+  }
+
+  private onScroll(): void {
+    const previousTop = this.lastScrollTop;
+    this.observe();
+    const user = this.user();
+    // Upwards only: our own adjustments move down, so a failing fetch is not retried in a loop.
+    if (
+      user.hasMoreMessages &&
+      !user.loadingOlder &&
+      reachedTop(previousTop, this.lastScrollTop)
+    )
+      this.loadOlder.emit();
+  }
+
+  /** Remembers where the user is: the message at the top of the view, and whether at the end. */
+  private observe(): void {
+    const scroller = this.scroller().nativeElement;
+    const items = this.list().nativeElement.children;
+    this.lastScrollTop = scroller.scrollTop;
+    this.nearBottom = isNearBottom(scroller);
+    this.anchor = captureAnchor(scroller.scrollTop, items.length, (i) => {
+      const item = items[i] as HTMLElement;
+      return { key: item, top: item.offsetTop, height: item.offsetHeight };
+    });
   }
 
   private submit(): void {

@@ -10,6 +10,9 @@ export function chatUser(
     connected: true,
     messages: [],
     hasNewMessages: false,
+    hasMoreMessages: false,
+    loadingOlder: false,
+    olderError: null,
     ...overrides,
   };
 }

@@ -1,5 +1,6 @@
 import type {
   ClientToServerEvents,
+  FetchMessagesAck,
   HandshakeAuth,
   PrivateMessageAck,
 } from '@chat/contracts';
@@ -16,7 +17,7 @@ import type {
 export interface SentEvent {
   event: keyof ClientToServerEvents;
   payload: unknown;
-  ack(response: PrivateMessageAck): void;
+  ack(response: PrivateMessageAck | FetchMessagesAck): void;
   fail(error: Error): void;
 }
 

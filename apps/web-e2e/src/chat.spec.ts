@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { workspaceRoot } from '@nx/devkit';
-import { startApi } from './support/api-server';
+import { startApi } from '@chat/test-support';
 import {
   expect,
   messages,
@@ -104,12 +104,64 @@ test('the connection banner shows while the server is away and goes once it is b
   await api.stop();
   await expect(alice.page.getByTestId('connection-banner')).toBeVisible();
 
-  // Back on the same port: the client reconnects by itself (a new session under the same name,
-  // since this api keeps sessions in memory) and the banner goes.
-  const again = await startApi({ PORT: String(api.port) });
+  // Back on the same port and data: the client reconnects by itself and the banner goes.
+  const again = await startApi({ ...api.env, PORT: String(api.port) });
   try {
     await expect(alice.page.getByTestId('connection-banner')).toHaveCount(0);
     await expect(userStatus(alice.page, 'alice')).toHaveText('online');
+  } finally {
+    await again.stop();
+  }
+});
+
+test('a message written while bob is away waits for him, marked unread, and history survives an api restart', async ({
+  api,
+  join: openAs,
+}) => {
+  const alice = await openAs('alice');
+  const bob = await openAs('bob');
+  await expect(userStatus(alice.page, 'bob')).toHaveText('online');
+
+  await bob.leave();
+  await expect(userStatus(alice.page, 'bob')).toHaveText('offline');
+  await sendMessage(alice.page, 'bob', 'Ping me when you are back');
+  await expect(messages(alice.page)).toHaveText(['Ping me when you are back']);
+  await expect(alice.page.getByTestId('send-error')).toHaveCount(0);
+
+  // bob comes back in the same browser: same identity, alice's message waiting, marked unread.
+  await bob.comeBack();
+  await expect(userItem(bob.page, 'bob')).toContainText('(yourself)');
+  await expect(
+    userItem(bob.page, 'alice').getByTestId('unread-badge'),
+  ).toBeVisible();
+  await expect(userStatus(alice.page, 'bob')).toHaveText('online');
+  await userItem(bob.page, 'alice').click();
+  await expect(messages(bob.page)).toHaveText(['Ping me when you are back']);
+  await sendMessage(bob.page, 'alice', 'Back now');
+  await expect(messages(alice.page)).toHaveText([
+    'Ping me when you are back',
+    'Back now',
+  ]);
+
+  // Having read it, bob's reload shows no unread marker: the last-read mark is kept too.
+  await bob.page.reload();
+  await expect(userItem(bob.page, 'alice')).toBeVisible();
+  await expect(
+    userItem(bob.page, 'alice').getByTestId('unread-badge'),
+  ).toHaveCount(0);
+
+  // The api is killed and restarted on the same port and data: nothing of it is lost.
+  await api.stop('SIGKILL');
+  const again = await startApi({ ...api.env, PORT: String(api.port) });
+  try {
+    await alice.page.reload();
+    await expect(userItem(alice.page, 'alice')).toContainText('(yourself)');
+    await userItem(alice.page, 'bob').click();
+    await expect(messages(alice.page)).toHaveText([
+      'Ping me when you are back',
+      'Back now',
+    ]);
+    await expect(userStatus(alice.page, 'bob')).toHaveText('online');
   } finally {
     await again.stop();
   }

@@ -4,19 +4,23 @@ import {
   type Browser,
   type Page,
 } from '@playwright/test';
-import { startApi, type ApiServer } from './api-server';
+import { startApi, type ApiProcess } from '@chat/test-support';
 
 export { expect };
 
-/** A person in the chat: their own browser context (own localStorage), one page. */
+/** A person in the chat: their own browser context (own localStorage), one page at a time. */
 export interface ChatUser {
   name: string;
   page: Page;
+  /** Closes the page but keeps the browser context, as a person closing their only tab. */
+  leave(): Promise<void>;
+  /** Opens the chat again in the same context (same stored session); `page` is the new page. */
+  comeBack(): Promise<void>;
   close(): Promise<void>;
 }
 
 interface Fixtures {
-  api: ApiServer;
+  api: ApiProcess;
   /** Opens the chat in a fresh browser context and signs in as `name`. */
   join(name: string): Promise<ChatUser>;
 }
@@ -53,15 +57,21 @@ async function openChat(
   await page.getByTestId('username-submit').click();
   await expect(userItem(page, name)).toContainText('(yourself)');
   let closed = false;
-  return {
+  const user: ChatUser = {
     name,
     page,
+    leave: () => user.page.close(),
+    comeBack: async () => {
+      user.page = await context.newPage();
+      await user.page.goto(url);
+    },
     close: async () => {
       if (closed) return;
       closed = true;
       await context.close();
     },
   };
+  return user;
 }
 
 export function userItem(page: Page, username: string) {

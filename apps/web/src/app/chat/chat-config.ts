@@ -5,6 +5,12 @@ export interface ChatConfig {
   url: string;
   /** Socket.IO endpoint path on that server. */
   path: string;
+  /**
+   * Transports in the order tried. WebSocket first: no long-polling phase and upgrade, during which
+   * a closed tab is only noticed by the server's ping timeout (tens of seconds of ghost presence);
+   * long-polling stays as the fallback for networks that block WebSocket.
+   */
+  transports: ('websocket' | 'polling')[];
   /** How long a sent message waits for the server's acknowledgement before it counts as failed. */
   ackTimeoutMs: number;
   /** First delay before retrying a connection the server refused for a non-username reason. */
@@ -20,6 +26,7 @@ export interface ChatConfig {
 export const DEFAULT_CHAT_CONFIG: ChatConfig = {
   url: '/',
   path: '/socket.io',
+  transports: ['websocket', 'polling'],
   ackTimeoutMs: 10_000,
   retryDelayMs: 1_000,
   maxRetryDelayMs: 30_000,

@@ -120,7 +120,13 @@ export function provideChatSocket(): EnvironmentProviders {
         const socket: NgxChatSocket = new Socket(
           {
             url: config.url,
-            options: { path: config.path, autoConnect: false },
+            options: {
+              path: config.path,
+              autoConnect: false,
+              transports: config.transports,
+              // Fall back to the next transport when WebSocket cannot connect.
+              tryAllTransports: true,
+            },
           },
           inject(ApplicationRef),
         );

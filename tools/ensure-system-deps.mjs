@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Makes sure the system tools the test suite drives are present: real Chromium for the browser e2e
-// (Playwright never downloads browsers here). Installs them with apt-get when running as root on
+// (Playwright never downloads browsers here) and redis-server for the multi-node tests (which start
+// their own Redis so they can restart it). Installs them with apt-get when running as root on
 // Debian/Ubuntu; otherwise says exactly what to install and fails, so no test is silently skipped.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -11,6 +12,12 @@ const tools = [
     envVar: 'CHROMIUM_PATH',
     candidates: ['/usr/bin/chromium', '/usr/bin/chromium-browser'],
     aptPackage: 'chromium',
+  },
+  {
+    name: 'redis-server',
+    envVar: 'REDIS_SERVER_PATH',
+    candidates: ['/usr/bin/redis-server', '/usr/local/bin/redis-server'],
+    aptPackage: 'redis-server',
   },
 ];
 

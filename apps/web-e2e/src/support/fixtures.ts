@@ -43,7 +43,7 @@ export const test = base.extend<Fixtures>({
   },
 });
 
-async function openChat(
+export async function openChat(
   browser: Browser,
   url: string,
   name: string,

@@ -194,9 +194,9 @@ export class ClientPool {
 
   constructor(private readonly url: () => string) {}
 
-  /** Connects and waits for `session` and `users`. */
-  async connect(auth: unknown): Promise<ConnectedUser> {
-    const client = this.open(auth);
+  /** Connects (to `url`, by default the pool's) and waits for `session` and `users`. */
+  async connect(auth: unknown, url = this.url()): Promise<ConnectedUser> {
+    const client = this.open(auth, url);
     const [session, users] = await Promise.all([
       client.waitFor('session'),
       client.waitFor('users'),
@@ -205,8 +205,8 @@ export class ClientPool {
   }
 
   /** Opens a client without waiting for anything. */
-  open(auth: unknown): TestClient {
-    const client = new TestClient(this.url(), auth);
+  open(auth: unknown, url = this.url()): TestClient {
+    const client = new TestClient(url, auth);
     this.clients.push(client);
     return client;
   }

@@ -1,2 +1,3 @@
 export * from './lib/api-process';
 export * from './lib/chat-client';
+export * from './lib/redis-server';

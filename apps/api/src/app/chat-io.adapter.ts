@@ -1,31 +1,82 @@
+import type { Server as HttpServer } from 'node:http';
 import type { INestApplicationContext } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { IoAdapter } from '@nestjs/platform-socket.io';
+import { createAdapter } from '@socket.io/redis-streams-adapter';
 import type { Server, ServerOptions } from 'socket.io';
-import type { AppConfig } from '../config/app-config';
+import { RedisKeys } from '../chat/stores/redis/redis-keys';
+import type { AppConfigService } from '../config/app-config.module';
+import { RedisConnection } from '../redis/redis-connection';
 
 /**
- * The socket.io server, configured from AppConfig. Later the place for the Redis adapter
- * (`server.adapter(createAdapter(pub, sub))`) and its shutdown.
+ * The socket.io server, configured from ConfigService: CORS, payload size, and with `STORE=redis`
+ * the Redis streams adapter, through which every node's broadcasts reach every other node's
+ * sockets (rooms are per node; a broadcast to a room is applied by each node to its own sockets).
+ *
+ * The adapter's Redis clients come from RedisConnection, which closes them on shutdown after
+ * everything else (the chat still announces through the adapter while it leaves); socket.io
+ * closes the adapter itself (stops reading the stream) when the server closes.
  */
 export class ChatIoAdapter extends IoAdapter {
-  constructor(
-    app: INestApplicationContext,
-    private readonly config: Pick<AppConfig, 'corsOrigins' | 'maxPayloadBytes'>,
-  ) {
+  private created: Server | undefined;
+
+  constructor(private readonly app: INestApplicationContext) {
     super(app);
   }
 
+  /** The socket.io server, once the app is initialised (the cluster worker hands it to sticky). */
+  get server(): Server {
+    if (!this.created)
+      throw new Error('the socket.io server is not created yet');
+    return this.created;
+  }
+
   override createIOServer(port: number, options?: ServerOptions): Server {
+    const config = this.app.get<AppConfigService>(ConfigService);
+    const corsOrigins = config.get('corsOrigins', { infer: true });
     const ours: Partial<ServerOptions> = {
       serveClient: false,
       // Frames above this are cut by engine.io before any handler sees them.
-      maxHttpBufferSize: this.config.maxPayloadBytes,
+      maxHttpBufferSize: config.get('maxPayloadBytes', { infer: true }),
       // Only HTTP long-polling is subject to CORS; websocket upgrades are not.
-      ...(this.config.corsOrigins.length > 0 && {
-        cors: { origin: this.config.corsOrigins },
+      ...(corsOrigins.length > 0 && { cors: { origin: corsOrigins } }),
+      ...(config.get('store', { infer: true }) === 'redis' && {
+        adapter: this.redisAdapter(),
       }),
     };
     // socket.io itself takes Partial<ServerOptions>; Nest's signature says the whole type.
-    return super.createIOServer(port, { ...options, ...ours } as ServerOptions);
+    this.created = super.createIOServer(port, {
+      ...options,
+      ...ours,
+    } as ServerOptions);
+    return this.created;
+  }
+
+  /**
+   * Closes socket.io, then every HTTP connection still open. Without the second step a client that
+   * keeps reconnecting over a kept-alive HTTP connection (long-polling) is served by the closing
+   * server again and again, and shutdown never ends: `server.close()` waits for those connections.
+   */
+  override async close(server: Server): Promise<void> {
+    const closed = super.close(server);
+    // Once socket.io has stopped listening (same turn), drop what is left instead of waiting for it.
+    setImmediate(() =>
+      (server.httpServer as HttpServer | undefined)?.closeAllConnections(),
+    );
+    await closed;
+  }
+
+  /**
+   * The streams adapter rather than the pub/sub one: a stream keeps what was published while a
+   * node was cut off from Redis, and the node resumes reading where it stopped (README, "Redis").
+   */
+  private redisAdapter(): ServerOptions['adapter'] {
+    const redis = this.app.get(RedisConnection, { strict: false });
+    const keys = new RedisKeys(redis.prefix);
+    return createAdapter(redis.createClient('socket.io adapter'), {
+      streamName: keys.adapterStream,
+      channelPrefix: keys.adapterChannelPrefix,
+      sessionKeyPrefix: keys.adapterSessionPrefix,
+    }) as ServerOptions['adapter'];
   }
 }

@@ -7,10 +7,11 @@ import {
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { validateEnv, type AppConfig, type RawEnv } from '../config/app-config';
+import { RedisConnection } from '../redis/redis-connection';
 import { AppModule, hasWebApp, type AppModuleOptions } from './app.module';
 import { ChatIoAdapter } from './chat-io.adapter';
 
-export interface CreateAppOptions extends AppModuleOptions {
+export interface CreateAppOptions extends Omit<AppModuleOptions, 'redis'> {
   /** Nest's logger option; tests pass `false` or a few levels to keep output quiet. */
   logger?: LoggerService | LogLevel[] | false;
 }
@@ -18,11 +19,14 @@ export interface CreateAppOptions extends AppModuleOptions {
 export interface CreatedApp {
   app: INestApplication;
   config: AppConfig;
+  /** Its socket.io server, once `app.init()` (or `listen`) has run, is `ioAdapter.server`. */
+  ioAdapter: ChatIoAdapter;
 }
 
 /**
  * Builds the whole product, not yet listening: config (validated once: a bad value throws
- * `ConfigValidationError`), socket.io adapter, CORS, static web app, shutdown hooks.
+ * `ConfigValidationError`), with `STORE=redis` the connection to Redis (unreachable: a
+ * `StartupError` naming REDIS_URL), socket.io adapter, CORS, static web app, shutdown hooks.
  * `env` overrides `process.env` variable by variable (tests use PORT=0, small rate limits...).
  */
 export async function createApp(
@@ -30,11 +34,25 @@ export async function createApp(
   options: CreateAppOptions = {},
 ): Promise<CreatedApp> {
   const config = validateEnv({ ...process.env, ...env });
-  const app = await NestFactory.create(AppModule.register(config, options), {
-    // Throw instead of Nest's process.abort(), so the caller reports the error and exits cleanly.
-    abortOnError: false,
-    ...(options.logger !== undefined && { logger: options.logger }),
-  });
+  // Before Nest: an unreachable Redis stops the start with one line, not a stack trace.
+  const redis =
+    config.store === 'redis'
+      ? await RedisConnection.connect(config)
+      : undefined;
+  let app: INestApplication;
+  try {
+    app = await NestFactory.create(
+      AppModule.register(config, { ...options, redis }),
+      {
+        // Throw instead of Nest's process.abort(), so the caller reports the error and exits cleanly.
+        abortOnError: false,
+        ...(options.logger !== undefined && { logger: options.logger }),
+      },
+    );
+  } catch (error) {
+    await redis?.close();
+    throw error;
+  }
   if (config.nodeEnv === 'production' && !hasWebApp(config)) {
     // Logged here rather than while building the module, so it goes through the app's logger.
     new Logger('WebApp').warn(
@@ -42,11 +60,12 @@ export async function createApp(
         'Build it with `nx build web` or set WEB_DIST.',
     );
   }
-  app.useWebSocketAdapter(new ChatIoAdapter(app, config));
+  const ioAdapter = new ChatIoAdapter(app);
+  app.useWebSocketAdapter(ioAdapter);
   if (config.corsOrigins.length > 0)
     app.enableCors({ origin: config.corsOrigins });
   app.enableShutdownHooks();
-  return { app, config };
+  return { app, config, ioAdapter };
 }
 
 /** Starts listening on the configured port and host; resolves with the URL to print. */

@@ -38,6 +38,7 @@ export class ChatGateway
 
   afterInit(server: ChatServer): void {
     server.use(this.handshake.use);
+    this.chat.attach(server);
   }
 
   // Nest binds the message handlers synchronously on connection, before this async sequence

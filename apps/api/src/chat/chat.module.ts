@@ -6,9 +6,11 @@ import { ChatOptions, ChatService } from './chat.service';
 import { Clock } from './clock';
 import { HandshakeMiddleware } from './handshake.middleware';
 import { IdGenerator } from './ids';
+import { PresenceKeeper } from './presence-keeper';
 import { RateLimiter } from './rate-limiter';
 import { SessionPruner } from './session-pruner';
 import { MessageStore } from './stores/message.store';
+import { PresenceStore } from './stores/presence.store';
 import { SessionStore } from './stores/session.store';
 
 /** Messages deleted (or sessions listed) per step of the pruner. */
@@ -20,6 +22,12 @@ const PRUNE_BATCH_SIZE = 500;
     ChatGateway,
     ChatService,
     HandshakeMiddleware,
+    {
+      provide: PresenceKeeper,
+      useFactory: (presence: PresenceStore, chat: ChatService) =>
+        new PresenceKeeper(presence, chat),
+      inject: [PresenceStore, ChatService],
+    },
     {
       // Message ids continue after the newest stored one, whatever the clock says after a restart.
       provide: IdGenerator,
@@ -58,6 +66,6 @@ const PRUNE_BATCH_SIZE = 500;
       inject: [SessionStore, MessageStore, ConfigService],
     },
   ],
-  exports: [SessionPruner],
+  exports: [SessionPruner, PresenceKeeper],
 })
 export class ChatModule {}

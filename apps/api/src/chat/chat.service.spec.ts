@@ -6,6 +6,7 @@ import type { ChatSocket } from './chat.types';
 import { IdGenerator } from './ids';
 import { RateLimiter } from './rate-limiter';
 import { MemoryMessageStore } from './stores/memory/memory-message.store';
+import { MemoryPresenceStore } from './stores/memory/memory-presence.store';
 import { MemorySessionStore } from './stores/memory/memory-session.store';
 
 /** Records what the service routes; the real socket.io routing is covered by the gateway specs. */
@@ -26,6 +27,7 @@ function fakeSocket(data: SocketData) {
 describe('ChatService', () => {
   let sessions: MemorySessionStore;
   let messages: MemoryMessageStore;
+  let presence: MemoryPresenceStore;
   let service: ChatService;
   let clock: ManualClock;
   const alice: SocketData = {
@@ -46,6 +48,7 @@ describe('ChatService', () => {
     clock = new ManualClock();
     sessions = new MemorySessionStore({ clock });
     messages = new MemoryMessageStore();
+    presence = new MemoryPresenceStore();
     service = new ChatService(
       sessions,
       messages,
@@ -53,7 +56,9 @@ describe('ChatService', () => {
       new RateLimiter({ perSecond: 1, burst: 5 }),
       clock,
       new ChatOptions({ historyLimit: 3 }),
+      presence,
     );
+    await presence.connect('alice');
     await sessions.saveSession({
       ...alice,
       connected: true,
@@ -244,6 +249,17 @@ describe('ChatService', () => {
   });
 
   describe('usersFor', () => {
+    it('shows presence as the presence store has it, not as last stored in the session', async () => {
+      // Bob's session says offline, alice's online: the store of live sockets decides.
+      await presence.connect('bob');
+      await presence.disconnect('alice');
+      const users = await service.usersFor('alice');
+      expect(users.map((u) => [u.userID, u.connected])).toEqual([
+        ['alice', false],
+        ['bob', true],
+      ]);
+    });
+
     it('lists every user with presence and that conversation, both directions, oldest first', async () => {
       await sessions.saveSession({
         sessionID: 'c',
@@ -252,6 +268,7 @@ describe('ChatService', () => {
         connected: true,
         lastSeen: clock.now(),
       });
+      await presence.connect('carol');
       const say = (from: string, to: string, content: string) =>
         service.sendPrivateMessage(
           fakeSocket({ ...alice, userID: from }).socket,

@@ -10,16 +10,18 @@ import {
   type FetchMessagesAck,
   type Message,
   type PrivateMessageAck,
+  type ServerToClientEvents,
   type SocketData,
   type UserView,
 } from '@chat/contracts';
 import { DEFAULT_HISTORY_LIMIT } from '../config/app-config';
-import type { ChatSocket } from './chat.types';
+import type { ChatServer, ChatSocket } from './chat.types';
 import { Clock } from './clock';
 import { IdGenerator } from './ids';
 import { KeyedQueue } from './keyed-queue';
 import { RateLimiter } from './rate-limiter';
 import { MessageStore } from './stores/message.store';
+import { PresenceStore } from './stores/presence.store';
 import { SessionStore } from './stores/session.store';
 
 export type HandshakeResult =
@@ -51,12 +53,35 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
 export const describeError = (error: unknown): string =>
   error instanceof Error ? (error.stack ?? error.message) : String(error);
 
+/** socket.io-parser's EVENT packet type (see `broadcastToOthers`). */
+const EVENT_PACKET = 2;
+
+/**
+ * How many times in a row an announcement of presence may be corrected (see `announce`) before
+ * giving up; each round needs a user to come or go again meanwhile, on another node.
+ */
+const MAX_ANNOUNCE_ROUNDS = 5;
+
+/**
+ * How long an announcement waits for the adapter to send it on. While Redis is away the adapter
+ * holds it until Redis is back (in order); the chat does not wait that long.
+ */
+const BROADCAST_WAIT_MS = 2000;
+
+/** Users announced at once by `announcePresence`. */
+const ANNOUNCE_BATCH = 50;
+
 /** The chat's rules: sessions, presence, routing and history. Transport-free except for sockets. */
 @Injectable()
 export class ChatService {
   private readonly logger = new Logger(ChatService.name);
-  // Serialises each user's connects and disconnects so presence never ends up stale.
-  private readonly presence = new KeyedQueue();
+  // Serialises each user's connects and disconnects on this node so presence never ends up stale.
+  private readonly queue = new KeyedQueue();
+  /** Sockets counted in the presence store, until their disconnect uncounts them. */
+  private readonly counted = new WeakSet<ChatSocket>();
+  /** Connection, disconnection and announcement sequences still running (see `drain`). */
+  private readonly running = new Set<Promise<unknown>>();
+  private server: ChatServer | undefined;
 
   constructor(
     private readonly sessions: SessionStore,
@@ -65,7 +90,18 @@ export class ChatService {
     private readonly rateLimiter: RateLimiter,
     private readonly clock: Clock,
     private readonly options: ChatOptions,
+    private readonly presence: PresenceStore,
   ) {}
+
+  /** The socket.io server, once the gateway has it: announcements without a socket go through it. */
+  attach(server: ChatServer): void {
+    this.server = server;
+  }
+
+  /** Resolves once every sequence started so far (and any they started) has finished. */
+  async drain(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled([...this.running]);
+  }
 
   /**
    * Decides the identity of a connecting socket from its handshake `auth`, which may be anything.
@@ -101,10 +137,52 @@ export class ChatService {
   }
 
   /** The protocol's on-connection sequence. Never rejects: a failure is logged and the socket dropped. */
-  async onConnection(socket: ChatSocket): Promise<void> {
+  onConnection(socket: ChatSocket): Promise<void> {
+    return this.track(this.connect(socket));
+  }
+
+  /**
+   * Announces the user offline once their last socket on any node is gone (the presence store
+   * tells, across nodes). Never rejects.
+   */
+  onDisconnect(socket: ChatSocket, reason?: string): Promise<void> {
+    return this.track(this.disconnect(socket, reason));
+  }
+
+  /**
+   * Announces users whose sockets were found gone, or back, without a socket event here: users
+   * of a node that died, or whose state was uncertain after a Redis failure. Never rejects.
+   */
+  announcePresence(
+    online: readonly string[],
+    offline: readonly string[],
+  ): Promise<void> {
+    const all = [
+      ...online.map((userID) => [userID, true] as const),
+      ...offline.map((userID) => [userID, false] as const),
+    ];
+    return this.track(
+      (async () => {
+        // A dead node may leave thousands: a few at a time, not all their Redis calls at once.
+        for (let start = 0; start < all.length; start += ANNOUNCE_BATCH)
+          await Promise.all(
+            all
+              .slice(start, start + ANNOUNCE_BATCH)
+              .map(([userID, isOnline]) =>
+                this.announceKnown(userID, isOnline),
+              ),
+          );
+      })(),
+    );
+  }
+
+  private async connect(socket: ChatSocket): Promise<void> {
     const { sessionID, userID, username } = socket.data;
     try {
-      await this.presence.run(userID, async () => {
+      await this.queue.run(userID, async () => {
+        // Counted from now on, even if the store fails below: the disconnect uncounts it.
+        this.counted.add(socket);
+        await this.presence.connect(userID);
         await this.sessions.saveSession({
           sessionID,
           userID,
@@ -134,35 +212,137 @@ export class ChatService {
     }
   }
 
-  /**
-   * Announces the user offline once their last socket (on any node, through the adapter) is gone.
-   * Never rejects.
-   */
-  async onDisconnect(socket: ChatSocket, reason?: string): Promise<void> {
+  private async disconnect(socket: ChatSocket, reason?: string) {
     const { sessionID, userID, username } = socket.data;
     if (!userID) return; // refused at the handshake: never was anyone
     this.logger.debug(
       `socket ${socket.id} of user ${userID} disconnected (${reason})`,
     );
     try {
-      await this.presence.run(userID, async () => {
-        const remaining = await socket.nsp.in(userID).fetchSockets();
-        if (remaining.length > 0) return;
-        socket.broadcast.emit(ChatEvent.UserDisconnected, userID);
-        // From now on the session's inactivity counts towards SESSION_TTL.
-        await this.sessions.saveSession({
-          sessionID,
-          userID,
-          username,
-          connected: false,
-          lastSeen: this.clock.now(),
-        });
+      await this.queue.run(userID, async () => {
+        if (!this.counted.delete(socket)) return;
+        if (!(await this.presence.disconnect(userID))) return;
+        await this.announce({ sessionID, userID, username }, false);
+        await this.acknowledge(userID);
       });
     } catch (error) {
       this.logger.error(
         `disconnection of user ${userID} failed: ${describeError(error)}`,
       );
     }
+  }
+
+  /** `announce` for a user known only by id: the rest comes from their session. */
+  private async announceKnown(userID: string, online: boolean): Promise<void> {
+    try {
+      await this.queue.run(userID, async () => {
+        const session = await this.sessions.findSessionByUserID(userID);
+        if (session) {
+          const { sessionID, username } = session;
+          await this.announce({ sessionID, userID, username }, online);
+        } else if (!online) {
+          // Forgotten meanwhile: nothing to store, but others may still show them online.
+          await this.broadcastToOthers(
+            userID,
+            ChatEvent.UserDisconnected,
+            userID,
+          );
+        }
+        await this.acknowledge(userID);
+      });
+    } catch (error) {
+      this.logger.error(
+        `announcing user ${userID} ${online ? 'online' : 'offline'} failed: ${describeError(error)}`,
+      );
+    }
+  }
+
+  /** Tells the presence store the user's change is announced; if it cannot, it is told again later. */
+  private async acknowledge(userID: string): Promise<void> {
+    try {
+      await this.presence.acknowledge([userID]);
+    } catch (error) {
+      this.logger.warn(
+        `presence of user ${userID} announced, but not acknowledged (it will be again): ${describeError(error)}`,
+      );
+    }
+  }
+
+  /**
+   * Tells every other socket, on every node, that the user went offline (or is online), and
+   * stores it in the session (from then on, if offline, its inactivity counts towards
+   * SESSION_TTL). Then asks the presence store again: on another node the user may have come back
+   * (or left) meanwhile, and that node's announcement may have reached the others before this one.
+   * Until the state read after an announcement is the state announced, it announces again, so the
+   * last word everyone hears about a user is always the true one.
+   */
+  private async announce(user: SocketData, online: boolean): Promise<void> {
+    const { sessionID, userID, username } = user;
+    let state = online;
+    for (let round = 0; round < MAX_ANNOUNCE_ROUNDS; round++) {
+      if (state)
+        await this.broadcastToOthers(userID, ChatEvent.UserConnected, {
+          userID,
+          username,
+          connected: true,
+          messages: [],
+        });
+      else
+        await this.broadcastToOthers(
+          userID,
+          ChatEvent.UserDisconnected,
+          userID,
+        );
+      await this.sessions.saveSession({
+        sessionID,
+        userID,
+        username,
+        connected: state,
+        lastSeen: this.clock.now(),
+      });
+      const now = await this.presence.isOnline(userID);
+      if (now === state) return;
+      state = now;
+    }
+    this.logger.warn(
+      `presence of user ${userID} kept changing while it was announced`,
+    );
+  }
+
+  /**
+   * Emits to every socket of every node but the user's own, and resolves once the socket.io
+   * adapter has sent it on (the Redis adapter: appended to its stream). `server.emit` would not
+   * say when; `announce` needs it, to read presence only after its message is on its way. This is
+   * what `server.except(userID).emit(event, payload)` does.
+   */
+  private async broadcastToOthers<E extends keyof ServerToClientEvents>(
+    userID: string,
+    event: E,
+    payload: Parameters<ServerToClientEvents[E]>[0],
+  ): Promise<void> {
+    const server = this.server;
+    if (!server) throw new Error('no socket.io server attached');
+    // Typed void, but cluster adapters return the promise of their publication.
+    const sent: unknown = server.sockets.adapter.broadcast(
+      { type: EVENT_PACKET, data: [event, payload], nsp: server.sockets.name },
+      { rooms: new Set(), except: new Set([userID]), flags: {} },
+    );
+    if (typeof (sent as PromiseLike<void> | undefined)?.then !== 'function')
+      return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      sent as PromiseLike<void>,
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, BROADCAST_WAIT_MS);
+      }),
+    ]).finally(() => clearTimeout(timer));
+  }
+
+  private track<T>(work: Promise<T>): Promise<T> {
+    this.running.add(work);
+    const done = () => this.running.delete(work);
+    work.then(done, done);
+    return work;
   }
 
   /**
@@ -245,12 +425,16 @@ export class ChatService {
       this.messages.findRecentConversations(userID, this.options.historyLimit),
     ]);
     const byPeer = new Map(conversations.map((c) => [c.peerID, c]));
+    // Live presence, on every node: the stored flag only matters for expiry.
+    const online = await this.presence.onlineAmong(
+      sessions.map((session) => session.userID),
+    );
     return sessions.map((session) => {
       const conversation = byPeer.get(session.userID);
       return {
         userID: session.userID,
         username: session.username,
-        connected: session.connected,
+        connected: online.has(session.userID),
         messages: conversation?.messages ?? [],
         ...(conversation?.hasMore && { hasMoreMessages: true }),
       };

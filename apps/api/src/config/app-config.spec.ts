@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { ConfigValidationError, validateEnv } from './app-config';
+import { ConfigValidationError, redactUrl, validateEnv } from './app-config';
 
 describe('validateEnv', () => {
   it('applies defaults for development', () => {
@@ -16,6 +16,10 @@ describe('validateEnv', () => {
       webDist: resolve('/repo', 'dist/apps/web/browser'),
       maxPayloadBytes: 2 * 1024 * 1024,
       rateLimit: { perSecond: 20, burst: 40 },
+      redisUrl: 'redis://127.0.0.1:6379',
+      redisPrefix: 'chat:',
+      presenceNodeTimeoutMs: 10_000,
+      clusterWorkers: 1,
     });
   });
 
@@ -40,6 +44,10 @@ describe('validateEnv', () => {
           MAX_PAYLOAD_BYTES: '65536',
           RATE_LIMIT_PER_SECOND: '0.5',
           RATE_LIMIT_BURST: '10',
+          REDIS_URL: 'rediss://user:secret@redis.example.com:6380/2',
+          REDIS_PREFIX: 'chat-eu:',
+          PRESENCE_NODE_TIMEOUT: '20s',
+          CLUSTER_WORKERS: '1',
         },
         '/repo',
       ),
@@ -56,7 +64,31 @@ describe('validateEnv', () => {
       webDist: '/srv/web',
       maxPayloadBytes: 65536,
       rateLimit: { perSecond: 0.5, burst: 10 },
+      redisUrl: 'rediss://user:secret@redis.example.com:6380/2',
+      redisPrefix: 'chat-eu:',
+      presenceNodeTimeoutMs: 20_000,
+      clusterWorkers: 1,
     });
+  });
+
+  it('runs several cluster workers on STORE=redis only, saying why otherwise', () => {
+    expect(
+      validateEnv({ STORE: 'redis', CLUSTER_WORKERS: '3' }).clusterWorkers,
+    ).toBe(3);
+    for (const store of [undefined, 'sqlite', 'memory']) {
+      expect(() => validateEnv({ STORE: store, CLUSTER_WORKERS: '3' })).toThrow(
+        /CLUSTER_WORKERS: more than 1 worker needs STORE=redis.* \(got "3"\)/,
+      );
+    }
+  });
+
+  it('never shows the password of a bad REDIS_URL', () => {
+    expect(() =>
+      validateEnv({ REDIS_URL: 'http://:hunter2@redis.example.com' }),
+    ).toThrow(/REDIS_URL: .+ \(got "http:\/\/:\*\*\*@redis\.example\.com"\)/);
+    expect(() =>
+      validateEnv({ REDIS_URL: 'http://:hunter2@redis.example.com' }),
+    ).not.toThrow(/hunter2/);
   });
 
   it('keeps an absolute SQLITE_PATH and the in-memory database as they are', () => {
@@ -99,7 +131,7 @@ describe('validateEnv', () => {
     ['PORT', '70000'],
     ['PORT', '3.5'],
     ['NODE_ENV', 'staging'],
-    ['STORE', 'redis'],
+    ['STORE', 'mongo'],
     ['HISTORY_LIMIT', '0'],
     ['HISTORY_LIMIT', '2.5'],
     ['HISTORY_LIMIT', '1001'],
@@ -116,6 +148,15 @@ describe('validateEnv', () => {
     ['MAX_PAYLOAD_BYTES', '10'],
     ['RATE_LIMIT_PER_SECOND', '0'],
     ['RATE_LIMIT_BURST', '-1'],
+    ['REDIS_URL', 'localhost:6379'],
+    ['REDIS_URL', 'http://localhost:6379'],
+    ['REDIS_PREFIX', 'has space:'],
+    ['REDIS_PREFIX', 'x'.repeat(65)],
+    ['PRESENCE_NODE_TIMEOUT', '0.5s'],
+    ['PRESENCE_NODE_TIMEOUT', '2d'],
+    ['CLUSTER_WORKERS', '0'],
+    ['CLUSTER_WORKERS', '1.5'],
+    ['CLUSTER_WORKERS', '65'],
   ])(
     'stops on %s=%s with a message naming the variable and the value',
     (name, value) => {
@@ -141,5 +182,17 @@ describe('validateEnv', () => {
         /^Invalid configuration:\n {2}- PORT: .*\n {2}- STORE: /,
       );
     }
+  });
+});
+
+describe('redactUrl', () => {
+  it.each([
+    ['redis://127.0.0.1:6379', 'redis://127.0.0.1:6379'],
+    ['redis://:secret@host:6379/0', 'redis://:***@host:6379/0'],
+    ['rediss://user:p@ss:w@host', 'rediss://user:***@host'],
+    ['redis://secret@host', 'redis://***@host'],
+    ['not a url', 'not a url'],
+  ])('shows %s as %s', (url, shown) => {
+    expect(redactUrl(url)).toBe(shown);
   });
 });

@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 
-/** Store implementations that can be chosen with `STORE` (the first is the default). Add `redis` here and in stores.module. */
-export const STORE_KINDS = ['sqlite', 'memory'] as const;
+/** Store implementations that can be chosen with `STORE` (the first is the default); see stores.module. */
+export const STORE_KINDS = ['sqlite', 'memory', 'redis'] as const;
 export type StoreKind = (typeof STORE_KINDS)[number];
 
 export const NODE_ENVS = ['development', 'production', 'test'] as const;
@@ -30,6 +30,14 @@ export interface AppConfig {
   /** socket.io `maxHttpBufferSize`: bigger frames are cut by engine.io before any handler. */
   maxPayloadBytes: number;
   rateLimit: RateLimitConfig;
+  /** Redis server of `store` `redis`: sessions, messages, presence and the socket.io adapter. */
+  redisUrl: string;
+  /** Start of every Redis key, stream and channel name this deployment uses. */
+  redisPrefix: string;
+  /** A node whose presence heartbeat is older than this (ms) counts as dead (`store` `redis`). */
+  presenceNodeTimeoutMs: number;
+  /** Worker processes behind one port (Node cluster, sticky sessions); 1: a single process. */
+  clusterWorkers: number;
 }
 
 export interface RateLimitConfig {
@@ -58,6 +66,10 @@ const UNIT_MS = {
 };
 export const DEFAULT_SESSION_TTL_MS = 7 * UNIT_MS.d;
 export const DEFAULT_SESSION_PRUNE_INTERVAL_MS = UNIT_MS.h;
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+export const DEFAULT_REDIS_PREFIX = 'chat:';
+export const DEFAULT_PRESENCE_NODE_TIMEOUT_MS = 10 * SECOND;
+export const CLUSTER_WORKERS_MAX = 64;
 /** Longest delay setInterval accepts (about 24.8 days). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -77,6 +89,39 @@ const optional = <T extends z.ZodType>(schema: T) =>
     (value) => (value === '' ? undefined : value),
     schema.optional(),
   );
+
+const isRedisUrl = (value: string): boolean => {
+  try {
+    const url = new URL(value);
+    return (
+      (url.protocol === 'redis:' || url.protocol === 'rediss:') &&
+      url.hostname !== ''
+    );
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * The URL with its password (or a lone user part, which Redis may read as one) replaced by `***`:
+ * what may be logged. Works on any string, parsable or not.
+ */
+export function redactUrl(value: string): string {
+  return value.replace(
+    /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)@/i,
+    (_, scheme: string, credentials: string) => {
+      const colon = credentials.indexOf(':');
+      return colon === -1
+        ? `${scheme}***@`
+        : `${scheme}${credentials.slice(0, colon)}:***@`;
+    },
+  );
+}
+
+/** Variables whose value may hold a secret: shown redacted in error messages. */
+const REDACTED: Record<string, (value: string) => string> = {
+  REDIS_URL: redactUrl,
+};
 
 const isOrigin = (value: string): boolean => {
   try {
@@ -106,7 +151,9 @@ const duration = (max = Number.MAX_SAFE_INTEGER) =>
     })
     .refine((ms) => ms >= SECOND, { error: 'must be at least 1 second' })
     .refine((ms) => ms <= max, {
-      error: `must be at most ${Math.floor(max / UNIT_MS.d)} days`,
+      error: `must be at most ${Math.floor(max / UNIT_MS.d)} day${
+        Math.floor(max / UNIT_MS.d) === 1 ? '' : 's'
+      }`,
     });
 
 const envSchema = z.object({
@@ -166,6 +213,38 @@ const envSchema = z.object({
       .int('must be an integer')
       .min(1),
   ),
+  REDIS_URL: optional(
+    z.string().trim().refine(isRedisUrl, {
+      error:
+        'must be a redis:// or rediss:// URL such as redis://127.0.0.1:6379',
+    }),
+  ),
+  REDIS_PREFIX: optional(
+    z.string().regex(/^[\x21-\x7e]{1,64}$/, {
+      error:
+        'must be 1 to 64 printable ASCII characters without spaces, such as chat:',
+    }),
+  ),
+  PRESENCE_NODE_TIMEOUT: optional(duration(UNIT_MS.d)),
+  CLUSTER_WORKERS: optional(
+    z.coerce
+      .number({ error: 'must be a number' })
+      .int('must be an integer')
+      .min(1, `must be from 1 to ${CLUSTER_WORKERS_MAX}`)
+      .max(CLUSTER_WORKERS_MAX, `must be from 1 to ${CLUSTER_WORKERS_MAX}`),
+  ),
+});
+
+/** Settings that are only valid together. */
+const checkedEnvSchema = envSchema.superRefine((env, ctx) => {
+  const store = env.STORE ?? STORE_KINDS[0];
+  if ((env.CLUSTER_WORKERS ?? 1) > 1 && store !== 'redis') {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['CLUSTER_WORKERS'],
+      message: `more than 1 worker needs STORE=redis, through which the workers share sessions, messages and presence (STORE is ${store})`,
+    });
+  }
 });
 
 /**
@@ -176,12 +255,15 @@ export function validateEnv(
   raw: RawEnv,
   cwd: string = process.cwd(),
 ): AppConfig {
-  const result = envSchema.safeParse(raw);
+  const result = checkedEnvSchema.safeParse(raw);
   if (!result.success) {
     throw new ConfigValidationError(
       result.error.issues.map((issue) => {
         const name = String(issue.path[0] ?? 'environment');
-        return `${name}: ${issue.message} (got ${JSON.stringify(raw[name])})`;
+        const value = raw[name];
+        const shown =
+          value !== undefined && REDACTED[name] ? REDACTED[name](value) : value;
+        return `${name}: ${issue.message} (got ${JSON.stringify(shown)})`;
       }),
     );
   }
@@ -208,6 +290,11 @@ export function validateEnv(
       perSecond: env.RATE_LIMIT_PER_SECOND ?? 20,
       burst: env.RATE_LIMIT_BURST ?? 40,
     },
+    redisUrl: env.REDIS_URL ?? DEFAULT_REDIS_URL,
+    redisPrefix: env.REDIS_PREFIX ?? DEFAULT_REDIS_PREFIX,
+    presenceNodeTimeoutMs:
+      env.PRESENCE_NODE_TIMEOUT ?? DEFAULT_PRESENCE_NODE_TIMEOUT_MS,
+    clusterWorkers: env.CLUSTER_WORKERS ?? 1,
   };
 }
 

@@ -1,8 +1,10 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { Message } from '@chat/contracts';
 import { MemoryMessageStore } from '../chat/stores/memory/memory-message.store';
+import { MemoryPresenceStore } from '../chat/stores/memory/memory-presence.store';
 import { MemorySessionStore } from '../chat/stores/memory/memory-session.store';
 import { MessageStore } from '../chat/stores/message.store';
+import { PresenceStore } from '../chat/stores/presence.store';
 import { SessionStore, type StoredSession } from '../chat/stores/session.store';
 
 /** A promise the test resolves by hand: a store call waits on it instead of on a timer. */
@@ -75,13 +77,15 @@ class TestStoresModule {}
 export function testStores(
   sessions: SessionStore = new MemorySessionStore(),
   messages: MessageStore = new MemoryMessageStore(),
+  presence: PresenceStore = new MemoryPresenceStore(),
 ): DynamicModule {
   return {
     module: TestStoresModule,
     providers: [
       { provide: SessionStore, useValue: sessions },
       { provide: MessageStore, useValue: messages },
+      { provide: PresenceStore, useValue: presence },
     ],
-    exports: [SessionStore, MessageStore],
+    exports: [SessionStore, MessageStore, PresenceStore],
   };
 }

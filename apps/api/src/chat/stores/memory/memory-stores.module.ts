@@ -3,8 +3,10 @@ import { ConfigService } from '@nestjs/config';
 import type { AppConfigService } from '../../../config/app-config.module';
 import { Clock } from '../../clock';
 import { MessageStore } from '../message.store';
+import { PresenceStore } from '../presence.store';
 import { SessionStore } from '../session.store';
 import { MemoryMessageStore } from './memory-message.store';
+import { MemoryPresenceStore } from './memory-presence.store';
 import { MemorySessionStore } from './memory-session.store';
 
 /** `STORE=memory`: everything in this process, lost on restart. */
@@ -20,7 +22,8 @@ import { MemorySessionStore } from './memory-session.store';
       inject: [ConfigService, Clock],
     },
     { provide: MessageStore, useFactory: () => new MemoryMessageStore() },
+    { provide: PresenceStore, useFactory: () => new MemoryPresenceStore() },
   ],
-  exports: [SessionStore, MessageStore],
+  exports: [SessionStore, MessageStore, PresenceStore],
 })
 export class MemoryStoresModule {}

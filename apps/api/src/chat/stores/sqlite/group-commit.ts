@@ -10,7 +10,7 @@ interface PendingWrite {
  * Group commit: every write asked for during one turn of the event loop runs in a single
  * transaction, at the end of that turn (`setImmediate`: after the I/O callbacks that asked), and
  * each write's promise settles only after that transaction has committed. One COMMIT for many
- * messages is several times cheaper than one each (see /work/shared/PERFORMANCE-NOTES.md).
+ * messages is several times cheaper than one each (measured: README, "Stores and data").
  *
  * If the batch fails, it is rolled back and each write is retried alone, so that one bad write
  * (a constraint violated) rejects only its own promise; a COMMIT that cannot succeed (disk full)

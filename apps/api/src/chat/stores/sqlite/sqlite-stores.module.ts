@@ -2,7 +2,9 @@ import { Logger, Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AppConfigService } from '../../../config/app-config.module';
 import { Clock } from '../../clock';
+import { MemoryPresenceStore } from '../memory/memory-presence.store';
 import { MessageStore } from '../message.store';
+import { PresenceStore } from '../presence.store';
 import { SessionStore } from '../session.store';
 import { SqliteDatabase } from './sqlite-database';
 import { SqliteMessageStore } from './sqlite-message.store';
@@ -11,7 +13,8 @@ import { SqliteSessionStore } from './sqlite-session.store';
 /**
  * `STORE=sqlite` (the default): one database file (`SQLITE_PATH`), opened and migrated when the
  * app is built, closed on shutdown (SqliteDatabase.onApplicationShutdown). One api process per
- * file: at start every session is marked not connected, since no socket can be open yet.
+ * file: at start every session is marked not connected, since no socket can be open yet; presence
+ * is this process's own (memory).
  */
 @Module({
   providers: [
@@ -58,7 +61,8 @@ import { SqliteSessionStore } from './sqlite-session.store';
         new SqliteMessageStore(database),
       inject: [SqliteDatabase],
     },
+    { provide: PresenceStore, useFactory: () => new MemoryPresenceStore() },
   ],
-  exports: [SessionStore, MessageStore],
+  exports: [SessionStore, MessageStore, PresenceStore],
 })
 export class SqliteStoresModule {}

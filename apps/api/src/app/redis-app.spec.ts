@@ -1,0 +1,174 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { ErrorCode } from '@chat/contracts';
+import { startRedisServer, type RedisServerProcess } from '@chat/test-support';
+import { RedisConnection, StartupError } from '../redis/redis-connection';
+import {
+  ClientPool,
+  eventually,
+  startServer,
+  type TestServer,
+} from '../testing/chat-test-kit';
+import { createApp } from './create-app';
+
+describe('STORE=redis at start', () => {
+  it('refuses to start when Redis cannot be reached, in one line naming REDIS_URL', async () => {
+    const attempt = createApp(
+      { STORE: 'redis', REDIS_URL: 'redis://127.0.0.1:1' },
+      { logger: false },
+    );
+    await expect(attempt).rejects.toThrow(StartupError);
+    await expect(attempt).rejects.toThrow(
+      /^cannot reach Redis at redis:\/\/127\.0\.0\.1:1 \(REDIS_URL\): connect ECONNREFUSED 127\.0\.0\.1:1$/,
+    );
+  });
+
+  it('never shows the password of REDIS_URL', async () => {
+    const attempt = createApp(
+      { STORE: 'redis', REDIS_URL: 'redis://admin:hunter2@127.0.0.1:1/0' },
+      { logger: false },
+    );
+    await expect(attempt).rejects.toThrow(
+      /^cannot reach Redis at redis:\/\/admin:\*\*\*@127\.0\.0\.1:1\/0 \(REDIS_URL\)/,
+    );
+    await expect(attempt).rejects.not.toThrow(/hunter2/);
+  });
+
+  describe('against a server that accepts connections but never answers', () => {
+    let silent: Server;
+    const sockets = new Set<Socket>();
+
+    beforeAll(async () => {
+      silent = createServer((socket) => {
+        sockets.add(socket);
+        socket.on('close', () => sockets.delete(socket));
+      });
+      await new Promise<void>((resolve) =>
+        silent.listen(0, '127.0.0.1', resolve),
+      );
+    });
+
+    afterAll(async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    });
+
+    it('gives up after a bounded time', async () => {
+      const { port } = silent.address() as AddressInfo;
+      const started = Date.now();
+      await expect(
+        RedisConnection.connect(
+          { redisUrl: `redis://127.0.0.1:${port}`, redisPrefix: 'x:' },
+          300,
+        ),
+      ).rejects.toThrow(
+        new RegExp(
+          `cannot reach Redis at redis://127\\.0\\.0\\.1:${port} \\(REDIS_URL\\): no answer within 300 ms`,
+        ),
+      );
+      expect(Date.now() - started).toBeLessThan(2000);
+    });
+  });
+});
+
+// Redis stops under two running nodes, then comes back (append-only file: nothing is lost).
+describe('Redis restarting under running nodes', () => {
+  let redis: RedisServerProcess;
+  let nodes: TestServer[] = [];
+  const pool = new ClientPool(() => nodes[0].url);
+
+  beforeEach(async () => {
+    redis = await startRedisServer({ appendonly: true });
+    const env = { STORE: 'redis', REDIS_URL: redis.url, REDIS_PREFIX: 'chat:' };
+    nodes = await Promise.all([startServer(env), startServer(env)]);
+  });
+
+  afterEach(async () => {
+    pool.closeAll();
+    await Promise.all(nodes.map((node) => node.app.close()));
+    nodes = [];
+    await redis.stop();
+  });
+
+  it('answers sends and resumes during the outage with "unavailable", at once, then recovers by itself', async () => {
+    const alice = await pool.connect({ username: 'alice' }, nodes[0].url);
+    const bob = await pool.connect({ username: 'bob' }, nodes[1].url);
+    const before = await alice.client.send({
+      content: 'before',
+      to: bob.session.userID,
+    });
+    expect(before.ok).toBe(true);
+    await bob.client.waitFor('private message', (m) => m.content === 'before');
+
+    await redis.stop();
+    const started = Date.now();
+    expect(
+      await alice.client.send({ content: 'during', to: bob.session.userID }),
+    ).toEqual({ ok: false, error: ErrorCode.Unavailable });
+    expect(
+      await alice.client.fetch({ userID: bob.session.userID, before: 'Z' }),
+    ).toEqual({ ok: false, error: ErrorCode.Unavailable });
+    // Far below the client's ack timeout: the store fails fast instead of queueing.
+    expect(Date.now() - started).toBeLessThan(1000);
+    const refused = await pool.refused({ sessionID: bob.session.sessionID });
+    expect(refused.message).toBe(ErrorCode.Unavailable);
+    // Connected sockets stay connected.
+    expect(alice.client.socket.connected && bob.client.socket.connected).toBe(
+      true,
+    );
+
+    await redis.restart();
+    // The nodes reconnect on their own: a send retried for a while goes through again...
+    let after = await alice.client.send({
+      content: 'after',
+      to: bob.session.userID,
+    });
+    for (const deadline = Date.now() + 10_000; !after.ok; ) {
+      if (Date.now() > deadline) throw new Error('never recovered');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      after = await alice.client.send({
+        content: 'after',
+        to: bob.session.userID,
+      });
+    }
+    // ...and is delivered across nodes: the adapter reads its stream again.
+    await bob.client.waitFor(
+      'private message',
+      (m) => m.content === 'after',
+      5000,
+    );
+    expect(bob.client.all('private message').map((m) => m.content)).toEqual([
+      'before',
+      'after',
+    ]);
+    // Everything written before the outage is still there (append-only file).
+    const bobAgain = await pool.connect(
+      { sessionID: bob.session.sessionID },
+      nodes[0].url,
+    );
+    expect(
+      bobAgain.users
+        .find((u) => u.userID === alice.session.userID)
+        ?.messages.map((m) => m.content),
+    ).toEqual(['before', 'after']);
+    // Presence came back too: alice is shown online, and leaving is announced across nodes.
+    expect(
+      bobAgain.users.find((u) => u.userID === alice.session.userID)?.connected,
+    ).toBe(true);
+    alice.client.close();
+    await bob.client.waitFor(
+      'user disconnected',
+      (id) => id === alice.session.userID,
+      5000,
+    );
+    // The loss and the return were logged (once per outage), nothing crashed.
+    await eventually(
+      () => nodes.some((node) => node.logger.has('log', /^Redis is back at/)),
+      'the return of Redis logged',
+    );
+    const lines = nodes.flatMap((node) => node.logger.lines);
+    expect(
+      lines.filter((l) => /^lost Redis at .* reconnecting$/.test(l.message)),
+    ).toHaveLength(2);
+  });
+});

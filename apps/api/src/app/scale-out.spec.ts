@@ -1,0 +1,335 @@
+import type { SessionInfo, UserView } from '@chat/contracts';
+import { redisForTests, type TestRedis } from '@chat/test-support';
+import { PresenceKeeper } from '../chat/presence-keeper';
+import { PresenceStore } from '../chat/stores/presence.store';
+import { RedisKeys } from '../chat/stores/redis/redis-keys';
+import type { RedisPresenceStore } from '../chat/stores/redis/redis-presence.store';
+import { RedisConnection } from '../redis/redis-connection';
+import {
+  ClientPool,
+  eventually,
+  startServer,
+  type ConnectedUser,
+  type TestServer,
+} from '../testing/chat-test-kit';
+
+/** How long a negative is given to show up, once a positive control has arrived. */
+const SETTLE_MS = 200;
+const settle = () => new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+
+// Guide Part IV in one process: several real apps (createApp) on free ports, sharing one Redis
+// through the stores and the socket.io streams adapter; clients spread over them.
+describe('several api nodes on one Redis', () => {
+  let redis: TestRedis;
+  let nodes: TestServer[] = [];
+  let prefix: string;
+  const pool = new ClientPool(() => nodes[0].url);
+  let run = 0;
+
+  beforeAll(async () => {
+    redis = await redisForTests();
+  });
+
+  afterAll(async () => {
+    await redis?.stop();
+  });
+
+  afterEach(async () => {
+    pool.closeAll();
+    await Promise.all(nodes.map((node) => node.app.close()));
+    nodes = [];
+  });
+
+  /** `count` nodes of one deployment (a key prefix of their own per test). */
+  async function startNodes(
+    count: number,
+    env: Record<string, string> = {},
+  ): Promise<TestServer[]> {
+    prefix = `${redis.prefix}${++run}:`;
+    nodes = await Promise.all(
+      Array.from({ length: count }, () =>
+        startServer({
+          STORE: 'redis',
+          REDIS_URL: redis.url,
+          REDIS_PREFIX: prefix,
+          ...env,
+        }),
+      ),
+    );
+    return nodes;
+  }
+
+  const on = (node: TestServer, auth: unknown): Promise<ConnectedUser> =>
+    pool.connect(auth, node.url);
+  const resume = (node: TestServer, session: SessionInfo) =>
+    on(node, { sessionID: session.sessionID });
+  const presenceOf = (users: UserView[]) =>
+    Object.fromEntries(users.map((u) => [u.username, u.connected]));
+  const disconnections = (observer: ConnectedUser, user: ConnectedUser) =>
+    observer.client
+      .all('user disconnected')
+      .filter((id) => id === user.session.userID);
+
+  /**
+   * The node dies as if SIGKILLed: no disconnect handler counts anything down, it does not leave,
+   * its heartbeat stops. Its sockets and Redis connections close (as a dead process's would).
+   */
+  async function kill(node: TestServer): Promise<void> {
+    await node.app.get(PresenceKeeper).stop();
+    const presence = node.app.get(PresenceStore);
+    presence.disconnect = async () => false;
+    presence.leave = async () => [];
+    await node.app.close();
+    nodes = nodes.filter((other) => other !== node);
+  }
+
+  it('lists the users of every node, and announces arrivals on every node', async () => {
+    const [one, two, three] = await startNodes(3);
+    const alice = await on(one, { username: 'alice' });
+    const bob = await on(two, { username: 'bob' });
+    const carol = await on(three, { username: 'carol' });
+    expect(presenceOf(carol.users)).toEqual({
+      alice: true,
+      bob: true,
+      carol: true,
+    });
+    await alice.client.waitFor(
+      'user connected',
+      (u) => u.userID === carol.session.userID,
+    );
+    await bob.client.waitFor(
+      'user connected',
+      (u) => u.userID === carol.session.userID,
+    );
+  });
+
+  it('delivers to every tab of the recipient and the sender, whatever their node, never to the sending socket', async () => {
+    const [one, two, three] = await startNodes(3);
+    const alice = await on(one, { username: 'alice' });
+    const aliceOther = await resume(three, alice.session);
+    const bob = await on(one, { username: 'bob' });
+    const bobOther = await resume(two, bob.session);
+    const carol = await on(two, { username: 'carol' });
+
+    const ack = await alice.client.send({
+      content: 'hello everywhere',
+      to: bob.session.userID,
+    });
+    if (!ack.ok) throw new Error(ack.error);
+    for (const tab of [bob, bobOther, aliceOther])
+      expect(await tab.client.waitFor('private message')).toEqual(ack.message);
+
+    // Positive control: alice's sending tab does get bob's reply (sent from another node)...
+    const reply = await bobOther.client.send({
+      content: 'reply',
+      to: alice.session.userID,
+    });
+    if (!reply.ok) throw new Error(reply.error);
+    await alice.client.waitFor(
+      'private message',
+      (m) => m.id === reply.message.id,
+    );
+    // ...but never saw its own message, and carol saw nothing of theirs.
+    expect(alice.client.all('private message')).toEqual([reply.message]);
+    expect(carol.client.all('private message')).toEqual([]);
+
+    // History is shared too: a new tab of bob on the third node replays the conversation.
+    const bobThird = await resume(three, bob.session);
+    expect(
+      bobThird.users.find((u) => u.userID === alice.session.userID)?.messages,
+    ).toEqual([ack.message, reply.message]);
+  });
+
+  it('announces a user offline exactly once, on every node, when their last tab on any node closes', async () => {
+    const [one, two, three] = await startNodes(3);
+    const observers = [
+      await on(one, { username: 'obs1' }),
+      await on(two, { username: 'obs2' }),
+      await on(three, { username: 'obs3' }),
+    ];
+    const bob = await on(one, { username: 'bob' });
+    const tabs = [
+      bob,
+      await resume(two, bob.session),
+      await resume(three, bob.session),
+    ];
+
+    tabs[0].client.close();
+    tabs[1].client.close();
+    await Promise.all([
+      tabs[0].client.disconnected(),
+      tabs[1].client.disconnected(),
+    ]);
+    // Control: the last tab still talks to every observer after the others closed.
+    for (const observer of observers) {
+      const ack = await tabs[2].client.send({
+        content: 'still here',
+        to: observer.session.userID,
+      });
+      expect(ack.ok).toBe(true);
+      await observer.client.waitFor('private message');
+    }
+    await settle();
+    for (const observer of observers)
+      expect(disconnections(observer, bob)).toEqual([]);
+    const meanwhile = await on(two, { username: 'dave' });
+    expect(presenceOf(meanwhile.users)['bob']).toBe(true);
+
+    tabs[2].client.close();
+    for (const observer of observers)
+      await observer.client.waitFor(
+        'user disconnected',
+        (id) => id === bob.session.userID,
+      );
+    await settle();
+    for (const observer of observers)
+      expect(disconnections(observer, bob)).toHaveLength(1);
+    const later = await on(three, { username: 'erin' });
+    expect(presenceOf(later.users)['bob']).toBe(false);
+  });
+
+  it('announces once when tabs on several nodes close at the same moment', async () => {
+    const [one, two, three] = await startNodes(3);
+    const observer = await on(one, { username: 'observer' });
+    for (let round = 0; round < 5; round++) {
+      const user = await on(one, { username: `user${round}` });
+      const tabs = [
+        user,
+        await resume(two, user.session),
+        await resume(three, user.session),
+      ];
+      for (const tab of tabs) tab.client.close();
+      await observer.client.waitFor(
+        'user disconnected',
+        (id) => id === user.session.userID,
+      );
+    }
+    await settle();
+    const ids = observer.client.all('user disconnected');
+    expect(new Set(ids).size).toBe(5);
+    expect(ids).toHaveLength(5);
+  });
+
+  it('keeps a user online who reloads onto another node: the last word others hear is right', async () => {
+    const [one, two] = await startNodes(2);
+    const observer = await on(one, { username: 'observer' });
+    let tab = await on(one, { username: 'frank' });
+    const frank = tab.session;
+    for (let round = 0; round < 6; round++) {
+      // The old tab closes while the new one opens, on the other node.
+      tab.client.close();
+      tab = await resume(round % 2 ? one : two, frank);
+    }
+    const lastWord = () => {
+      const heard = observer.client.received.filter(
+        (r) =>
+          (r.event === 'user disconnected' && r.payload === frank.userID) ||
+          (r.event === 'user connected' &&
+            (r.payload as UserView).userID === frank.userID),
+      );
+      return heard.at(-1)?.event;
+    };
+    await eventually(
+      () => lastWord() === 'user connected',
+      'frank shown online',
+    );
+    await settle();
+    expect(lastWord()).toBe('user connected');
+    const witness = await on(two, { username: 'witness' });
+    expect(presenceOf(witness.users)['frank']).toBe(true);
+  });
+
+  it("shows a dead node's users offline once its heartbeat expires, but not those who reconnected elsewhere", async () => {
+    const [one, two, three] = await startNodes(3, {
+      PRESENCE_NODE_TIMEOUT: '2s',
+    });
+    const observer = await on(one, { username: 'observer' });
+    const watcher = await on(two, { username: 'watcher' });
+    const dave = await on(three, { username: 'dave' });
+    const erin = await on(three, { username: 'erin' });
+    const gina = await on(three, { username: 'gina' });
+    await resume(one, gina.session);
+    const deadID = (three.app.get(PresenceStore) as RedisPresenceStore).nodeID;
+    // paul's last tab closes on the doomed node, which takes him offline but dies before telling.
+    const paul = await on(three, { username: 'paul' });
+    const presence = three.app.get(PresenceStore);
+    const disconnect = presence.disconnect.bind(presence);
+    presence.disconnect = async (userID) => {
+      await disconnect(userID);
+      return false;
+    };
+    paul.client.close();
+    await eventually(
+      async () => !(await presence.isOnline(paul.session.userID)),
+      'paul taken offline',
+    );
+
+    const killedAt = Date.now();
+    await kill(three);
+    // erin's client reconnects to another node, as a load balancer would send it.
+    await resume(two, erin.session);
+
+    for (const o of [observer, watcher])
+      await o.client.waitFor(
+        'user disconnected',
+        (id) => id === dave.session.userID,
+        5000,
+      );
+    // PRESENCE_NODE_TIMEOUT + a sweep interval, and some slack for a busy machine.
+    expect(Date.now() - killedAt).toBeLessThan(4000);
+    await settle();
+    for (const o of [observer, watcher])
+      await o.client.waitFor(
+        'user disconnected',
+        (id) => id === paul.session.userID,
+        3000,
+      );
+    for (const o of [observer, watcher]) {
+      expect(disconnections(o, dave)).toHaveLength(1);
+      expect(disconnections(o, paul)).toHaveLength(1);
+      expect(disconnections(o, erin)).toEqual([]);
+      expect(disconnections(o, gina)).toEqual([]);
+    }
+    const fresh = await on(one, { username: 'fresh' });
+    expect(presenceOf(fresh.users)).toMatchObject({
+      dave: false,
+      paul: false,
+      erin: true,
+      gina: true,
+      observer: true,
+    });
+    // The dead node is forgotten by the shared state.
+    const client = one.app.get(RedisConnection).client;
+    expect(
+      await client.sismember(new RedisKeys(prefix).presenceNodes, deadID),
+    ).toBe(0);
+  });
+
+  it('leaves cleanly on shutdown: its users shown offline unless they have a tab elsewhere; Redis clients closed', async () => {
+    const [one, two] = await startNodes(2);
+    const observer = await on(one, { username: 'observer' });
+    const hank = await on(two, { username: 'hank' });
+    const ivy = await on(two, { username: 'ivy' });
+    await resume(one, ivy.session);
+    const connection = two.app.get(RedisConnection);
+    const nodeID = (two.app.get(PresenceStore) as RedisPresenceStore).nodeID;
+
+    await two.app.close();
+    nodes = [one];
+    await observer.client.waitFor(
+      'user disconnected',
+      (id) => id === hank.session.userID,
+    );
+    await settle();
+    expect(disconnections(observer, hank)).toHaveLength(1);
+    expect(disconnections(observer, ivy)).toEqual([]);
+    expect(connection.client.status).toBe('end');
+    const keys = new RedisKeys(prefix);
+    const client = one.app.get(RedisConnection).client;
+    expect(
+      await client.exists(keys.heartbeat(nodeID), keys.nodeUsers(nodeID)),
+    ).toBe(0);
+    expect(await client.sismember(keys.presenceNodes, nodeID)).toBe(0);
+    expect(two.logger.lines.filter((l) => l.level === 'error')).toEqual([]);
+  });
+});

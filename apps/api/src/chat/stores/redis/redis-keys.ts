@@ -1,0 +1,101 @@
+/**
+ * Every Redis key, stream and channel name of one deployment, in one place; each starts with
+ * REDIS_PREFIX, so that several deployments (and parallel test runs) can share a server. The
+ * layout is described in apps/api/README.md ("Redis").
+ */
+export class RedisKeys {
+  constructor(readonly prefix: string) {}
+
+  // Sessions.
+  /** Hash: userID, username, connected (1/0), lastSeen (ms). */
+  session(sessionID: string): string {
+    return `${this.prefix}session:${sessionID}`;
+  }
+  /** String: the sessionID of that user. */
+  sessionOfUser(userID: string): string {
+    return `${this.prefix}session-of:${userID}`;
+  }
+  /** Sorted set: every sessionID, scored by the order it was first saved. */
+  get sessions(): string {
+    return `${this.prefix}sessions`;
+  }
+  /** Sorted set: sessionIDs not connected, scored by lastSeen (what expires first). */
+  get offlineSessions(): string {
+    return `${this.prefix}sessions:offline`;
+  }
+  /** Counter behind the order of `sessions`. */
+  get sessionSequence(): string {
+    return `${this.prefix}sessions:seq`;
+  }
+
+  // Messages.
+  /**
+   * Sorted set, all scores 0, so ordered by member: `<id>\0<message as JSON>`, i.e. by id. One per
+   * pair of users, whichever direction; the length of the smaller id keeps the name unambiguous.
+   */
+  conversation(a: string, b: string): string {
+    const [low, high] = a < b ? [a, b] : [b, a];
+    return `${this.prefix}conversation:${low.length}:${low}:${high}`;
+  }
+  /** Set: the users that user has a conversation with. */
+  peers(userID: string): string {
+    return `${this.prefix}peers:${userID}`;
+  }
+  /** Sorted set holding one member: the greatest message id ever saved. */
+  get latestMessageID(): string {
+    return `${this.prefix}messages:latest`;
+  }
+
+  // Presence.
+  /** Set: the nodes that may have sockets counted (alive, or dead and not yet swept). */
+  get presenceNodes(): string {
+    return `${this.prefix}presence:nodes`;
+  }
+  /** String with a TTL (PRESENCE_NODE_TIMEOUT): exists while that node is alive. */
+  heartbeat(nodeID: string): string {
+    return `${this.heartbeatPrefix}${nodeID}`;
+  }
+  get heartbeatPrefix(): string {
+    return `${this.prefix}presence:heartbeat:`;
+  }
+  /** Set: the users with sockets counted on that node. */
+  nodeUsers(nodeID: string): string {
+    return `${this.prefix}presence:node-users:${nodeID}`;
+  }
+  /** Hash: nodeID → number of that user's sockets on that node. */
+  presenceUser(userID: string): string {
+    return `${this.presenceUserPrefix}${userID}`;
+  }
+  get presenceUserPrefix(): string {
+    return `${this.prefix}presence:user:`;
+  }
+  /** Set: the users shown online (every transition in or out is made by one Lua script). */
+  get online(): string {
+    return `${this.prefix}presence:online`;
+  }
+  /**
+   * Set: users that node took offline and has not yet confirmed announcing (`acknowledge`). If it
+   * dies meanwhile, the node that sweeps it takes them over.
+   */
+  unannounced(nodeID: string): string {
+    return `${this.prefix}presence:unannounced:${nodeID}`;
+  }
+  /** String with a TTL: the node sweeping that dead node. */
+  sweepLock(nodeID: string): string {
+    return `${this.prefix}presence:sweep-lock:${nodeID}`;
+  }
+
+  // The socket.io adapter (@socket.io/redis-streams-adapter).
+  /** Stream of the broadcasts between nodes. */
+  get adapterStream(): string {
+    return `${this.prefix}socket.io`;
+  }
+  /** Start of the adapter's pub/sub channels (requests between nodes, not keys). */
+  get adapterChannelPrefix(): string {
+    return `${this.prefix}socket.io`;
+  }
+  /** Start of the keys of socket.io's connection state recovery (unused today). */
+  get adapterSessionPrefix(): string {
+    return `${this.prefix}sio:session:`;
+  }
+}

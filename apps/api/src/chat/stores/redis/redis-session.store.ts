@@ -1,0 +1,222 @@
+import type { Redis } from 'ioredis';
+import {
+  DEFAULT_SESSION_STORE_OPTIONS,
+  isExpired,
+  SessionStore,
+  type SessionStoreOptions,
+  type StoredSession,
+} from '../session.store';
+import type { RedisKeys } from './redis-keys';
+
+/**
+ * Inserts or replaces a session, keeping the indexes right, in one step.
+ * KEYS: session hash, sessionOfUser, sessions, offlineSessions, sessionSequence.
+ * ARGV: sessionID, userID, username, connected (1/0), lastSeen.
+ */
+const SAVE = `
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  redis.call('ZADD', KEYS[3], redis.call('INCR', KEYS[5]), ARGV[1])
+end
+redis.call('HSET', KEYS[1], 'userID', ARGV[2], 'username', ARGV[3],
+  'connected', ARGV[4], 'lastSeen', ARGV[5])
+redis.call('SET', KEYS[2], ARGV[1])
+if ARGV[4] == '1' then
+  redis.call('ZREM', KEYS[4], ARGV[1])
+else
+  redis.call('ZADD', KEYS[4], ARGV[5], ARGV[1])
+end
+return 1
+`;
+
+/**
+ * Deletes a session if it is (still) expired at the cutoff; 1 if it did.
+ * KEYS: session hash, sessions, offlineSessions. ARGV: sessionID, cutoff, sessionOfUser prefix.
+ */
+const DELETE_EXPIRED = `
+local s = redis.call('HMGET', KEYS[1], 'connected', 'lastSeen', 'userID')
+if not s[1] or s[1] ~= '0' or tonumber(s[2]) > tonumber(ARGV[2]) then return 0 end
+redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('ZREM', KEYS[3], ARGV[1])
+local byUser = ARGV[3] .. s[3]
+if redis.call('GET', byUser) == ARGV[1] then redis.call('DEL', byUser) end
+return 1
+`;
+
+/** Hashes read per round trip when listing sessions. */
+const READ_BATCH = 500;
+
+type SessionHash = Record<string, string>;
+
+interface SessionCommands {
+  chatSaveSession(
+    session: string,
+    byUser: string,
+    sessions: string,
+    offline: string,
+    sequence: string,
+    sessionID: string,
+    userID: string,
+    username: string,
+    connected: string,
+    lastSeen: number,
+  ): Promise<number>;
+  chatDeleteExpiredSession(
+    session: string,
+    sessions: string,
+    offline: string,
+    sessionID: string,
+    cutoff: number,
+    byUserPrefix: string,
+  ): Promise<number>;
+}
+
+/**
+ * `STORE=redis` sessions: one hash per session, plus a userID → sessionID key and two sorted sets
+ * (order first saved; not connected by lastSeen, for the pruner). Expiry is the shared rule
+ * `isExpired` applied on read with the app's clock, as in every store; the pruner deletes.
+ */
+export class RedisSessionStore extends SessionStore {
+  private readonly options: SessionStoreOptions;
+  private readonly redis: Redis & SessionCommands;
+
+  constructor(
+    redis: Redis,
+    private readonly keys: RedisKeys,
+    options: Partial<SessionStoreOptions> = {},
+  ) {
+    super();
+    this.options = { ...DEFAULT_SESSION_STORE_OPTIONS, ...options };
+    defineOnce(redis, 'chatSaveSession', 5, SAVE);
+    defineOnce(redis, 'chatDeleteExpiredSession', 3, DELETE_EXPIRED);
+    this.redis = redis as Redis & SessionCommands;
+  }
+
+  async findSession(sessionID: string): Promise<StoredSession | undefined> {
+    const hash = await this.redis.hgetall(this.keys.session(sessionID));
+    return this.alive(sessionID, hash);
+  }
+
+  async findSessionByUserID(
+    userID: string,
+  ): Promise<StoredSession | undefined> {
+    const sessionID = await this.redis.get(this.keys.sessionOfUser(userID));
+    return sessionID === null ? undefined : this.findSession(sessionID);
+  }
+
+  async saveSession(session: StoredSession): Promise<void> {
+    const keys = this.keys;
+    await this.redis.chatSaveSession(
+      keys.session(session.sessionID),
+      keys.sessionOfUser(session.userID),
+      keys.sessions,
+      keys.offlineSessions,
+      keys.sessionSequence,
+      session.sessionID,
+      session.userID,
+      session.username,
+      session.connected ? '1' : '0',
+      session.lastSeen,
+    );
+  }
+
+  async findAllSessions(): Promise<StoredSession[]> {
+    const ids = await this.redis.zrange(this.keys.sessions, 0, -1);
+    return this.read(ids);
+  }
+
+  async findExpired(limit: number): Promise<StoredSession[]> {
+    const ids = await this.redis.zrangebyscore(
+      this.keys.offlineSessions,
+      '-inf',
+      this.cutoff(),
+      'LIMIT',
+      0,
+      limit,
+    );
+    const sessions = await this.readHashes(ids);
+    return sessions.flatMap(([sessionID, hash]) => {
+      const session = toSession(sessionID, hash);
+      return session && this.expired(session) ? [session] : [];
+    });
+  }
+
+  async deleteExpired(sessionID: string): Promise<boolean> {
+    const deleted = await this.redis.chatDeleteExpiredSession(
+      this.keys.session(sessionID),
+      this.keys.sessions,
+      this.keys.offlineSessions,
+      sessionID,
+      this.cutoff(),
+      this.keys.sessionOfUser(''),
+    );
+    return deleted === 1;
+  }
+
+  /** The unexpired sessions among `ids`, in that order. */
+  private async read(ids: string[]): Promise<StoredSession[]> {
+    const hashes = await this.readHashes(ids);
+    return hashes.flatMap(([sessionID, hash]) => {
+      const session = this.alive(sessionID, hash);
+      return session ? [session] : [];
+    });
+  }
+
+  private async readHashes(ids: string[]): Promise<[string, SessionHash][]> {
+    const found: [string, SessionHash][] = [];
+    for (let start = 0; start < ids.length; start += READ_BATCH) {
+      const batch = ids.slice(start, start + READ_BATCH);
+      const pipeline = this.redis.pipeline();
+      for (const id of batch) pipeline.hgetall(this.keys.session(id));
+      const results = (await pipeline.exec()) ?? [];
+      results.forEach(([error, hash], i) => {
+        if (error) throw error;
+        found.push([batch[i], hash as SessionHash]);
+      });
+    }
+    return found;
+  }
+
+  private alive(
+    sessionID: string,
+    hash: SessionHash,
+  ): StoredSession | undefined {
+    const session = toSession(sessionID, hash);
+    return session && !this.expired(session) ? session : undefined;
+  }
+
+  private expired(session: StoredSession): boolean {
+    return isExpired(session, this.options.clock.now(), this.options.ttlMs);
+  }
+
+  /** Sessions last seen at or before this (and not connected) are expired: `isExpired`. */
+  private cutoff(): number {
+    return this.options.clock.now() - this.options.ttlMs;
+  }
+}
+
+function toSession(
+  sessionID: string,
+  hash: SessionHash,
+): StoredSession | undefined {
+  const { userID, username, connected, lastSeen } = hash;
+  if (userID === undefined || username === undefined) return undefined;
+  return {
+    sessionID,
+    userID,
+    username,
+    connected: connected === '1',
+    lastSeen: Number(lastSeen),
+  };
+}
+
+/** Defines a Lua script as a command of the client, unless a store on the same client did. */
+export function defineOnce(
+  redis: Redis,
+  name: string,
+  numberOfKeys: number,
+  lua: string,
+): void {
+  if (name in redis) return;
+  redis.defineCommand(name, { numberOfKeys, lua });
+}

@@ -1,0 +1,103 @@
+import { redisForTests, type TestRedis } from '@chat/test-support';
+import { Redis } from 'ioredis';
+import { messageStoreContract } from '../message.store.contract';
+import { presenceStoreContract } from '../presence.store.contract';
+import { sessionStoreContract } from '../session.store.contract';
+import { RedisKeys } from './redis-keys';
+import { RedisMessageStore } from './redis-message.store';
+import { RedisPresenceStore } from './redis-presence.store';
+import { RedisSessionStore } from './redis-session.store';
+
+// The contract suites against a real Redis (REDIS_URL, or a redis-server of this run's own): one
+// key prefix per test, so each store starts empty; every key of the run is deleted at the end.
+let redis: TestRedis;
+let client: Redis;
+let n = 0;
+
+beforeAll(async () => {
+  redis = await redisForTests();
+  client = new Redis(redis.url, { maxRetriesPerRequest: 0 });
+});
+
+afterAll(async () => {
+  await client.quit();
+  await redis.stop();
+});
+
+const keys = () => new RedisKeys(`${redis.prefix}${++n}:`);
+
+sessionStoreContract(
+  'redis',
+  (options) => new RedisSessionStore(client, keys(), options),
+);
+messageStoreContract('redis', () => new RedisMessageStore(client, keys()));
+presenceStoreContract(
+  'redis',
+  () => new RedisPresenceStore(client, keys(), { nodeTimeoutMs: 10_000 }),
+);
+
+describe('Redis keys', () => {
+  it('start with the prefix, all of them', async () => {
+    const k = keys();
+    const sessions = new RedisSessionStore(client, k);
+    const messages = new RedisMessageStore(client, k);
+    const presence = new RedisPresenceStore(client, k, {
+      nodeTimeoutMs: 10_000,
+    });
+    await sessions.saveSession({
+      sessionID: 's',
+      userID: 'u',
+      username: 'n',
+      connected: false,
+      lastSeen: 1,
+    });
+    await messages.saveMessage({
+      id: '01JZ0000000000000000000001',
+      content: 'hi',
+      from: 'u',
+      to: 'v',
+      at: new Date(0).toISOString(),
+    });
+    await presence.refresh();
+    await presence.connect('u');
+    const ours: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, found] = await client.scan(
+        cursor,
+        'MATCH',
+        '*',
+        'COUNT',
+        1000,
+      );
+      ours.push(...found.filter((key) => key.startsWith(k.prefix)));
+      cursor = next;
+    } while (cursor !== '0');
+    expect(ours.sort()).toEqual(
+      [
+        'conversation:1:u:v',
+        'messages:latest',
+        'peers:u',
+        'peers:v',
+        'presence:heartbeat:' + presence.nodeID,
+        'presence:node-users:' + presence.nodeID,
+        'presence:nodes',
+        'presence:online',
+        'presence:user:u',
+        'session-of:u',
+        'session:s',
+        'sessions',
+        'sessions:offline',
+        'sessions:seq',
+      ]
+        .map((key) => k.prefix + key)
+        .sort(),
+    );
+  });
+
+  it('keep conversation names apart whatever the ids', () => {
+    const k = new RedisKeys('p:');
+    expect(k.conversation('a:b', 'c')).not.toBe(k.conversation('a', 'b:c'));
+    expect(k.conversation('bob', 'alice')).toBe(k.conversation('alice', 'bob'));
+  });
+});

@@ -8,4 +8,6 @@ module.exports = {
   },
   moduleFileExtensions: ['ts', 'js'],
   testTimeout: 60_000,
+  // Each test runs several api processes (and Redis): one file at a time keeps timings honest.
+  maxWorkers: 1,
 };

@@ -33,10 +33,10 @@ describe('api restart on SQLite', () => {
     const alice = await clients.connect({ username: 'alice' });
     const bob = await clients.connect({ username: 'bob' });
 
-    // A burst in both directions, not awaited one by one; the kill lands while it is in flight.
+    // A stream in both directions, not awaited one by one; the kill lands while it is in flight.
     const acked: Message[] = [];
     const sends: Promise<unknown>[] = [];
-    for (let i = 0; i < 300; i++) {
+    const send = (i: number) => {
       const [from, to] = i % 2 === 0 ? [alice, bob] : [bob, alice];
       sends.push(
         from.client
@@ -46,12 +46,15 @@ describe('api restart on SQLite', () => {
           })
           .catch(() => undefined), // unacknowledged: the kill came first
       );
-      if (i === 200) {
-        // Once a good part is acknowledged, kill without any chance to clean up.
-        await sends[100];
-        await first.stop('SIGKILL');
-      }
+    };
+    let sent = 0;
+    // Keep sending, a few per turn, until a hundred are acknowledged; then kill with no chance
+    // to clean up, while more are on the wire.
+    while (acked.length < 100 && sent < 2000) {
+      for (let k = 0; k < 10; k++) send(sent++);
+      await new Promise((resolve) => setTimeout(resolve, 5));
     }
+    await first.stop('SIGKILL');
     await Promise.all(sends);
     expect(acked.length).toBeGreaterThanOrEqual(100);
     clients.closeAll();

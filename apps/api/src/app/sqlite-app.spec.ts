@@ -1,8 +1,8 @@
 import type { Message } from '@chat/contracts';
 import {
   ClientPool,
+  say,
   startServer,
-  type ConnectedUser,
   type TestServer,
 } from '../testing/chat-test-kit';
 import { SqliteDatabase } from '../chat/stores/sqlite/sqlite-database';
@@ -44,15 +44,6 @@ describe('the app with STORE=sqlite', () => {
     pool.closeAll();
     await server?.app.close();
     return start();
-  };
-  const say = async (
-    from: ConnectedUser,
-    to: ConnectedUser,
-    content: string,
-  ) => {
-    const ack = await from.client.send({ content, to: to.session.userID });
-    if (!ack.ok) throw new Error(`refused: ${ack.error}`);
-    return ack.message;
   };
 
   it('refuses to start on a path it cannot open, naming SQLITE_PATH', async () => {

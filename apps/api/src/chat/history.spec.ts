@@ -1,6 +1,7 @@
 import { ErrorCode, FETCH_MESSAGES_MAX, type Message } from '@chat/contracts';
 import {
   ClientPool,
+  say,
   startServer,
   type ConnectedUser,
   type TestServer,
@@ -31,15 +32,6 @@ describe('ChatGateway: history', () => {
     await server.app.close();
   });
 
-  const say = async (
-    from: ConnectedUser,
-    to: ConnectedUser,
-    content: string,
-  ) => {
-    const ack = await from.client.send({ content, to: to.session.userID });
-    if (!ack.ok) throw new Error(`refused: ${ack.error}`);
-    return ack.message;
-  };
   /** n messages alternating between a and b, a first. */
   const thread = async (a: ConnectedUser, b: ConnectedUser, n: number) => {
     const sent: Message[] = [];

@@ -1,6 +1,7 @@
 import { ErrorCode, MESSAGE_MAX_LENGTH, type Message } from '@chat/contracts';
 import {
   ClientPool,
+  say,
   startServer,
   type ConnectedUser,
   type TestServer,
@@ -343,21 +344,16 @@ describe('ChatGateway: private messages', () => {
     it('replays both directions of each conversation, oldest first, and only its own', async () => {
       const carol = await pool.connect({ username: 'carol' });
       const sent: Message[] = [];
-      const say = async (
-        from: ConnectedUser,
-        to: ConnectedUser,
-        content: string,
-      ) => {
-        const ack = await from.client.send({ content, to: to.session.userID });
-        if (!ack.ok) throw new Error(`refused: ${ack.error}`);
-        sent.push(ack.message);
-      };
-      await say(alice, bob, 'a1');
-      await say(bob, alice, 'b1');
-      await say(carol, bob, 'c1');
-      await say(alice, bob, 'a2');
-      await say(alice, alice, 'self');
-      await say(carol, alice, 'c2');
+      for (const [from, to, content] of [
+        [alice, bob, 'a1'],
+        [bob, alice, 'b1'],
+        [carol, bob, 'c1'],
+        [alice, bob, 'a2'],
+        [alice, alice, 'self'],
+        [carol, alice, 'c2'],
+      ] as const) {
+        sent.push(await say(from, to, content));
+      }
 
       const replay = (await tab(alice)).users;
       const contents = (userID: string) =>

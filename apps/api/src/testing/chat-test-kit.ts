@@ -8,6 +8,7 @@ import type { RawEnv } from '../config/app-config';
 export {
   ClientPool,
   eventually,
+  say,
   TestClient,
   WAIT_MS,
   type ClientSocket,

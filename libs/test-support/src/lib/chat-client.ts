@@ -1,5 +1,6 @@
 import type {
   ClientToServerEvents,
+  Message,
   ConnectErrorData,
   FetchMessagesAck,
   FetchMessagesInput,
@@ -234,4 +235,15 @@ export class ClientPool {
   closeAll(): void {
     for (const client of this.clients.splice(0)) client.close();
   }
+}
+
+/** Sends `content` from one connected user to another; resolves with the stored message, or throws. */
+export async function say(
+  from: ConnectedUser,
+  to: ConnectedUser,
+  content: string,
+): Promise<Message> {
+  const ack = await from.client.send({ content, to: to.session.userID });
+  if (!ack.ok) throw new Error(`refused: ${ack.error}`);
+  return ack.message;
 }

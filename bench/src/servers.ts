@@ -1,0 +1,178 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { workspaceRoot } from '@nx/devkit';
+import { type ApiProcess, redisForTests, startApi } from '@chat/test-support';
+
+/** The line both the product and the reference print once they listen. */
+const LISTENING = /server listening at (http:\/\/\S+)/;
+const START_TIMEOUT_MS = 30_000;
+
+/** The reference server's built script (`nx run bench:build`). */
+export const REFERENCE_SCRIPT = join(
+  workspaceRoot,
+  'dist/bench/reference-server.js',
+);
+
+/** One or more server processes under test, and how clients reach them. */
+export interface Target {
+  name: string;
+  /** Client i connects to urls[i % urls.length]. */
+  urls: string[];
+  pids: number[];
+  stop(): Promise<void>;
+}
+
+export type TargetName = 'reference' | 'sqlite' | 'memory' | 'redis';
+export const TARGET_NAMES: TargetName[] = [
+  'reference',
+  'sqlite',
+  'memory',
+  'redis',
+];
+
+/** What lets the product take the load at all: its per-user rate limit, out of the way. */
+const NO_RATE_LIMIT = {
+  RATE_LIMIT_PER_SECOND: '1000000000',
+  RATE_LIMIT_BURST: '1000000000',
+};
+
+/** The built reference server as a process, on a free loopback port. */
+export async function startReference(): Promise<ApiProcess> {
+  if (!existsSync(REFERENCE_SCRIPT)) {
+    throw new Error(
+      `${REFERENCE_SCRIPT} is missing: run \`npx nx run bench:build\` first`,
+    );
+  }
+  const env = { PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'production' };
+  const child = spawn(process.execPath, [REFERENCE_SCRIPT], {
+    cwd: workspaceRoot,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const fail = (why: string) => {
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(new Error(`reference server ${why}:\n${output.join('')}`));
+    };
+    const timer = setTimeout(
+      () => fail('did not print its URL in time'),
+      START_TIMEOUT_MS,
+    );
+    child.once('exit', (code) => fail(`exited with code ${code}`));
+    if (!child.stdout) return fail('has no stdout');
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      output.push(line + '\n');
+      const match = LISTENING.exec(line);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    });
+  });
+  return {
+    url,
+    port: Number(new URL(url).port),
+    pid: child.pid ?? -1,
+    env,
+    output: () => output.join(''),
+    stop: async (signal = 'SIGTERM') => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = once(child, 'exit');
+      child.kill(signal);
+      await exited;
+    },
+  };
+}
+
+/** Loopback URL of a started server (its printed URL may say `localhost`). */
+function loopback(server: ApiProcess): string {
+  return `http://127.0.0.1:${server.port}`;
+}
+
+function single(name: string, server: ApiProcess): Target {
+  return {
+    name,
+    urls: [loopback(server)],
+    pids: [server.pid],
+    stop: () => server.stop(),
+  };
+}
+
+/** Starts the named target: the reference, or the built product with one of its stores. */
+export async function startTarget(name: TargetName): Promise<Target> {
+  switch (name) {
+    case 'reference':
+      return single('reference', await startReference());
+    case 'sqlite':
+      return single(
+        'product (sqlite)',
+        await startApi({ ...NO_RATE_LIMIT, STORE: 'sqlite' }),
+      );
+    case 'memory':
+      return single(
+        'product (memory)',
+        await startApi({ ...NO_RATE_LIMIT, STORE: 'memory' }),
+      );
+    case 'redis': {
+      const redis = await redisForTests();
+      const env = {
+        ...NO_RATE_LIMIT,
+        STORE: 'redis',
+        REDIS_URL: redis.url,
+        REDIS_PREFIX: redis.prefix,
+      };
+      const nodes: ApiProcess[] = [];
+      try {
+        nodes.push(await startApi(env));
+        nodes.push(await startApi(env));
+      } catch (error) {
+        await Promise.all(nodes.map((node) => node.stop()));
+        await redis.stop();
+        throw error;
+      }
+      return {
+        name: 'product (redis, 2 nodes)',
+        urls: nodes.map(loopback),
+        pids: nodes.map((node) => node.pid),
+        stop: async () => {
+          await Promise.all(nodes.map((node) => node.stop()));
+          await redis.stop();
+        },
+      };
+    }
+  }
+}
+
+const CLOCK_TICKS_PER_SECOND = 100; // getconf CLK_TCK on Linux
+
+/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat; NaN if unreadable. */
+export function processCpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name, which may itself contain spaces and parentheses.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime are fields 14 and 15 of the whole line: 12 and 13 here (state is 3 → 0).
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return ticks / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Resident and peak resident memory (MiB) from /proc/<pid>/status; NaN if unreadable. */
+export function processMemoryMiB(pid: number): { rss: number; peak: number } {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kib = (field: string) =>
+      Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1]);
+    return { rss: kib('VmRSS') / 1024, peak: kib('VmHWM') / 1024 };
+  } catch {
+    return { rss: Number.NaN, peak: Number.NaN };
+  }
+}

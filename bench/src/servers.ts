@@ -1,14 +1,12 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { workspaceRoot } from '@nx/devkit';
-import { type ApiProcess, redisForTests, startApi } from '@chat/test-support';
-
-/** The line both the product and the reference print once they listen. */
-const LISTENING = /server listening at (http:\/\/\S+)/;
-const START_TIMEOUT_MS = 30_000;
+import {
+  type ApiProcess,
+  redisForTests,
+  startApi,
+  startServerProcess,
+} from '@chat/test-support';
 
 /** The reference server's built script (`nx run bench:build`). */
 export const REFERENCE_SCRIPT = join(
@@ -46,48 +44,11 @@ export async function startReference(): Promise<ApiProcess> {
       `${REFERENCE_SCRIPT} is missing: run \`npx nx run bench:build\` first`,
     );
   }
-  const env = { PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'production' };
-  const child = spawn(process.execPath, [REFERENCE_SCRIPT], {
-    cwd: workspaceRoot,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  return startServerProcess(REFERENCE_SCRIPT, {
+    PORT: '0',
+    HOST: '127.0.0.1',
+    NODE_ENV: 'production',
   });
-  const output: string[] = [];
-  child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    const fail = (why: string) => {
-      clearTimeout(timer);
-      child.kill('SIGKILL');
-      reject(new Error(`reference server ${why}:\n${output.join('')}`));
-    };
-    const timer = setTimeout(
-      () => fail('did not print its URL in time'),
-      START_TIMEOUT_MS,
-    );
-    child.once('exit', (code) => fail(`exited with code ${code}`));
-    if (!child.stdout) return fail('has no stdout');
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      output.push(line + '\n');
-      const match = LISTENING.exec(line);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    });
-  });
-  return {
-    url,
-    port: Number(new URL(url).port),
-    pid: child.pid ?? -1,
-    env,
-    output: () => output.join(''),
-    stop: async (signal = 'SIGTERM') => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = once(child, 'exit');
-      child.kill(signal);
-      await exited;
-    },
-  };
 }
 
 /** Loopback URL of a started server (its printed URL may say `localhost`). */

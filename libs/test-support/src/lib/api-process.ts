@@ -45,15 +45,25 @@ export async function startApi(
   if (ownEnv['STORE'] === 'sqlite' && !ownEnv['SQLITE_PATH']) {
     ownEnv['SQLITE_PATH'] = tempSqlitePath();
   }
-  const child = spawn(
-    process.execPath,
-    [join(workspaceRoot, 'dist/apps/api/main.js')],
-    {
-      cwd: workspaceRoot,
-      env: { ...process.env, ...ownEnv },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
+  return startServerProcess(
+    join(workspaceRoot, 'dist/apps/api/main.js'),
+    ownEnv,
   );
+}
+
+/**
+ * Starts a Node server script that prints `server listening at <url>` once it listens (the api,
+ * or the benchmark's reference server), with `env` on top of this process's environment.
+ */
+export async function startServerProcess(
+  script: string,
+  env: Record<string, string>,
+): Promise<ApiProcess> {
+  const child = spawn(process.execPath, [script], {
+    cwd: workspaceRoot,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const output: string[] = [];
   child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
   const url = await waitForUrl(child, output);
@@ -61,7 +71,7 @@ export async function startApi(
     url,
     port: Number(new URL(url).port),
     pid: child.pid ?? -1,
-    env: ownEnv,
+    env,
     output: () => output.join(''),
     stop: (signal = 'SIGTERM') => stopProcess(child, signal),
   };
@@ -72,7 +82,7 @@ function waitForUrl(child: ChildProcess, output: string[]): Promise<string> {
     const fail = (why: string) => {
       clearTimeout(timer);
       child.kill('SIGKILL');
-      reject(new Error(`api ${why}. Output:\n${output.join('')}`));
+      reject(new Error(`server ${why}. Output:\n${output.join('')}`));
     };
     const timer = setTimeout(
       () => fail('did not print its URL in time'),

@@ -77,6 +77,10 @@ export class ChatIoAdapter extends IoAdapter {
       streamName: keys.adapterStream,
       channelPrefix: keys.adapterChannelPrefix,
       sessionKeyPrefix: keys.adapterSessionPrefix,
+      // A node that falls further behind than the stream's length misses broadcasts (they are
+      // trimmed before it reads them): keep a deep stream, and catch up in large reads.
+      maxLen: 200_000,
+      readCount: 1_000,
     }) as ServerOptions['adapter'];
   }
 }

@@ -26,6 +26,21 @@ end
 `;
 
 /**
+ * Takes `node` out of one user's presence; if no live node has a socket of theirs left, the user
+ * leaves `online`, is recorded in `owed` (to be announced) and appended to `offline`.
+ */
+const RELEASE_USER = `${HAS_LIVE_SOCKET}
+local function release_user(user, node, user_prefix, hb, online, owed, offline)
+  local key = user_prefix .. user
+  redis.call('HDEL', key, node)
+  if not has_live_socket(key, hb) and redis.call('SREM', online, user) == 1 then
+    redis.call('SADD', owed, user)
+    table.insert(offline, user)
+  end
+end
+`;
+
+/**
  * Each write carries this node's whole count for the user (not +1/-1): writes are idempotent, so
  * the last one sent is right whatever failed before, and `refresh` can rewrite them all.
  *
@@ -110,19 +125,14 @@ return { online, offline }
  * Returns { users left on it (-1: it is alive again, nothing done), users that went offline,
  * users it took offline but may not have announced }; all are now ours to announce.
  */
-const SWEEP = `${HAS_LIVE_SOCKET}
+const SWEEP = `${RELEASE_USER}
 if redis.call('EXISTS', KEYS[1]) == 1 then return { -1, {}, {} } end
 local owed = redis.call('SMEMBERS', KEYS[5])
 for _, user in ipairs(owed) do redis.call('SADD', KEYS[6], user) end
 redis.call('DEL', KEYS[5])
 local offline = {}
 for _, user in ipairs(redis.call('SPOP', KEYS[2], ARGV[4])) do
-  local key = ARGV[2] .. user
-  redis.call('HDEL', key, ARGV[1])
-  if not has_live_socket(key, ARGV[3]) and redis.call('SREM', KEYS[3], user) == 1 then
-    redis.call('SADD', KEYS[6], user)
-    table.insert(offline, user)
-  end
+  release_user(user, ARGV[1], ARGV[2], ARGV[3], KEYS[3], KEYS[6], offline)
 end
 local left = redis.call('SCARD', KEYS[2])
 if left == 0 then redis.call('SREM', KEYS[4], ARGV[1]) end
@@ -134,16 +144,11 @@ return { left, offline, owed }
  * ARGV: node, presenceUser prefix, heartbeat prefix. Returns the users that went offline. The node
  * stays listed (so it is swept if it dies before acknowledging them) unless it owes nothing.
  */
-const LEAVE = `${HAS_LIVE_SOCKET}
+const LEAVE = `${RELEASE_USER}
 redis.call('DEL', KEYS[1])
 local offline = {}
 for _, user in ipairs(redis.call('SMEMBERS', KEYS[2])) do
-  local key = ARGV[2] .. user
-  redis.call('HDEL', key, ARGV[1])
-  if not has_live_socket(key, ARGV[3]) and redis.call('SREM', KEYS[3], user) == 1 then
-    redis.call('SADD', KEYS[5], user)
-    table.insert(offline, user)
-  end
+  release_user(user, ARGV[1], ARGV[2], ARGV[3], KEYS[3], KEYS[5], offline)
 end
 redis.call('DEL', KEYS[2])
 if redis.call('SCARD', KEYS[5]) == 0 then redis.call('SREM', KEYS[4], ARGV[1]) end

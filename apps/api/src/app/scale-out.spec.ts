@@ -332,4 +332,37 @@ describe('several api nodes on one Redis', () => {
     expect(await client.sismember(keys.presenceNodes, nodeID)).toBe(0);
     expect(two.logger.lines.filter((l) => l.level === 'error')).toEqual([]);
   });
+
+  it('pages the directory of every node, and tells paged clients about watched users on any node', async () => {
+    const [one, two] = await startNodes(2);
+    const observer = await on(one, { username: 'observer' });
+    const ann = await on(two, { username: 'ann' });
+    const bea = await on(two, { username: 'bea' });
+    const me = await on(one, { username: 'me', directory: 'paged' });
+    const page = await me.client.fetchUsers({ limit: 2 });
+    if (!page.ok) throw new Error(page.error);
+    expect(page.users.map((u) => u.username)).toEqual(['ann', 'bea']);
+    expect(page.next).toBeDefined();
+
+    // bea (watched, on the other node) leaves; a newcomer there (not watched) arrives.
+    const newcomer = await on(two, { username: 'newcomer' });
+    bea.client.close();
+    await me.client.waitFor(
+      'user disconnected',
+      (id) => id === bea.session.userID,
+    );
+    await observer.client.waitFor(
+      'user connected',
+      (u) => u.userID === newcomer.session.userID,
+    );
+    await settle();
+    expect(
+      me.client
+        .all('user connected')
+        .filter((u) => u.userID === newcomer.session.userID),
+    ).toEqual([]);
+    expect(ann.client.all('user connected').map((u) => u.username)).toContain(
+      'me',
+    );
+  });
 });

@@ -13,6 +13,7 @@ import {
   ChatEvent,
   ErrorCode,
   type FetchMessagesAck,
+  type FetchUsersAck,
   type PrivateMessageAck,
 } from '@chat/contracts';
 import { ChatExceptionFilter } from './chat-exception.filter';
@@ -71,6 +72,17 @@ export class ChatGateway
     // A flooding client must not flood the logs too; other drops are bounded by the rate limit.
     if (response.error === ErrorCode.RateLimited) this.logger.debug(note);
     else this.logger.warn(note);
+  }
+
+  @SubscribeMessage(ChatEvent.FetchUsers)
+  async onFetchUsers(
+    @ConnectedSocket() socket: ChatSocket,
+    @MessageBody() payload: unknown,
+    @Ack() ack: unknown,
+  ): Promise<void> {
+    const response: FetchUsersAck = await this.chat.fetchUsers(socket, payload);
+    // Without an acknowledgement nobody can receive the page: nothing else to do (rate limited).
+    if (typeof ack === 'function') ack(response);
   }
 
   @SubscribeMessage(ChatEvent.FetchMessages)

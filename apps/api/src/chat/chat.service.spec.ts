@@ -34,11 +34,13 @@ describe('ChatService', () => {
     sessionID: 'alice-secret',
     userID: 'alice',
     username: 'Alice',
+    directory: 'guide',
   };
   const bob: SocketData = {
     sessionID: 'bob-secret',
     userID: 'bob',
     username: 'Bob',
+    directory: 'guide',
   };
 
   // Store failures are logged on purpose here; keep the output clean.

@@ -1,13 +1,17 @@
 import { Injectable, Logger } from '@nestjs/common';
 import {
   ChatEvent,
+  DIRECTORY_PAGE_SIZE,
   ErrorCode,
   FETCH_MESSAGES_MAX,
+  parseDirectoryMode,
   parseSessionId,
   validateFetchMessages,
+  validateFetchUsers,
   validatePrivateMessage,
   validateUsername,
   type FetchMessagesAck,
+  type FetchUsersAck,
   type Message,
   type PrivateMessageAck,
   type ServerToClientEvents,
@@ -15,14 +19,23 @@ import {
   type UserView,
 } from '@chat/contracts';
 import { DEFAULT_HISTORY_LIMIT } from '../config/app-config';
-import type { ChatServer, ChatSocket } from './chat.types';
+import {
+  EVERYONE_ROOM,
+  watchRoom,
+  type ChatServer,
+  type ChatSocket,
+} from './chat.types';
 import { Clock } from './clock';
 import { IdGenerator } from './ids';
 import { KeyedQueue } from './keyed-queue';
 import { RateLimiter } from './rate-limiter';
 import { MessageStore } from './stores/message.store';
 import { PresenceStore } from './stores/presence.store';
-import { SessionStore } from './stores/session.store';
+import {
+  nameKey,
+  SessionStore,
+  type StoredSession,
+} from './stores/session.store';
 
 export type HandshakeResult =
   | { ok: true; data: SocketData; resumed: boolean }
@@ -110,6 +123,7 @@ export class ChatService {
    */
   async authenticate(auth: unknown): Promise<HandshakeResult> {
     const fields = isRecord(auth) ? auth : {};
+    const directory = parseDirectoryMode(fields['directory']);
     const sessionID = parseSessionId(fields['sessionID']);
     if (sessionID !== undefined) {
       const session = await this.sessions.findSession(sessionID);
@@ -118,7 +132,7 @@ export class ChatService {
         return {
           ok: true,
           resumed: true,
-          data: { sessionID, userID, username },
+          data: { sessionID, userID, username, directory },
         };
       }
     }
@@ -132,6 +146,7 @@ export class ChatService {
         sessionID: this.ids.sessionID(),
         userID: this.ids.userID(),
         username: username.value,
+        directory,
       },
     };
   }
@@ -177,7 +192,7 @@ export class ChatService {
   }
 
   private async connect(socket: ChatSocket): Promise<void> {
-    const { sessionID, userID, username } = socket.data;
+    const { sessionID, userID, username, directory } = socket.data;
     try {
       await this.queue.run(userID, async () => {
         // Counted from now on, even if the store fails below: the disconnect uncounts it.
@@ -192,17 +207,24 @@ export class ChatService {
         });
         if (socket.disconnected) return; // its disconnect is queued behind us and will clean up
         socket.emit(ChatEvent.Session, { sessionID, userID, username });
-        await socket.join(userID);
+        await socket.join(
+          directory === 'paged' ? userID : [userID, EVERYONE_ROOM],
+        );
         // Read history only after joining: a message stored earlier is in it, a later one arrives live.
-        const users = await this.usersFor(userID);
+        const users =
+          directory === 'paged'
+            ? await this.ownUsersFor(socket)
+            : await this.usersFor(userID);
         if (socket.disconnected) return;
         socket.emit(ChatEvent.Users, users);
-        socket.broadcast.emit(ChatEvent.UserConnected, {
-          userID,
-          username,
-          connected: true,
-          messages: [],
-        });
+        socket
+          .to([EVERYONE_ROOM, watchRoom(userID)])
+          .emit(ChatEvent.UserConnected, {
+            userID,
+            username,
+            connected: true,
+            messages: [],
+          });
       });
     } catch (error) {
       this.logger.error(
@@ -276,7 +298,10 @@ export class ChatService {
    * Until the state read after an announcement is the state announced, it announces again, so the
    * last word everyone hears about a user is always the true one.
    */
-  private async announce(user: SocketData, online: boolean): Promise<void> {
+  private async announce(
+    user: Omit<SocketData, 'directory'>,
+    online: boolean,
+  ): Promise<void> {
     const { sessionID, userID, username } = user;
     let state = online;
     for (let round = 0; round < MAX_ANNOUNCE_ROUNDS; round++) {
@@ -310,10 +335,11 @@ export class ChatService {
   }
 
   /**
-   * Emits to every socket of every node but the user's own, and resolves once the socket.io
+   * Emits to every socket, on every node, that hears about this user (`EVERYONE_ROOM` and the
+   * user's `watchRoom`), but the user's own, and resolves once the socket.io
    * adapter has sent it on (the Redis adapter: appended to its stream). `server.emit` would not
    * say when; `announce` needs it, to read presence only after its message is on its way. This is
-   * what `server.except(userID).emit(event, payload)` does.
+   * what `server.to([EVERYONE_ROOM, watchRoom(userID)]).except(userID).emit(event, payload)` does.
    */
   private async broadcastToOthers<E extends keyof ServerToClientEvents>(
     userID: string,
@@ -325,7 +351,11 @@ export class ChatService {
     // Typed void, but cluster adapters return the promise of their publication.
     const sent: unknown = server.sockets.adapter.broadcast(
       { type: EVENT_PACKET, data: [event, payload], nsp: server.sockets.name },
-      { rooms: new Set(), except: new Set([userID]), flags: {} },
+      {
+        rooms: new Set([EVERYONE_ROOM, watchRoom(userID)]),
+        except: new Set([userID]),
+        flags: {},
+      },
     );
     if (typeof (sent as PromiseLike<void> | undefined)?.then !== 'function')
       return;
@@ -413,6 +443,96 @@ export class ChatService {
       );
       return failure(ErrorCode.Unavailable);
     }
+  }
+
+  /**
+   * A page of the directory (`{ query?, after?, limit? }`) or the users asked for by id
+   * (`{ userIDs }`), with their presence; from then on the socket hears about them (their watch
+   * rooms), and about everyone if the whole directory fit in its first page. Never rejects.
+   */
+  async fetchUsers(
+    socket: ChatSocket,
+    payload: unknown,
+  ): Promise<FetchUsersAck> {
+    if (!this.rateLimiter.tryTake(fetchBucket(socket.data.userID)))
+      return failure(ErrorCode.RateLimited);
+    const input = validateFetchUsers(payload);
+    if (!input.ok) return failure(input.error);
+    try {
+      let sessions: StoredSession[];
+      let next: string | undefined;
+      let everyone = false;
+      if ('userIDs' in input.value) {
+        const found = await Promise.all(
+          [...new Set(input.value.userIDs)].map((id) =>
+            this.sessions.findSessionByUserID(id),
+          ),
+        );
+        sessions = found.filter((session) => session !== undefined);
+      } else {
+        const { query, after, limit } = input.value;
+        ({ sessions, next } = await this.sessions.findDirectory({
+          prefix: query === undefined ? undefined : nameKey(query),
+          after,
+          limit: limit ?? DIRECTORY_PAGE_SIZE,
+        }));
+        everyone = !query && after === undefined && next === undefined;
+      }
+      const rooms = sessions.map((session) => watchRoom(session.userID));
+      // Join first, read presence after: a change after the read reaches the socket as an event.
+      await socket.join(everyone ? [...rooms, EVERYONE_ROOM] : rooms);
+      const online = await this.presence.onlineAmong(
+        sessions.map((session) => session.userID),
+      );
+      return {
+        ok: true,
+        users: sessions.map(({ userID, username }) => ({
+          userID,
+          username,
+          connected: online.has(userID),
+          messages: [],
+        })),
+        ...(next !== undefined && { next }),
+      };
+    } catch (error) {
+      this.logger.error(
+        `fetching users for ${socket.data.userID} failed: ${describeError(error)}`,
+      );
+      return failure(ErrorCode.Unavailable);
+    }
+  }
+
+  /**
+   * `users` for a socket of the paged directory: the user and the users they have conversations
+   * with (the rest of the directory comes with `fetch users`). The socket joins those users'
+   * watch rooms before their presence is read, so a later change reaches it as an event.
+   */
+  private async ownUsersFor(socket: ChatSocket): Promise<UserView[]> {
+    const { userID } = socket.data;
+    const conversations = await this.messages.findRecentConversations(
+      userID,
+      this.options.historyLimit,
+    );
+    const byPeer = new Map(conversations.map((c) => [c.peerID, c]));
+    const others = [...byPeer.keys()].filter((id) => id !== userID);
+    await socket.join(others.map(watchRoom));
+    const peers = [userID, ...others]; // yourself first, as the guide lists
+    const [sessions, online] = await Promise.all([
+      Promise.all(peers.map((id) => this.sessions.findSessionByUserID(id))),
+      this.presence.onlineAmong(peers),
+    ]);
+    return sessions
+      .filter((session) => session !== undefined)
+      .map((session) => {
+        const conversation = byPeer.get(session.userID);
+        return {
+          userID: session.userID,
+          username: session.username,
+          connected: online.has(session.userID),
+          messages: conversation?.messages ?? [],
+          ...(conversation?.hasMore && { hasMoreMessages: true }),
+        };
+      });
   }
 
   /**

@@ -1,4 +1,4 @@
-import type { Message } from './models';
+import type { Message, UserView } from './models';
 
 /** Short, machine-readable reasons in `{ ok: false, error }` acknowledgements. */
 export const ErrorCode = {
@@ -18,3 +18,11 @@ export type PrivateMessageAck = Ack<{ message: Message }>;
 
 /** Older messages, oldest first; `hasMore` says whether an even older page exists. */
 export type FetchMessagesAck = Ack<{ messages: Message[]; hasMore: boolean }>;
+
+/**
+ * Users of the directory, each with `messages: []` (conversations arrive with `users` and
+ * `fetch messages`). From then on the client receives those users' `user connected` and
+ * `user disconnected`. `next`, on a page only, is the cursor of the following page, absent on
+ * the last one. A user the client asked for by id but who does not exist is left out.
+ */
+export type FetchUsersAck = Ack<{ users: UserView[]; next?: string }>;

@@ -1,6 +1,8 @@
-import type { FetchMessagesAck, PrivateMessageAck } from './ack';
+import type { FetchMessagesAck, FetchUsersAck, PrivateMessageAck } from './ack';
 import type {
+  DirectoryMode,
   FetchMessagesInput,
+  FetchUsersInput,
   Message,
   PrivateMessageInput,
   SessionInfo,
@@ -16,6 +18,8 @@ export const ChatEvent = {
   PrivateMessage: 'private message',
   /** Ours (additive): a page of older messages of one conversation, answered by acknowledgement. */
   FetchMessages: 'fetch messages',
+  /** Ours (additive): a page of the user directory, or given users, answered by acknowledgement. */
+  FetchUsers: 'fetch users',
 } as const;
 export type ChatEventName = (typeof ChatEvent)[keyof typeof ChatEvent];
 
@@ -49,6 +53,10 @@ export interface ClientToServerEvents {
     payload: FetchMessagesInput,
     ack: (response: FetchMessagesAck) => void,
   ) => void;
+  [ChatEvent.FetchUsers]: (
+    payload: FetchUsersInput,
+    ack: (response: FetchUsersAck) => void,
+  ) => void;
 }
 
 // Nodes talk to each other only through the adapter's rooms for now.
@@ -60,4 +68,6 @@ export interface SocketData {
   sessionID: string;
   userID: string;
   username: string;
+  /** From the handshake's `auth.directory`. */
+  directory: DirectoryMode;
 }

@@ -37,10 +37,21 @@ export interface PrivateMessageInput {
   to: string;
 }
 
+/**
+ * How a client learns about other users. `guide` (the default, the guide's behaviour): `users`
+ * lists every user, and every user's `user connected` / `user disconnected` reaches everyone,
+ * which costs the server O(users²) as a team grows. `paged` (ours, additive): `users` lists only
+ * the user and their conversation partners, the rest of the directory is read in pages with
+ * `fetch users`, and presence events arrive only for the users the client has been given.
+ */
+export type DirectoryMode = 'guide' | 'paged';
+
 /** `auth` of the Socket.IO handshake. */
 export interface HandshakeAuth {
   sessionID?: string;
   username?: string;
+  /** Ours (additive): `paged` opts in to the paged directory; anything else means `guide`. */
+  directory?: DirectoryMode;
 }
 
 /** What a client sends with `fetch messages`: the page of its conversation with `userID` before `before`. */
@@ -52,3 +63,14 @@ export interface FetchMessagesInput {
   /** Page size, 1 to `FETCH_MESSAGES_MAX`; the server's default when absent. */
   limit?: number;
 }
+
+/**
+ * What a client sends with `fetch users` (ours, additive): either a page of the directory, or
+ * the given users (e.g. the sender of a message from someone not yet listed).
+ *
+ * A page lists users ordered by name (case-insensitive, then by `userID`), optionally only those
+ * whose name starts with `query` (case-insensitive); `after` is the `next` of the previous page.
+ */
+export type FetchUsersInput =
+  | { query?: string; after?: string; limit?: number }
+  | { userIDs: string[] };

@@ -1,9 +1,12 @@
 import { ErrorCode } from './ack';
 import {
   FETCH_MESSAGES_MAX,
+  FETCH_USERS_MAX,
   MESSAGE_MAX_LENGTH,
+  parseDirectoryMode,
   parseSessionId,
   validateFetchMessages,
+  validateFetchUsers,
   validatePrivateMessage,
   validateUsername,
 } from './schemas';
@@ -123,5 +126,59 @@ describe('validateFetchMessages', () => {
       ok: false,
       error: 'invalid payload',
     });
+  });
+});
+
+describe('validateFetchUsers', () => {
+  it('accepts a page: optional query (trimmed), cursor and size', () => {
+    expect(validateFetchUsers({})).toEqual({ ok: true, value: {} });
+    expect(
+      validateFetchUsers({ query: ' Al ', after: 'al\u0000u1', limit: 10 }),
+    ).toEqual({
+      ok: true,
+      value: { query: 'Al', after: 'al\u0000u1', limit: 10 },
+    });
+    expect(validateFetchUsers({ query: '   ', other: 1 })).toEqual({
+      ok: true,
+      value: {},
+    });
+  });
+
+  it('accepts users asked for by id', () => {
+    expect(validateFetchUsers({ userIDs: ['u1', 'u2'], limit: 3 })).toEqual({
+      ok: true,
+      value: { userIDs: ['u1', 'u2'] },
+    });
+  });
+
+  it.each([
+    ['no payload', undefined],
+    ['an array', []],
+    ['a numeric query', { query: 1 }],
+    ['a query with control characters', { query: 'a\nb' }],
+    ['a query longer than a username', { query: 'a'.repeat(33) }],
+    ['a huge cursor', { after: 'a'.repeat(257) }],
+    ['zero limit', { limit: 0 }],
+    ['huge limit', { limit: FETCH_USERS_MAX + 1 }],
+    ['no ids', { userIDs: [] }],
+    [
+      'too many ids',
+      { userIDs: Array.from({ length: 101 }, (_, i) => `u${i}`) },
+    ],
+    ['a malformed id', { userIDs: ['not an id'] }],
+    ['ids not in an array', { userIDs: 'u1' }],
+  ])('refuses %s as invalid payload', (_label, input) => {
+    expect(validateFetchUsers(input)).toEqual({
+      ok: false,
+      error: 'invalid payload',
+    });
+  });
+});
+
+describe('parseDirectoryMode', () => {
+  it('opts in only on exactly "paged"', () => {
+    expect(parseDirectoryMode('paged')).toBe('paged');
+    for (const other of [undefined, 'PAGED', 'guide', 1, {}, null])
+      expect(parseDirectoryMode(other)).toBe('guide');
   });
 });

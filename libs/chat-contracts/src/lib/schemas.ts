@@ -1,12 +1,21 @@
 import * as z from 'zod/mini';
 import { ErrorCode } from './ack';
-import type { FetchMessagesInput, PrivateMessageInput } from './models';
+import type {
+  DirectoryMode,
+  FetchMessagesInput,
+  FetchUsersInput,
+  PrivateMessageInput,
+} from './models';
 
 export const USERNAME_MAX_LENGTH = 32;
 /** Longest message content, in UTF-16 code units (what `String#length` counts). */
 export const MESSAGE_MAX_LENGTH = 4000;
 /** Largest page of `fetch messages`. */
 export const FETCH_MESSAGES_MAX = 100;
+/** Largest page of `fetch users`, and most users asked for by id at once. */
+export const FETCH_USERS_MAX = 100;
+/** A page of `fetch users` when the client gives no `limit`. */
+export const DIRECTORY_PAGE_SIZE = 50;
 /** Server-made ids are far shorter; anything longer is not one of ours. */
 const ID_MAX_LENGTH = 128;
 
@@ -97,5 +106,55 @@ export function validateFetchMessages(
   return {
     ok: true,
     value: limit === undefined ? { userID, before } : { userID, before, limit },
+  };
+}
+
+/** `auth.directory` as the server reads it: only `paged` opts in, anything else is the guide's. */
+export function parseDirectoryMode(input: unknown): DirectoryMode {
+  return input === 'paged' ? 'paged' : 'guide';
+}
+
+/** An opaque cursor: a name and an id, so a little over their two bounds. */
+const CURSOR_MAX_LENGTH = 256;
+
+const fetchUsersPageSchema = z.object({
+  query: z.optional(
+    z.string().check(z.maxLength(USERNAME_MAX_LENGTH), noControlCharacters),
+  ),
+  after: z.optional(z.string().check(z.maxLength(CURSOR_MAX_LENGTH))),
+  limit: z.optional(z.int().check(z.minimum(1), z.maximum(FETCH_USERS_MAX))),
+});
+
+const fetchUsersByIdSchema = z.object({
+  userIDs: z
+    .array(idSchema)
+    .check(z.minLength(1), z.maxLength(FETCH_USERS_MAX)),
+});
+
+/**
+ * Validates a `fetch users` payload: `{ userIDs }` asks for those users, anything else for a page.
+ * Unknown keys are dropped; a blank `query` is no query.
+ */
+export function validateFetchUsers(
+  input: unknown,
+): Validation<FetchUsersInput, typeof ErrorCode.InvalidPayload> {
+  const invalid = { ok: false, error: ErrorCode.InvalidPayload } as const;
+  if (typeof input === 'object' && input !== null && 'userIDs' in input) {
+    const result = z.safeParse(fetchUsersByIdSchema, input);
+    return result.success
+      ? { ok: true, value: { userIDs: result.data.userIDs } }
+      : invalid;
+  }
+  const result = z.safeParse(fetchUsersPageSchema, input);
+  if (!result.success) return invalid;
+  const { after, limit } = result.data;
+  const query = result.data.query?.trim();
+  return {
+    ok: true,
+    value: {
+      ...(query && { query }),
+      ...(after !== undefined && { after }),
+      ...(limit !== undefined && { limit }),
+    },
   };
 }

@@ -4,6 +4,8 @@ import type {
   ConnectErrorData,
   FetchMessagesAck,
   FetchMessagesInput,
+  FetchUsersAck,
+  FetchUsersInput,
   PrivateMessageAck,
   PrivateMessageInput,
   ServerToClientEvents,
@@ -147,6 +149,17 @@ export class TestClient {
           payload as FetchMessagesInput,
           resolve,
         ),
+      ),
+      WAIT_MS,
+      'the ack',
+    );
+  }
+
+  /** Asks for users (a directory page, or by id) with an ack and resolves with the answer. */
+  fetchUsers(payload: unknown): Promise<FetchUsersAck> {
+    return within(
+      new Promise<FetchUsersAck>((resolve) =>
+        this.socket.emit('fetch users', payload as FetchUsersInput, resolve),
       ),
       WAIT_MS,
       'the ack',

@@ -1,8 +1,10 @@
 import { ManualClock } from '../../testing/manual-clock';
-import type {
-  SessionStore,
-  SessionStoreOptions,
-  StoredSession,
+import {
+  compareCodePoints,
+  directoryKey,
+  type SessionStore,
+  type SessionStoreOptions,
+  type StoredSession,
 } from './session.store';
 
 const TTL = 60_000;
@@ -119,6 +121,142 @@ export function sessionStoreContract(
       expect(new Set(all.map((s) => s.userID)).size).toBe(50);
       for (const s of sessions)
         expect(await store.findSessionByUserID(s.userID)).toEqual(s);
+    });
+
+    describe('directory', () => {
+      const named = (n: number, username: string) =>
+        session(n, { username, userID: `u${String(n).padStart(3, '0')}` });
+      const names = (page: { sessions: StoredSession[] }) =>
+        page.sessions.map((s) => s.username);
+
+      /** Reads every page of a query and checks each page's bounds. */
+      async function readAll(prefix: string | undefined, limit: number) {
+        const seen: string[] = [];
+        let after: string | undefined;
+        for (let pages = 0; pages < 100; pages++) {
+          const page = await store.findDirectory({ prefix, after, limit });
+          expect(page.sessions.length).toBeLessThanOrEqual(limit);
+          seen.push(...names(page));
+          if (!page.next) return seen;
+          after = page.next;
+        }
+        throw new Error('more than 100 pages');
+      }
+
+      it('lists by name, case-insensitive, then by userID, across pages', async () => {
+        const users = ['bob', 'Alice', 'carol', 'alice', 'Ärger', 'Zed', 'al'];
+        // Saved in another order than listed, and some saved twice (an upsert keeps one entry).
+        for (const [n, username] of users.entries())
+          await store.saveSession(named(n, username));
+        await store.saveSession({ ...named(1, 'Alice'), connected: false });
+        const expected = [
+          'al',
+          'Alice',
+          'alice',
+          'bob',
+          'carol',
+          'Zed',
+          'Ärger',
+        ];
+        expect(names(await store.findDirectory({ limit: 100 }))).toEqual(
+          expected,
+        );
+        for (const limit of [1, 2, 3, 7])
+          expect(await readAll(undefined, limit)).toEqual(expected);
+        const first = await store.findDirectory({ limit: 3 });
+        expect(first.next).toBe(directoryKey(first.sessions[2]));
+        expect((await store.findDirectory({ limit: 7 })).next).toBeUndefined();
+      });
+
+      it('finds by name prefix, case-insensitive, with paging', async () => {
+        for (const [n, username] of [
+          'Alice',
+          'albert',
+          'bob',
+          'ALAN',
+          'al',
+          'a',
+          'alz',
+          'am',
+        ].entries())
+          await store.saveSession(named(n, username));
+        expect(
+          names(await store.findDirectory({ prefix: 'al', limit: 100 })),
+        ).toEqual(['al', 'ALAN', 'albert', 'Alice', 'alz']);
+        expect(await readAll('al', 2)).toEqual([
+          'al',
+          'ALAN',
+          'albert',
+          'Alice',
+          'alz',
+        ]);
+        expect(await store.findDirectory({ prefix: 'alx', limit: 10 })).toEqual(
+          { sessions: [] },
+        );
+        // A cursor before the prefix starts at the prefix; one past it ends the search.
+        expect(
+          names(
+            await store.findDirectory({ prefix: 'b', after: 'a', limit: 10 }),
+          ),
+        ).toEqual(['bob']);
+        expect(
+          names(
+            await store.findDirectory({ prefix: 'a', after: 'b', limit: 10 }),
+          ),
+        ).toEqual([]);
+      });
+
+      it('orders by code point, also above U+FFFF', async () => {
+        const users = ['\u{1F600}x', '\uFF21', 'z', '\u00E9'];
+        for (const [n, username] of users.entries())
+          await store.saveSession(named(n, username));
+        const expected = [...users]
+          .map((u) => u.toLowerCase())
+          .sort(compareCodePoints);
+        expect(
+          names(await store.findDirectory({ limit: 10 })).map((u) =>
+            u.toLowerCase(),
+          ),
+        ).toEqual(expected);
+        expect(expected.at(-1)).toBe('\u{1F600}x');
+      });
+
+      it('accepts any cursor a client may send back', async () => {
+        await store.saveSession(named(1, 'bob'));
+        for (const after of [
+          '',
+          'zzz',
+          '\u0000',
+          'b\u0000',
+          '(',
+          '[x',
+          '-',
+          '+',
+        ])
+          await expect(
+            store.findDirectory({ after, limit: 10 }),
+          ).resolves.toBeDefined();
+        expect(
+          names(await store.findDirectory({ after: 'a', limit: 10 })),
+        ).toEqual(['bob']);
+      });
+
+      it('leaves out expired sessions and forgets deleted ones', async () => {
+        await store.saveSession(named(1, 'ann'));
+        await store.saveSession({ ...named(2, 'bea'), connected: false });
+        await store.saveSession(named(3, 'cy'));
+        clock.advance(TTL);
+        expect(names(await store.findDirectory({ limit: 10 }))).toEqual([
+          'ann',
+          'cy',
+        ]);
+        expect(await store.deleteExpired(named(2, 'bea').sessionID)).toBe(true);
+        expect(names(await store.findDirectory({ limit: 10 }))).toEqual([
+          'ann',
+          'cy',
+        ]);
+        expect(await readAll(undefined, 1)).toEqual(['ann', 'cy']);
+      });
     });
 
     describe('expiry', () => {

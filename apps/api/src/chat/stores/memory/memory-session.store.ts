@@ -1,6 +1,10 @@
 import {
+  compareCodePoints,
   DEFAULT_SESSION_STORE_OPTIONS,
+  directoryKey,
   isExpired,
+  type DirectoryPage,
+  type DirectoryQuery,
   SessionStore,
   type SessionStoreOptions,
   type StoredSession,
@@ -10,6 +14,8 @@ export class MemorySessionStore extends SessionStore {
   // Map keeps insertion order, which findAllSessions promises.
   private readonly sessions = new Map<string, StoredSession>();
   private readonly sessionIDByUserID = new Map<string, string>();
+  /** Every session's `directoryKey` and sessionID, sorted by key: binary searched, not sorted per read. */
+  private readonly directory: { key: string; sessionID: string }[] = [];
   private readonly options: SessionStoreOptions;
 
   constructor(options: Partial<SessionStoreOptions> = {}) {
@@ -30,6 +36,15 @@ export class MemorySessionStore extends SessionStore {
   }
 
   async saveSession(session: StoredSession): Promise<void> {
+    const previous = this.sessions.get(session.sessionID);
+    const key = directoryKey(session);
+    if (!previous || directoryKey(previous) !== key) {
+      if (previous) this.removeFromDirectory(directoryKey(previous));
+      this.directory.splice(this.indexAfter(key, true), 0, {
+        key,
+        sessionID: session.sessionID,
+      });
+    }
     // Copies in and out, so callers never share mutable state with the store (as with a real DB).
     this.sessions.set(session.sessionID, { ...session });
     this.sessionIDByUserID.set(session.userID, session.sessionID);
@@ -39,6 +54,27 @@ export class MemorySessionStore extends SessionStore {
     return [...this.sessions.values()]
       .filter((session) => !this.expired(session))
       .map((session) => ({ ...session }));
+  }
+
+  async findDirectory({
+    prefix = '',
+    after,
+    limit,
+  }: DirectoryQuery): Promise<DirectoryPage> {
+    const sessions: StoredSession[] = [];
+    let index =
+      after === undefined || compareCodePoints(after, prefix) < 0
+        ? this.indexAfter(prefix, true)
+        : this.indexAfter(after, false);
+    for (; index < this.directory.length; index++) {
+      const { key, sessionID } = this.directory[index];
+      if (!key.startsWith(prefix)) break;
+      if (sessions.length === limit)
+        return { sessions, next: directoryKey(sessions[limit - 1]) };
+      const session = this.sessions.get(sessionID);
+      if (session && !this.expired(session)) sessions.push({ ...session });
+    }
+    return { sessions };
   }
 
   async findExpired(limit: number): Promise<StoredSession[]> {
@@ -53,9 +89,28 @@ export class MemorySessionStore extends SessionStore {
     const session = this.sessions.get(sessionID);
     if (!session || !this.expired(session)) return false;
     this.sessions.delete(sessionID);
+    this.removeFromDirectory(directoryKey(session));
     if (this.sessionIDByUserID.get(session.userID) === sessionID)
       this.sessionIDByUserID.delete(session.userID);
     return true;
+  }
+
+  /** The index of the first key ≥ `key` (`inclusive`) or > `key`. */
+  private indexAfter(key: string, inclusive: boolean): number {
+    let low = 0;
+    let high = this.directory.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      const order = compareCodePoints(this.directory[middle].key, key);
+      if (order < 0 || (order === 0 && !inclusive)) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  }
+
+  private removeFromDirectory(key: string): void {
+    const index = this.indexAfter(key, true);
+    if (this.directory[index]?.key === key) this.directory.splice(index, 1);
   }
 
   private expired(session: StoredSession): boolean {

@@ -23,6 +23,10 @@ export class RedisKeys {
   get offlineSessions(): string {
     return `${this.prefix}sessions:offline`;
   }
+  /** Sorted set, all scores 0, so ordered by member: every session's `directoryKey`. */
+  get directory(): string {
+    return `${this.prefix}sessions:directory`;
+  }
   /** Counter behind the order of `sessions`. */
   get sessionSequence(): string {
     return `${this.prefix}sessions:seq`;

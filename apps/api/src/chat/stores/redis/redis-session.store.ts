@@ -1,7 +1,13 @@
 import type { Redis } from 'ioredis';
 import {
+  compareCodePoints,
   DEFAULT_SESSION_STORE_OPTIONS,
+  directoryKey,
   isExpired,
+  PREFIX_END,
+  splitDirectoryKey,
+  type DirectoryPage,
+  type DirectoryQuery,
   SessionStore,
   type SessionStoreOptions,
   type StoredSession,
@@ -9,16 +15,20 @@ import {
 import type { RedisKeys } from './redis-keys';
 
 /**
- * Inserts or replaces a session, keeping the indexes right, in one step.
- * KEYS: session hash, sessionOfUser, sessions, offlineSessions, sessionSequence.
- * ARGV: sessionID, userID, username, connected (1/0), lastSeen.
+ * Inserts or replaces a session, keeping the indexes right, in one step. The directory key is
+ * added on every save (idempotent), so sessions saved before the directory existed join it.
+ * KEYS: session hash, sessionOfUser, sessions, offlineSessions, sessionSequence, directory.
+ * ARGV: sessionID, userID, username, connected (1/0), lastSeen, directoryKey.
  */
 const SAVE = `
 if redis.call('EXISTS', KEYS[1]) == 0 then
   redis.call('ZADD', KEYS[3], redis.call('INCR', KEYS[5]), ARGV[1])
 end
+local previous = redis.call('HGET', KEYS[1], 'directoryKey')
+if previous and previous ~= ARGV[6] then redis.call('ZREM', KEYS[6], previous) end
+redis.call('ZADD', KEYS[6], 0, ARGV[6])
 redis.call('HSET', KEYS[1], 'userID', ARGV[2], 'username', ARGV[3],
-  'connected', ARGV[4], 'lastSeen', ARGV[5])
+  'connected', ARGV[4], 'lastSeen', ARGV[5], 'directoryKey', ARGV[6])
 redis.call('SET', KEYS[2], ARGV[1])
 if ARGV[4] == '1' then
   redis.call('ZREM', KEYS[4], ARGV[1])
@@ -30,11 +40,13 @@ return 1
 
 /**
  * Deletes a session if it is (still) expired at the cutoff; 1 if it did.
- * KEYS: session hash, sessions, offlineSessions. ARGV: sessionID, cutoff, sessionOfUser prefix.
+ * KEYS: session hash, sessions, offlineSessions, directory.
+ * ARGV: sessionID, cutoff, sessionOfUser prefix.
  */
 const DELETE_EXPIRED = `
-local s = redis.call('HMGET', KEYS[1], 'connected', 'lastSeen', 'userID')
+local s = redis.call('HMGET', KEYS[1], 'connected', 'lastSeen', 'userID', 'directoryKey')
 if not s[1] or s[1] ~= '0' or tonumber(s[2]) > tonumber(ARGV[2]) then return 0 end
+if s[4] then redis.call('ZREM', KEYS[4], s[4]) end
 redis.call('DEL', KEYS[1])
 redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('ZREM', KEYS[3], ARGV[1])
@@ -55,16 +67,19 @@ interface SessionCommands {
     sessions: string,
     offline: string,
     sequence: string,
+    directory: string,
     sessionID: string,
     userID: string,
     username: string,
     connected: string,
     lastSeen: number,
+    directoryKey: string,
   ): Promise<number>;
   chatDeleteExpiredSession(
     session: string,
     sessions: string,
     offline: string,
+    directory: string,
     sessionID: string,
     cutoff: number,
     byUserPrefix: string,
@@ -87,8 +102,8 @@ export class RedisSessionStore extends SessionStore {
   ) {
     super();
     this.options = { ...DEFAULT_SESSION_STORE_OPTIONS, ...options };
-    defineOnce(redis, 'chatSaveSession', 5, SAVE);
-    defineOnce(redis, 'chatDeleteExpiredSession', 3, DELETE_EXPIRED);
+    defineOnce(redis, 'chatSaveSession', 6, SAVE);
+    defineOnce(redis, 'chatDeleteExpiredSession', 4, DELETE_EXPIRED);
     this.redis = redis as Redis & SessionCommands;
   }
 
@@ -112,17 +127,56 @@ export class RedisSessionStore extends SessionStore {
       keys.sessions,
       keys.offlineSessions,
       keys.sessionSequence,
+      keys.directory,
       session.sessionID,
       session.userID,
       session.username,
       session.connected ? '1' : '0',
       session.lastSeen,
+      directoryKey(session),
     );
   }
 
   async findAllSessions(): Promise<StoredSession[]> {
     const ids = await this.redis.zrange(this.keys.sessions, 0, -1);
     return this.read(ids);
+  }
+
+  async findDirectory({
+    prefix = '',
+    after,
+    limit,
+  }: DirectoryQuery): Promise<DirectoryPage> {
+    // Members compare as bytes (UTF-8): the code point order of `directoryKey`.
+    const start =
+      after !== undefined && compareCodePoints(after, prefix) > 0
+        ? `(${after}`
+        : `[${prefix}`;
+    const end = prefix ? `(${prefix}${PREFIX_END}` : '+';
+    // One key more than asked for tells whether a next page exists.
+    const keys = await this.redis.zrangebylex(
+      this.keys.directory,
+      start,
+      end,
+      'LIMIT',
+      0,
+      limit + 1,
+    );
+    const page = keys.slice(0, limit);
+    const pipeline = this.redis.pipeline();
+    for (const key of page)
+      pipeline.get(this.keys.sessionOfUser(splitDirectoryKey(key)[1]));
+    const sessionIDs = ((await pipeline.exec()) ?? []).map(([error, id]) => {
+      if (error) throw error;
+      return id as string | null;
+    });
+    // A key whose session is gone (expired, or deleted meanwhile) is skipped.
+    const sessions = await this.read(
+      sessionIDs.filter((id): id is string => id !== null),
+    );
+    return keys.length > limit
+      ? { sessions, next: page[limit - 1] }
+      : { sessions };
   }
 
   async findExpired(limit: number): Promise<StoredSession[]> {
@@ -146,6 +200,7 @@ export class RedisSessionStore extends SessionStore {
       this.keys.session(sessionID),
       this.keys.sessions,
       this.keys.offlineSessions,
+      this.keys.directory,
       sessionID,
       this.cutoff(),
       this.keys.sessionOfUser(''),

@@ -87,6 +87,7 @@ describe('Redis keys', () => {
         'session-of:u',
         'session:s',
         'sessions',
+        'sessions:directory',
         'sessions:offline',
         'sessions:seq',
       ]

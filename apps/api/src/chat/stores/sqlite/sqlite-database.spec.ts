@@ -94,6 +94,12 @@ describe('SQLite database', () => {
           'SELECT session_id FROM sessions WHERE connected = 0 AND last_seen <= @limit ORDER BY last_seen LIMIT 5',
         ),
       ).toMatch(/sessions_expiry/);
+      const directory = plan(
+        `SELECT session_id FROM sessions WHERE (name_key, user_id) > (@user, @low)
+         AND name_key < @high ORDER BY name_key, user_id LIMIT @limit`,
+      );
+      expect(directory).toMatch(/sessions_directory/);
+      expect(directory).not.toMatch(/TEMP B-TREE/);
     });
   });
 
@@ -132,6 +138,24 @@ describe('SQLite database', () => {
       expect(() => migrate(db, failing)).toThrow('step 3 broke');
       expect(db.pragma('user_version', { simple: true })).toBe(0);
       expect(tables(db)).toEqual([]);
+    });
+
+    it('step 2 gives the sessions of a version 1 file their directory place', async () => {
+      const path = join(dir, 'v1.sqlite');
+      const v1 = raw(path);
+      migrate(v1, MIGRATIONS.slice(0, 1));
+      v1.prepare(
+        `INSERT INTO sessions (session_id, user_id, username, connected, last_seen)
+         VALUES ('s1', 'u1', 'Ärger Zed', 0, ${Date.now()}), ('s2', 'u2', 'al', 0, ${Date.now()})`,
+      ).run();
+      v1.close();
+      const database = openAt(path);
+      const sessions = new SqliteSessionStore(database);
+      const page = await sessions.findDirectory({ limit: 10 });
+      expect(page.sessions.map((s) => s.username)).toEqual(['al', 'Ärger Zed']);
+      expect(
+        (await sessions.findDirectory({ prefix: 'ärg', limit: 10 })).sessions,
+      ).toHaveLength(1);
     });
 
     it('refuse a database made by a newer version', () => {

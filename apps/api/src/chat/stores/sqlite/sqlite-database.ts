@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import type { OnApplicationShutdown } from '@nestjs/common';
 import Database from 'better-sqlite3';
 import { SQLITE_IN_MEMORY } from '../../../config/app-config';
+import { nameKey } from '../session.store';
 import { GroupCommit } from './group-commit';
 
 /** One schema change; run inside the migration transaction. */
@@ -53,6 +54,24 @@ export const MIGRATIONS: readonly Migration[] = [
         value TEXT NOT NULL
       ) WITHOUT ROWID;
     `),
+  // 2: the directory's order (see `directoryKey`): a name key, computed in JS (SQLite's lower()
+  // folds ASCII only), and an index in that order, which pages and prefix searches walk.
+  (db) => {
+    db.exec(
+      `ALTER TABLE sessions ADD COLUMN name_key TEXT NOT NULL DEFAULT ''`,
+    );
+    const rows = db
+      .prepare<
+        [],
+        { session_id: string; username: string }
+      >('SELECT session_id, username FROM sessions')
+      .all();
+    const update = db.prepare<[string, string]>(
+      'UPDATE sessions SET name_key = ? WHERE session_id = ?',
+    );
+    for (const row of rows) update.run(nameKey(row.username), row.session_id);
+    db.exec('CREATE INDEX sessions_directory ON sessions (name_key, user_id)');
+  },
 ];
 
 /**

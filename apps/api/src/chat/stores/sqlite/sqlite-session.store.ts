@@ -1,7 +1,14 @@
 import type { Database } from 'better-sqlite3';
 import {
+  compareCodePoints,
   DEFAULT_SESSION_STORE_OPTIONS,
+  directoryKey,
+  nameKey,
+  PREFIX_END,
   SessionStore,
+  splitDirectoryKey,
+  type DirectoryPage,
+  type DirectoryQuery,
   type SessionStoreOptions,
   type StoredSession,
 } from '../session.store';
@@ -23,6 +30,14 @@ const toSession = (row: SessionRow): StoredSession => ({
   lastSeen: row.last_seen,
 });
 
+interface DirectoryParameters {
+  name: string;
+  user: string;
+  end: string;
+  cutoff: number;
+  limit: number;
+}
+
 const COLUMNS = 'session_id, user_id, username, connected, last_seen';
 // `isExpired` in SQL, with the cutoff `now - ttl` as the parameter.
 const ALIVE = '(connected = 1 OR last_seen > @cutoff)';
@@ -39,12 +54,18 @@ function prepareStatements(db: Database) {
       `SELECT ${COLUMNS} FROM sessions WHERE ${ALIVE} ORDER BY rowid`,
     ),
     // The upsert keeps the row, hence its rowid: the order first saved.
-    save: db.prepare<SessionRow>(
-      `INSERT INTO sessions (${COLUMNS})
-       VALUES (@session_id, @user_id, @username, @connected, @last_seen)
+    save: db.prepare<SessionRow & { name_key: string }>(
+      `INSERT INTO sessions (${COLUMNS}, name_key)
+       VALUES (@session_id, @user_id, @username, @connected, @last_seen, @name_key)
        ON CONFLICT (session_id) DO UPDATE SET user_id = excluded.user_id,
          username = excluded.username, connected = excluded.connected,
-         last_seen = excluded.last_seen`,
+         last_seen = excluded.last_seen, name_key = excluded.name_key`,
+    ),
+    // Walks the index sessions_directory from the cursor; `end` bounds a prefix search.
+    directory: db.prepare<DirectoryParameters, SessionRow>(
+      `SELECT ${COLUMNS} FROM sessions
+       WHERE (name_key, user_id) > (@name, @user) AND name_key < @end AND ${ALIVE}
+       ORDER BY name_key, user_id LIMIT @limit`,
     ),
     // Spelled to match the partial index sessions_expiry.
     expired: db.prepare<{ cutoff: number; limit: number }, SessionRow>(
@@ -95,18 +116,43 @@ export class SqliteSessionStore extends SessionStore {
   }
 
   async saveSession(session: StoredSession): Promise<void> {
-    const row: SessionRow = {
+    const row = {
       session_id: session.sessionID,
       user_id: session.userID,
       username: session.username,
       connected: session.connected ? 1 : 0,
       last_seen: session.lastSeen,
+      name_key: nameKey(session.username),
     };
     await this.database.write(() => this.statements.save.run(row));
   }
 
   async findAllSessions(): Promise<StoredSession[]> {
     return this.statements.all.all({ cutoff: this.cutoff() }).map(toSession);
+  }
+
+  async findDirectory({
+    prefix = '',
+    after = '',
+    limit,
+  }: DirectoryQuery): Promise<DirectoryPage> {
+    // Starts after the cursor, or at the prefix (just after ("prefix", "")) if that is later.
+    const [name, user] =
+      compareCodePoints(after, prefix) > 0
+        ? splitDirectoryKey(after)
+        : [prefix, ''];
+    // One row more than asked for tells whether a next page exists.
+    const rows = this.statements.directory.all({
+      name,
+      user,
+      end: prefix + PREFIX_END,
+      cutoff: this.cutoff(),
+      limit: limit + 1,
+    });
+    const sessions = rows.slice(0, limit).map(toSession);
+    return rows.length > limit
+      ? { sessions, next: directoryKey(sessions[limit - 1]) }
+      : { sessions };
   }
 
   async findExpired(limit: number): Promise<StoredSession[]> {

@@ -135,4 +135,41 @@ describe('ChatPage', () => {
     expect(store.view()).toBe('select-username');
     expect(el.querySelectorAll('[data-testid=user-item]')).toHaveLength(0);
   });
+
+  it('loads more of the directory and searches it through the store', async () => {
+    const { socket, store, fixture, el } = await render();
+    socket.userFetches[0].ack({
+      ok: true,
+      users: [
+        { userID: 'uAnn', username: 'ann', connected: true, messages: [] },
+      ],
+      next: 'c1',
+    });
+    // The store's `.catch` and `.then` on the acknowledgement.
+    await Promise.resolve();
+    await Promise.resolve();
+    await fixture.whenStable();
+    const shown = () =>
+      Array.from(el.querySelectorAll('[data-testid=user-item]')).map((i) =>
+        i.getAttribute('data-username'),
+      );
+    expect(shown()).toEqual(['alice', 'ann', 'bob']);
+    el.querySelector<HTMLElement>('[data-testid=directory-more]')?.click();
+    await fixture.whenStable();
+    expect(socket.userFetches.map((f) => f.payload)).toEqual([
+      {},
+      { after: 'c1' },
+    ]);
+    expect(el.querySelector('[data-testid=directory-loading]')).not.toBeNull();
+
+    const search = el.querySelector<HTMLInputElement>(
+      '[data-testid=user-search]',
+    );
+    if (!search) throw new Error('no search field');
+    search.value = 'an';
+    search.dispatchEvent(new Event('input'));
+    await fixture.whenStable();
+    expect(store.searchText()).toBe('an');
+    expect(shown()).toEqual(['ann']);
+  });
 });

@@ -17,6 +17,8 @@ export interface ChatConfig {
   retryDelayMs: number;
   /** Longest delay between such retries (the delay doubles up to this). */
   maxRetryDelayMs: number;
+  /** How long typing in the user search pauses before the server is asked. */
+  searchDebounceMs: number;
 }
 
 /**
@@ -30,6 +32,7 @@ export const DEFAULT_CHAT_CONFIG: ChatConfig = {
   ackTimeoutMs: 10_000,
   retryDelayMs: 1_000,
   maxRetryDelayMs: 30_000,
+  searchDebounceMs: 200,
 };
 
 export const CHAT_CONFIG = new InjectionToken<ChatConfig>('ChatConfig', {

@@ -36,6 +36,22 @@ export interface ChatUser {
   loadingOlder: boolean;
   /** Why the last page of older messages did not come; the next attempt retries. */
   olderError: string | null;
+  /** A sender not known yet: shown under a stand-in name until the server tells who it is. */
+  placeholder: boolean;
+}
+
+/**
+ * The state of the listing on screen, read page by page from the server: the directory, or the
+ * users whose name starts with the search text.
+ */
+export interface DirectoryView {
+  searching: boolean;
+  /** The server has more users past the last page loaded. */
+  more: boolean;
+  /** A page is on its way (or waits for the one before it). */
+  loading: boolean;
+  /** Why the last page did not come; `ChatStore.loadMoreUsers` retries. */
+  error: string | null;
 }
 
 /** A message the server did not take; `content` lets the panel give the text back. */

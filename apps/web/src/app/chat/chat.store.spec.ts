@@ -142,7 +142,8 @@ describe('ChatStore: session', () => {
   it('connects a valid, trimmed username and leaves the form', () => {
     const { socket, store } = setup();
     expect(store.selectUsername('  alice ')).toBe(true);
-    expect(socket.auth).toEqual({ username: 'alice' });
+    // The paged directory: `users` brings self and conversations, `fetch users` the rest.
+    expect(socket.auth).toEqual({ username: 'alice', directory: 'paged' });
     expect(socket.connects).toBe(1);
     expect(store.connectionState()).toBe('connecting');
     expect(store.view()).toBe('chat');
@@ -156,6 +157,7 @@ describe('ChatStore: session', () => {
     expect(socket.auth).toEqual({
       sessionID: ALICE.sessionID,
       username: 'alice',
+      directory: 'paged',
     });
     expect(store.session()).toEqual({ userID: 'uAlice', username: 'alice' });
   });
@@ -169,6 +171,7 @@ describe('ChatStore: session', () => {
     expect(socket.auth).toEqual({
       sessionID: ALICE.sessionID,
       username: 'alice',
+      directory: 'paged',
     });
     expect(store.view()).toBe('chat');
     expect(store.connectionState()).toBe('connecting');
@@ -944,5 +947,401 @@ describe('ChatStore: older messages', () => {
     socket.sent[0].ack({ ok: true, messages: older, hasMore: true });
     await settle();
     expect(user(store, 'bob').hasNewMessages).toBe(false);
+  });
+});
+
+describe('ChatStore: directory', () => {
+  /** Users by name; bob is the one of the conversation. */
+  const page = (...names: string[]) =>
+    names.map((name) => view(name === 'bob' ? 'uBob' : `u${name}`, name));
+  const fetched = (socket: FakeChatSocket) =>
+    socket.userFetches.map((f) => f.payload);
+  const answer = (
+    socket: FakeChatSocket,
+    index: number,
+    users: UserView[],
+    next?: string,
+  ) =>
+    socket.userFetches[index].ack(
+      next === undefined ? { ok: true, users } : { ok: true, users, next },
+    );
+  /** alice, with a conversation with bob, and the first page answered (`next` c1). */
+  async function withFirstPage(next: string | null = 'c1') {
+    const env = signedIn([
+      view('uBob', 'bob', true, [message('uBob', 'uAlice', 'hi alice')]),
+    ]);
+    answer(env.socket, 0, page('ann', 'bob', 'dan'), next ?? undefined);
+    await settle();
+    return env;
+  }
+
+  it('asks for the first page once `users` came, and lists it by name with the conversations', async () => {
+    const { socket, store } = signedIn([view('uBob', 'bob')]);
+    expect(fetched(socket)).toEqual([{}]);
+    expect(store.directory()).toEqual({
+      searching: false,
+      more: true,
+      loading: true,
+      error: null,
+    });
+    answer(socket, 0, [view('uAnn', 'Ann', false), view('uBob', 'bob')], 'c1');
+    await settle();
+    expect(names(store)).toEqual(['alice', 'Ann', 'bob']);
+    expect(user(store, 'Ann').connected).toBe(false);
+    expect(store.directory()).toEqual({
+      searching: false,
+      more: true,
+      loading: false,
+      error: null,
+    });
+  });
+
+  it('loads the following pages by cursor, one request at a time, until a page without `next`', async () => {
+    const { socket, store } = await withFirstPage();
+    store.loadMoreUsers();
+    store.loadMoreUsers();
+    expect(fetched(socket)).toEqual([{}, { after: 'c1' }]);
+    expect(store.directory().loading).toBe(true);
+    answer(socket, 1, page('eve', 'fay'));
+    await settle();
+    expect(names(store)).toEqual(['alice', 'ann', 'bob', 'dan', 'eve', 'fay']);
+    expect(store.directory()).toMatchObject({ more: false, loading: false });
+    store.loadMoreUsers();
+    expect(fetched(socket)).toHaveLength(2);
+  });
+
+  it('ends on an empty page, whatever it claims', async () => {
+    const { socket, store } = await withFirstPage();
+    store.loadMoreUsers();
+    answer(socket, 1, [], 'c2');
+    await settle();
+    expect(store.directory().more).toBe(false);
+  });
+
+  it('never wipes the conversation or unread state of a user it lists again', async () => {
+    const { store } = await withFirstPage();
+    expect(contents(store, 'bob')).toEqual(['hi alice']);
+    expect(user(store, 'bob').hasNewMessages).toBe(true);
+    expect(names(store).filter((n) => n === 'bob')).toHaveLength(1);
+  });
+
+  it('keeps a presence event that overtook the answer, and takes the answer over older events', async () => {
+    const { socket, store } = await withFirstPage();
+    // Before the request: the answer is newer (fay is not known yet, so she is not listed).
+    socket.serverEmit(ChatEvent.UserDisconnected, 'ufay');
+    expect(names(store)).not.toContain('fay');
+    store.loadMoreUsers();
+    // After it: the events are newer than the answer.
+    socket.serverEmit(ChatEvent.UserDisconnected, 'ueve');
+    socket.serverEmit(ChatEvent.UserConnected, view('ugus', 'gus'));
+    answer(socket, 1, [
+      view('ueve', 'eve', true),
+      view('ufay', 'fay', true),
+      view('ugus', 'gus', false),
+    ]);
+    await settle();
+    expect(user(store, 'eve').connected).toBe(false);
+    expect(user(store, 'fay').connected).toBe(true);
+    expect(user(store, 'gus').connected).toBe(true);
+  });
+
+  it('reports a failed page and asks for it again on the next call', async () => {
+    const { socket, store } = await withFirstPage();
+    store.loadMoreUsers();
+    socket.userFetches[1].ack({ ok: false, error: ErrorCode.RateLimited });
+    await settle();
+    expect(store.directory()).toEqual({
+      searching: false,
+      more: true,
+      loading: false,
+      error: 'Users could not be loaded.',
+    });
+    store.loadMoreUsers();
+    expect(store.directory()).toMatchObject({ loading: true, error: null });
+    socket.userFetches[2].fail(new Error('operation has timed out'));
+    await settle();
+    expect(store.directory().error).not.toBeNull();
+    store.loadMoreUsers();
+    expect(fetched(socket)).toEqual([
+      {},
+      { after: 'c1' },
+      { after: 'c1' },
+      { after: 'c1' },
+    ]);
+    answer(socket, 3, page('eve'));
+    await settle();
+    expect(names(store)).toContain('eve');
+    expect(store.directory().error).toBeNull();
+  });
+
+  it('starts again from the first page on reconnect, and ignores answers of before', async () => {
+    const { socket, store } = await withFirstPage();
+    store.loadMoreUsers();
+    socket.drop();
+    socket.connectOk();
+    socket.serverEmit(ChatEvent.Session, ALICE);
+    socket.serverEmit(ChatEvent.Users, [
+      view('uAlice', 'alice'),
+      view('uBob', 'bob', false),
+    ]);
+    expect(names(store)).toEqual(['alice', 'bob']);
+    expect(fetched(socket)).toEqual([{}, { after: 'c1' }, {}]);
+    answer(socket, 1, page('eve'));
+    await settle();
+    expect(names(store)).toEqual(['alice', 'bob']);
+    expect(store.directory().loading).toBe(true);
+    answer(socket, 2, page('ann', 'bob'), 'c9');
+    await settle();
+    expect(names(store)).toEqual(['alice', 'ann', 'bob']);
+    expect(contents(store, 'bob')).toEqual(['hi alice']);
+    store.loadMoreUsers();
+    expect(fetched(socket)[3]).toEqual({ after: 'c9' });
+  });
+
+  it('keeps the conversation on screen through a restart, and looks it up again', async () => {
+    const { socket, store } = await withFirstPage();
+    store.select('udan');
+    socket.serverEmit(ChatEvent.Users, [
+      view('uAlice', 'alice'),
+      view('uBob', 'bob'),
+    ]);
+    expect(names(store)).toEqual(['alice', 'bob', 'dan']);
+    expect(store.selectedUser()?.username).toBe('dan');
+    expect(fetched(socket).slice(1)).toEqual([{}, { userIDs: ['udan'] }]);
+  });
+
+  it('adds users on `user connected` while the whole directory fits in the first page', async () => {
+    const { socket, store } = await withFirstPage(null);
+    expect(store.directory().more).toBe(false);
+    socket.serverEmit(ChatEvent.UserConnected, view('uben', 'ben'));
+    expect(names(store)).toEqual(['alice', 'ann', 'ben', 'bob', 'dan']);
+  });
+
+  it('does not list a user of an unread page on `user connected`', async () => {
+    const { socket, store } = await withFirstPage();
+    socket.serverEmit(ChatEvent.UserConnected, view('uzed', 'zed'));
+    expect(names(store)).not.toContain('zed');
+  });
+
+  it('ignores answers that come after logout', async () => {
+    const { socket, store } = signedIn();
+    store.logout();
+    answer(socket, 0, page('ann'));
+    await settle();
+    expect(store.users()).toEqual([]);
+    expect(store.directory().loading).toBe(false);
+  });
+});
+
+describe('ChatStore: user search', () => {
+  const fetched = (socket: FakeChatSocket) =>
+    socket.userFetches.map((f) => f.payload);
+  const visible = (store: ChatStore) =>
+    store.visibleUsers().map((u) => u.username);
+
+  async function searching() {
+    jest.useFakeTimers();
+    const env = signedIn([
+      view('uBob', 'bob', true, [message('uBob', 'uAlice', 'hi alice')]),
+    ]);
+    env.socket.userFetches[0].ack({
+      ok: true,
+      users: [view('uann', 'ann'), view('uBob', 'bob')],
+      next: 'c1',
+    });
+    await settle();
+    return env;
+  }
+
+  it('shows local matches at once and asks the server once typing pauses', async () => {
+    const { socket, store } = await searching();
+    store.searchUsers('B');
+    expect(store.searchText()).toBe('B');
+    expect(visible(store)).toEqual(['bob']);
+    expect(store.directory()).toMatchObject({ searching: true, loading: true });
+    jest.advanceTimersByTime(199);
+    store.searchUsers('Be ');
+    store.searchUsers('B');
+    jest.advanceTimersByTime(199);
+    expect(fetched(socket)).toEqual([{}]);
+    jest.advanceTimersByTime(1);
+    expect(fetched(socket)).toEqual([{}, { query: 'B' }]);
+
+    socket.userFetches[1].ack({
+      ok: true,
+      users: [view('ubea', 'bea', false), view('uBob', 'bob')],
+      next: 'b1',
+    });
+    await settle();
+    expect(visible(store)).toEqual(['bea', 'bob']);
+    expect(store.directory()).toEqual({
+      searching: true,
+      more: true,
+      loading: false,
+      error: null,
+    });
+    // Found, not listed: the list itself is unchanged.
+    expect(names(store)).toEqual(['alice', 'ann', 'bob']);
+
+    store.loadMoreUsers();
+    expect(fetched(socket)[2]).toEqual({ query: 'B', after: 'b1' });
+    socket.userFetches[2].ack({ ok: true, users: [view('ubud', 'bud')] });
+    await settle();
+    expect(visible(store)).toEqual(['bea', 'bob', 'bud']);
+    expect(store.directory()).toMatchObject({ more: false });
+
+    store.searchUsers('  ');
+    expect(visible(store)).toEqual(['alice', 'ann', 'bob']);
+    expect(store.directory()).toMatchObject({ searching: false, more: true });
+  });
+
+  it('ignores the answer to an older search and keeps one page request in flight', async () => {
+    const { socket, store } = await searching();
+    store.searchUsers('a');
+    jest.advanceTimersByTime(200);
+    store.searchUsers('al');
+    jest.advanceTimersByTime(200);
+    expect(fetched(socket)).toEqual([{}, { query: 'a' }]);
+    socket.userFetches[1].ack({ ok: true, users: [view('uadam', 'adam')] });
+    await settle();
+    expect(visible(store)).toEqual(['alice']);
+    expect(fetched(socket)).toEqual([{}, { query: 'a' }, { query: 'al' }]);
+    socket.userFetches[2].ack({ ok: true, users: [view('ualex', 'alex')] });
+    await settle();
+    expect(visible(store)).toEqual(['alice', 'alex']);
+    expect(store.directory()).toMatchObject({ loading: false, more: false });
+  });
+
+  it('lets a page of the directory wait behind a search, and a search behind it', async () => {
+    const { socket, store } = await searching();
+    store.loadMoreUsers();
+    store.searchUsers('z');
+    jest.advanceTimersByTime(200);
+    expect(fetched(socket)).toEqual([{}, { after: 'c1' }]);
+    socket.userFetches[1].ack({ ok: true, users: [view('ucat', 'cat')] });
+    await settle();
+    expect(fetched(socket)[2]).toEqual({ query: 'z' });
+  });
+
+  it('retries a failed search page', async () => {
+    const { socket, store } = await searching();
+    store.searchUsers('z');
+    jest.advanceTimersByTime(200);
+    socket.userFetches[1].ack({ ok: false, error: ErrorCode.Unavailable });
+    await settle();
+    expect(store.directory()).toMatchObject({
+      searching: true,
+      loading: false,
+      error: 'Users could not be loaded.',
+    });
+    store.loadMoreUsers();
+    expect(fetched(socket)[2]).toEqual({ query: 'z' });
+  });
+
+  it('lists a found user once selected, also after the search is cleared', async () => {
+    const { socket, store } = await searching();
+    store.searchUsers('be');
+    jest.advanceTimersByTime(200);
+    socket.userFetches[1].ack({ ok: true, users: [view('ubea', 'bea')] });
+    await settle();
+    store.select('ubea');
+    store.searchUsers('');
+    expect(names(store)).toEqual(['alice', 'ann', 'bea', 'bob']);
+    expect(store.selectedUser()?.username).toBe('bea');
+  });
+
+  it('asks nothing for a text longer than any name', async () => {
+    const { socket, store } = await searching();
+    store.searchUsers('x'.repeat(40));
+    jest.advanceTimersByTime(200);
+    expect(fetched(socket)).toEqual([{}]);
+    expect(store.directory()).toMatchObject({ more: false, loading: false });
+  });
+
+  it('searches again after a reconnect', async () => {
+    const { socket, store } = await searching();
+    store.searchUsers('b');
+    jest.advanceTimersByTime(200);
+    socket.serverEmit(ChatEvent.Users, [
+      view('uAlice', 'alice'),
+      view('uBob', 'bob'),
+    ]);
+    expect(fetched(socket)).toEqual([{}, { query: 'b' }, { query: 'b' }]);
+  });
+});
+
+describe('ChatStore: unknown senders', () => {
+  async function withPage() {
+    const env = signedIn([]);
+    env.socket.userFetches[0].ack({ ok: true, users: [], next: 'c1' });
+    await settle();
+    return env;
+  }
+  const byID = (store: ChatStore, userID: string) =>
+    store.users().find((u) => u.userID === userID);
+
+  it('shows a message from someone not listed under a stand-in, then under their name', async () => {
+    const { socket, store } = await withPage();
+    socket.serverEmit(
+      ChatEvent.PrivateMessage,
+      message('uZoe', 'uAlice', 'hello?'),
+    );
+    expect(byID(store, 'uZoe')).toMatchObject({
+      placeholder: true,
+      hasNewMessages: true,
+    });
+    expect(byID(store, 'uZoe')?.messages.map((m) => m.content)).toEqual([
+      'hello?',
+    ]);
+    expect(socket.userFetches[1].payload).toEqual({ userIDs: ['uZoe'] });
+    // A second message meanwhile asks nothing more.
+    socket.serverEmit(
+      ChatEvent.PrivateMessage,
+      message('uZoe', 'uAlice', 'anyone?'),
+    );
+    expect(socket.userFetches).toHaveLength(2);
+
+    socket.userFetches[1].ack({ ok: true, users: [view('uZoe', 'zoe')] });
+    await settle();
+    expect(user(store, 'zoe')).toMatchObject({
+      placeholder: false,
+      connected: true,
+      hasNewMessages: true,
+    });
+    expect(contents(store, 'zoe')).toEqual(['hello?', 'anyone?']);
+  });
+
+  it('lists a found user who writes', async () => {
+    jest.useFakeTimers();
+    const { socket, store } = await withPage();
+    store.searchUsers('zo');
+    jest.advanceTimersByTime(200);
+    socket.userFetches[1].ack({ ok: true, users: [view('uZoe', 'zoe')] });
+    await settle();
+    expect(names(store)).toEqual(['alice']);
+    socket.serverEmit(
+      ChatEvent.PrivateMessage,
+      message('uZoe', 'uAlice', 'hi'),
+    );
+    expect(names(store)).toEqual(['alice', 'zoe']);
+    expect(socket.userFetches).toHaveLength(2);
+  });
+
+  it('retries a failed look-up after a growing delay', async () => {
+    jest.useFakeTimers();
+    const { socket } = await withPage();
+    socket.serverEmit(ChatEvent.PrivateMessage, message('uZoe', 'uAlice', 'x'));
+    socket.userFetches[1].ack({ ok: false, error: ErrorCode.Unavailable });
+    await settle();
+    jest.advanceTimersByTime(99);
+    expect(socket.userFetches).toHaveLength(2);
+    jest.advanceTimersByTime(1);
+    expect(socket.userFetches[2].payload).toEqual({ userIDs: ['uZoe'] });
+    socket.userFetches[2].ack({ ok: false, error: ErrorCode.Unavailable });
+    await settle();
+    jest.advanceTimersByTime(199);
+    expect(socket.userFetches).toHaveLength(3);
+    jest.advanceTimersByTime(1);
+    expect(socket.userFetches).toHaveLength(4);
   });
 });

@@ -12,7 +12,6 @@ import {
   output,
   viewChild,
 } from '@angular/core';
-import { DatePipe } from '@angular/common';
 import { MESSAGE_MAX_LENGTH, validatePrivateMessage } from '@chat/contracts';
 import type { ChatUser, SendFailure } from '../chat/chat.models';
 import { StatusIcon } from '../status-icon/status-icon';
@@ -27,6 +26,12 @@ import {
   scrollAction,
 } from './scroll-position';
 
+/** The time of a message, as its tooltip shows it (Angular's `medium` date format in en-US). */
+const TIME_FORMAT = new Intl.DateTimeFormat('en-US', {
+  dateStyle: 'medium',
+  timeStyle: 'medium',
+});
+
 interface DraftSource {
   userID: string;
   failure: SendFailure | null;
@@ -39,7 +44,7 @@ interface DraftSource {
 @Component({
   selector: 'chat-message-panel',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [StatusIcon, DatePipe],
+  imports: [StatusIcon],
   templateUrl: './message-panel.html',
   styleUrl: './message-panel.css',
   host: { 'data-testid': 'message-panel' },
@@ -82,6 +87,9 @@ export class MessagePanel {
     this.user().messages.map((message, index, all) => ({
       message,
       showSender: index === 0 || all[index - 1].fromSelf !== message.fromSelf,
+      time: message.pending
+        ? 'Sending…'
+        : TIME_FORMAT.format(new Date(message.at)),
     })),
   );
 

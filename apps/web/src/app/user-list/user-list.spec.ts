@@ -1,5 +1,5 @@
 import { TestBed } from '@angular/core/testing';
-import type { ChatUser } from '../chat/chat.models';
+import type { ChatUser, DirectoryView } from '../chat/chat.models';
 import { chatUser } from '../chat/testing/chat-fixtures';
 import { UserList } from './user-list';
 
@@ -84,5 +84,115 @@ describe('UserList', () => {
     expect(item('carol').classList).toContain('selected');
     expect(item('carol').getAttribute('aria-current')).toBe('true');
     expect(item('bob').classList).not.toContain('selected');
+  });
+
+  it('shows a stand-in for a sender not known yet', async () => {
+    const fixture = TestBed.createComponent(UserList);
+    fixture.componentRef.setInput('users', [
+      chatUser({ username: '', userID: 'uZoe', placeholder: true }),
+    ]);
+    await fixture.whenStable();
+    const el = fixture.nativeElement as HTMLElement;
+    expect(el.querySelector('[data-testid=user-item]')?.textContent).toContain(
+      'Someone new…',
+    );
+  });
+});
+
+describe('UserList: directory', () => {
+  const idle: DirectoryView = {
+    searching: false,
+    more: true,
+    loading: false,
+    error: null,
+  };
+
+  async function render(
+    directory: Partial<DirectoryView> = {},
+    users: ChatUser[] = [
+      chatUser({ username: 'alice', self: true }),
+      chatUser({ username: 'bob' }),
+    ],
+  ) {
+    const fixture = TestBed.createComponent(UserList);
+    fixture.componentRef.setInput('users', users);
+    fixture.componentRef.setInput('directory', { ...idle, ...directory });
+    fixture.componentRef.setInput('searchText', 'b');
+    const loads: number[] = [];
+    const searches: string[] = [];
+    fixture.componentInstance.loadMore.subscribe(() => loads.push(1));
+    fixture.componentInstance.searchTextChange.subscribe((text) =>
+      searches.push(text),
+    );
+    await fixture.whenStable();
+    const el = fixture.nativeElement as HTMLElement;
+    const byTestId = (id: string) =>
+      el.querySelector<HTMLElement>(`[data-testid=${id}]`);
+    return { fixture, el, loads, searches, byTestId };
+  }
+
+  it('offers more users with a button while the directory has more', async () => {
+    const { loads, byTestId } = await render();
+    expect(byTestId('directory-more')?.textContent?.trim()).toBe('More users');
+    expect(byTestId('directory-loading')).toBeNull();
+    expect(byTestId('directory-end')).toBeNull();
+    byTestId('directory-more')?.click();
+    expect(loads).toHaveLength(1);
+  });
+
+  it('shows the loading row instead of the button while a page comes', async () => {
+    const { byTestId } = await render({ loading: true });
+    expect(byTestId('directory-loading')).not.toBeNull();
+    expect(byTestId('directory-more')).toBeNull();
+  });
+
+  it('shows an error with a button to try again', async () => {
+    const { loads, byTestId } = await render({
+      error: 'Users could not be loaded.',
+    });
+    expect(byTestId('directory-error')?.textContent).toContain(
+      'could not be loaded',
+    );
+    expect(byTestId('directory-more')?.textContent?.trim()).toBe('Try again');
+    byTestId('directory-more')?.click();
+    expect(loads).toHaveLength(1);
+  });
+
+  it('says when everyone is listed, or no user matches a search', async () => {
+    const end = await render({ more: false });
+    expect(end.byTestId('directory-end')?.textContent).toContain(
+      'Everyone is listed',
+    );
+    expect(end.byTestId('directory-more')).toBeNull();
+    const none = await render({ more: false, searching: true }, []);
+    expect(none.el.textContent).toContain('No user by that name');
+    expect(none.byTestId('directory-end')).toBeNull();
+  });
+
+  it('shows the search text and emits what is typed', async () => {
+    const { searches, byTestId } = await render();
+    const input = byTestId('user-search') as HTMLInputElement;
+    expect(input.value).toBe('b');
+    input.value = 'bo';
+    input.dispatchEvent(new Event('input'));
+    expect(searches).toEqual(['bo']);
+  });
+
+  it('asks for more on scrolling to the end, not before, and not after a failure', async () => {
+    const scrolled = async (directory: Partial<DirectoryView>, top: number) => {
+      const view = await render(directory);
+      const scroller = view.el.querySelector<HTMLElement>('.scroller');
+      if (!scroller) throw new Error('no scroller');
+      Object.defineProperty(scroller, 'clientHeight', { value: 400 });
+      Object.defineProperty(scroller, 'scrollHeight', { value: 2000 });
+      scroller.scrollTop = top;
+      scroller.dispatchEvent(new Event('scroll'));
+      return view.loads.length;
+    };
+    expect(await scrolled({}, 800)).toBe(0);
+    expect(await scrolled({}, 1600)).toBe(1);
+    expect(await scrolled({ loading: true }, 1600)).toBe(0);
+    expect(await scrolled({ error: 'failed' }, 1600)).toBe(0);
+    expect(await scrolled({ more: false }, 1600)).toBe(0);
   });
 });

@@ -13,6 +13,7 @@ export function chatUser(
     hasMoreMessages: false,
     loadingOlder: false,
     olderError: null,
+    placeholder: false,
     ...overrides,
   };
 }

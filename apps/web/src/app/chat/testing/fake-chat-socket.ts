@@ -1,8 +1,10 @@
-import type {
-  ClientToServerEvents,
-  FetchMessagesAck,
-  HandshakeAuth,
-  PrivateMessageAck,
+import {
+  ChatEvent,
+  type ClientToServerEvents,
+  type FetchMessagesAck,
+  type FetchUsersAck,
+  type HandshakeAuth,
+  type PrivateMessageAck,
 } from '@chat/contracts';
 import { Observable, Subject } from 'rxjs';
 import type {
@@ -17,20 +19,23 @@ import type {
 export interface SentEvent {
   event: keyof ClientToServerEvents;
   payload: unknown;
-  ack(response: PrivateMessageAck | FetchMessagesAck): void;
+  ack(response: PrivateMessageAck | FetchMessagesAck | FetchUsersAck): void;
   fail(error: Error): void;
 }
 
 /**
  * A stand-in for the transport only: the test plays the server (`serverEmit`, `connectOk`, …)
- * and reads what the client did (`auth`, `connects`, `sent`).
+ * and reads what the client did (`auth`, `connects`, `sent`, `userFetches`).
  */
 export class FakeChatSocket implements ChatSocket {
   auth: HandshakeAuth = {};
   active = false;
   connects = 0;
   disconnects = 0;
+  /** Every `emitWithAck` but `fetch users`, in order. */
   readonly sent: SentEvent[] = [];
+  /** Every `fetch users` (directory pages, searches, look-ups by id), in order. */
+  readonly userFetches: SentEvent[] = [];
   private readonly subjects = new Map<string, Subject<unknown>>();
 
   setAuth(auth: HandshakeAuth): void {
@@ -60,7 +65,9 @@ export class FakeChatSocket implements ChatSocket {
     payload: Parameters<ClientToServerEvents[E]>[0],
   ): Promise<AckOf<ClientToServerEvents[E]>> {
     return new Promise((resolve, reject) => {
-      this.sent.push({
+      const list =
+        event === ChatEvent.FetchUsers ? this.userFetches : this.sent;
+      list.push({
         event,
         payload,
         ack: (response) => resolve(response as AckOf<ClientToServerEvents[E]>),

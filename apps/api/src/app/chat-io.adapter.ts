@@ -1,12 +1,12 @@
 import type { Server as HttpServer } from 'node:http';
 import type { INestApplicationContext } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { IoAdapter } from '@nestjs/platform-socket.io';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import type { Server, ServerOptions } from 'socket.io';
 import { RedisKeys } from '../chat/stores/redis/redis-keys';
 import type { AppConfigService } from '../config/app-config.module';
 import { RedisConnection } from '../redis/redis-connection';
+import { LeanIoAdapter } from './lean-io.adapter';
 
 /**
  * The socket.io server, configured from ConfigService: CORS, payload size, and with `STORE=redis`
@@ -15,9 +15,10 @@ import { RedisConnection } from '../redis/redis-connection';
  *
  * The adapter's Redis clients come from RedisConnection, which closes them on shutdown after
  * everything else (the chat still announces through the adapter while it leaves); socket.io
- * closes the adapter itself (stops reading the stream) when the server closes.
+ * closes the adapter itself (stops reading the stream) when the server closes. Message handlers
+ * are bound without Nest's per-message rxjs chain (LeanIoAdapter).
  */
-export class ChatIoAdapter extends IoAdapter {
+export class ChatIoAdapter extends LeanIoAdapter {
   private created: Server | undefined;
 
   constructor(private readonly app: INestApplicationContext) {

@@ -1,4 +1,5 @@
 import { Logger, UseFilters } from '@nestjs/common';
+import { ExecutionContextHost } from '@nestjs/core/internal';
 import {
   Ack,
   ConnectedSocket,
@@ -31,6 +32,7 @@ export class ChatGateway
   implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect
 {
   private readonly logger = new Logger(ChatGateway.name);
+  private readonly exceptionFilter = new ChatExceptionFilter();
 
   constructor(
     private readonly chat: ChatService,
@@ -45,6 +47,9 @@ export class ChatGateway
   // Nest binds the message handlers synchronously on connection, before this async sequence
   // yields, so an event sent right after connecting is not lost.
   handleConnection(socket: ChatSocket): Promise<void> {
+    socket.on(ChatEvent.PrivateMessage, (...args: unknown[]) =>
+      this.receivePrivateMessage(socket, args),
+    );
     return this.chat.onConnection(socket);
   }
 
@@ -52,12 +57,44 @@ export class ChatGateway
     return this.chat.onDisconnect(socket, reason);
   }
 
-  @SubscribeMessage(ChatEvent.PrivateMessage)
+  /**
+   * `private message`, the hot path, is bound by hand (in `handleConnection`) rather than with
+   * @SubscribeMessage: Nest's per-message execution context (guards, interceptors, a pipe chain per
+   * parameter; this handler uses none of them) costs about 6 µs of CPU per message, a fifth of the
+   * server's whole work for one. What it did that matters is done here: the payload and ack as
+   * Nest's socket.io adapter hands them, and a failure answered and logged by ChatExceptionFilter.
+   * A guard, pipe or interceptor added to this gateway would NOT apply to this event.
+   */
+  private async receivePrivateMessage(
+    socket: ChatSocket,
+    args: unknown[],
+  ): Promise<void> {
+    // IoAdapter.mapPayload: the ack is the last argument if it is a function; the payload is the
+    // only other argument, or all of them.
+    const ack: unknown = args.at(-1);
+    const hasAck = typeof ack === 'function';
+    const rest = hasAck ? args.slice(0, -1) : args;
+    const payload = rest.length > 1 ? rest : rest[0];
+    try {
+      await this.onPrivateMessage(socket, payload, hasAck ? ack : undefined);
+    } catch (error) {
+      // As Nest's WsProxy: the arguments the handler had, then the event.
+      const host = new ExecutionContextHost([
+        socket,
+        payload,
+        hasAck ? ack : undefined,
+        ChatEvent.PrivateMessage,
+      ]);
+      host.setType('ws');
+      this.exceptionFilter.catch(error, host);
+    }
+  }
+
+  // Only a function if the client asked for an acknowledgement; typed unknown since it controls it.
   async onPrivateMessage(
-    @ConnectedSocket() socket: ChatSocket,
-    @MessageBody() payload: unknown,
-    // Nest only passes a function here, if any; typed unknown since the client controls it.
-    @Ack() ack: unknown,
+    socket: ChatSocket,
+    payload: unknown,
+    ack: unknown,
   ): Promise<void> {
     const response: PrivateMessageAck = await this.chat.sendPrivateMessage(
       socket,

@@ -27,6 +27,7 @@ import {
 } from './chat.types';
 import { Clock } from './clock';
 import { IdGenerator } from './ids';
+import { isoTime } from './iso-time';
 import { KeyedQueue } from './keyed-queue';
 import { RateLimiter } from './rate-limiter';
 import { MessageStore } from './stores/message.store';
@@ -392,7 +393,7 @@ export class ChatService {
 
     let message: Message;
     try {
-      if (!(await this.sessions.findSessionByUserID(to))) {
+      if (!(await this.sessions.hasUser(to))) {
         return failure(ErrorCode.UnknownRecipient);
       }
       message = {
@@ -400,7 +401,7 @@ export class ChatService {
         content,
         from,
         to,
-        at: new Date(this.clock.now()).toISOString(),
+        at: isoTime(this.clock.now()),
       };
       await this.messages.saveMessage(message);
     } catch (error) {

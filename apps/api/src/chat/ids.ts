@@ -16,6 +16,9 @@ const RANDOM_DIGITS = 16; // 80 bits
 export class MonotonicUlid {
   private lastTime = -1;
   private readonly random: number[] = new Array<number>(RANDOM_DIGITS).fill(0);
+  // `lastTime` encoded, kept while it does not change: most ids of a busy millisecond share it.
+  private encodedTime = '';
+  private encodedFor = -1;
 
   constructor(
     private readonly now: () => number = Date.now,
@@ -46,10 +49,13 @@ export class MonotonicUlid {
       this.lastTime += 1;
       this.redraw();
     }
-    return (
-      encodeTime(this.lastTime) +
-      this.random.map((digit) => BASE32[digit]).join('')
-    );
+    if (this.encodedFor !== this.lastTime) {
+      this.encodedTime = encodeTime(this.lastTime);
+      this.encodedFor = this.lastTime;
+    }
+    let id = this.encodedTime;
+    for (const digit of this.random) id += BASE32[digit];
+    return id;
   }
 
   private redraw(): void {

@@ -6,6 +6,7 @@ import {
   type ConnectedUser,
   type TestServer,
 } from '../testing/chat-test-kit';
+import { ChatService } from './chat.service';
 import {
   FlakyMessageStore,
   GatedSessionStore,
@@ -315,6 +316,31 @@ describe('ChatGateway: private messages', () => {
       (await carol.client.send({ content: 'hello', to: bob.session.userID }))
         .ok,
     ).toBe(true);
+  });
+
+  it('answers "unavailable" and logs if the handler itself throws, and keeps serving', async () => {
+    const chat = server.app.get(ChatService);
+    const original = chat.sendPrivateMessage.bind(chat);
+    chat.sendPrivateMessage = () => Promise.reject(new Error('handler broke'));
+    const content = { content: 'hi', to: bob.session.userID };
+    expect(await alice.client.send(content)).toEqual({
+      ok: false,
+      error: ErrorCode.Unavailable,
+    });
+    // Without an ack: logged all the same, and nothing reaches the client.
+    alice.client.emitRaw('private message', content);
+    // Handled in order: once this is answered, so was the one before.
+    expect((await alice.client.send(content)).ok).toBe(false);
+    chat.sendPrivateMessage = original;
+    expect((await alice.client.send(content)).ok).toBe(true);
+    const failures = server.logger.lines.filter(
+      (l) =>
+        l.level === 'error' &&
+        l.message.includes('handler for "private message" failed') &&
+        l.message.includes('handler broke'),
+    );
+    expect(failures).toHaveLength(3);
+    expect(alice.client.eventNames).not.toContain('exception');
   });
 
   describe('history in the users replay', () => {

@@ -329,6 +329,18 @@ export function messageStoreContract(
         expect(await store.deleteUserMessages('alice', 3)).toBe(true);
       });
 
+      it('starts a conversation afresh when one of its users writes again', async () => {
+        await saveAll([message('alice', 'bob', 'before')]);
+        while (!(await store.deleteUserMessages('alice', 100)));
+        await saveAll([message('bob', 'alice', 'after')]);
+        expect(await recent('alice')).toEqual({
+          bob: { contents: ['after'], hasMore: false },
+        });
+        expect(await recent('bob')).toEqual({
+          alice: { contents: ['after'], hasMore: false },
+        });
+      });
+
       it('is done at once for a user without messages', async () => {
         expect(await store.deleteUserMessages('nobody', 10)).toBe(true);
       });

@@ -50,6 +50,7 @@ export function sessionStoreContract(
     it('finds nothing for an unknown sessionID or userID', async () => {
       expect(await store.findSession('nope')).toBeUndefined();
       expect(await store.findSessionByUserID('nope')).toBeUndefined();
+      expect(await store.hasUser('nope')).toBe(false);
       expect(await store.findAllSessions()).toEqual([]);
       expect(await store.findExpired(10)).toEqual([]);
       expect(await store.deleteExpired('nope')).toBe(false);
@@ -59,6 +60,7 @@ export function sessionStoreContract(
       await store.saveSession(session(1));
       expect(await store.findSession(session(1).sessionID)).toEqual(session(1));
       expect(await store.findSessionByUserID('user-1')).toEqual(session(1));
+      expect(await store.hasUser('user-1')).toBe(true);
     });
 
     it('keeps usernames exactly (unicode, spaces inside) and lastSeen to the millisecond', async () => {
@@ -266,17 +268,36 @@ export function sessionStoreContract(
         await store.saveSession(session(2, { connected: false }));
         clock.advance(TTL - 1);
         expect(await store.findSession(gone.sessionID)).toEqual(gone);
+        expect(await store.hasUser('user-1')).toBe(true);
         expect(await store.findAllSessions()).toHaveLength(2);
         clock.advance(1);
         expect(await store.findSession(gone.sessionID)).toBeUndefined();
         expect(await store.findSessionByUserID('user-1')).toBeUndefined();
+        expect(await store.hasUser('user-1')).toBe(false);
         expect(await store.findAllSessions()).toEqual([]);
+      });
+
+      it('answers hasUser from the latest save, also after it was asked', async () => {
+        await store.saveSession(session(1));
+        expect(await store.hasUser('user-1')).toBe(true);
+        // Disconnected now: it expires TTL later, not never.
+        await store.saveSession(session(1, { connected: false }));
+        clock.advance(TTL - 1);
+        expect(await store.hasUser('user-1')).toBe(true);
+        clock.advance(1);
+        expect(await store.hasUser('user-1')).toBe(false);
+        // Pruned, then a session with another id for the same user: found again.
+        expect(await store.deleteExpired(session(1).sessionID)).toBe(true);
+        expect(await store.hasUser('user-1')).toBe(false);
+        await store.saveSession(session(2, { userID: 'user-1' }));
+        expect(await store.hasUser('user-1')).toBe(true);
       });
 
       it('never expires a connected session', async () => {
         await store.saveSession(session(1));
         clock.advance(100 * TTL);
         expect(await store.findSession(session(1).sessionID)).toBeDefined();
+        expect(await store.hasUser('user-1')).toBe(true);
         expect(await store.findExpired(10)).toEqual([]);
         expect(await store.deleteExpired(session(1).sessionID)).toBe(false);
       });
@@ -296,6 +317,7 @@ export function sessionStoreContract(
         expect(await store.findSession(s.sessionID)).toBeUndefined();
         await store.saveSession({ ...s, lastSeen: clock.now() });
         expect(await store.findSessionByUserID('user-1')).toBeDefined();
+        expect(await store.hasUser('user-1')).toBe(true);
       });
 
       it('lists expired sessions only, least recently seen first, at most limit', async () => {
@@ -340,6 +362,7 @@ export function sessionStoreContract(
         // Deleted for good: not even a session saved later with the same user sees it.
         clock.advance(1);
         expect(await store.findSessionByUserID('user-1')).toBeUndefined();
+        expect(await store.hasUser('user-1')).toBe(false);
       });
     });
   });

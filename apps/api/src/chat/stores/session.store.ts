@@ -99,6 +99,13 @@ export abstract class SessionStore {
   abstract findSessionByUserID(
     userID: string,
   ): Promise<StoredSession | undefined>;
+  /**
+   * Whether that user has an unexpired session (`findSessionByUserID` would find one): what every
+   * private message asks of its recipient. A store may answer it more cheaply than a find.
+   */
+  async hasUser(userID: string): Promise<boolean> {
+    return (await this.findSessionByUserID(userID)) !== undefined;
+  }
   /** Inserts or replaces the session with that `sessionID`; resolves once durable. */
   abstract saveSession(session: StoredSession): Promise<void>;
   /** Every unexpired session, in the order they were first saved. */

@@ -15,19 +15,26 @@ interface PendingWrite {
  * If the batch fails, it is rolled back and each write is retried alone, so that one bad write
  * (a constraint violated) rejects only its own promise; a COMMIT that cannot succeed (disk full)
  * rejects them all. Writes run in the order they were asked for.
+ *
+ * Two hooks let a store do less per write: `atEndOfBatch` (a statement that many writes of a batch
+ * share, run once), and `onRollback` (drop in-memory state that mirrored writes rolled back).
  */
 export class GroupCommit {
   private pending: PendingWrite[] = [];
   private scheduled: NodeJS.Immediate | undefined;
   private closed = false;
+  private readonly endOfBatch = new Set<() => void>();
+  private readonly rollbackListeners: (() => void)[] = [];
   private readonly runBatch: {
     immediate: (batch: PendingWrite[]) => unknown[];
   };
 
   constructor(private readonly db: Database) {
-    this.runBatch = db.transaction((batch: PendingWrite[]) =>
-      batch.map((write) => write.work()),
-    );
+    this.runBatch = db.transaction((batch: PendingWrite[]) => {
+      const results = batch.map((write) => write.work());
+      for (const step of this.endOfBatch) step();
+      return results;
+    });
   }
 
   /**
@@ -46,6 +53,19 @@ export class GroupCommit {
     });
   }
 
+  /**
+   * From within a write: runs `step` once at the end of the batch being written, inside its
+   * transaction, after all its writes (the same function asked for twice runs once).
+   */
+  atEndOfBatch(step: () => void): void {
+    this.endOfBatch.add(step);
+  }
+
+  /** Calls `listener` after every rolled-back batch (before its writes are retried one by one). */
+  onRollback(listener: () => void): void {
+    this.rollbackListeners.push(listener);
+  }
+
   /** Writes waiting for the next batch. */
   get size(): number {
     return this.pending.length;
@@ -60,8 +80,7 @@ export class GroupCommit {
     this.pending = [];
     let results: unknown[];
     try {
-      // BEGIN IMMEDIATE: take the write lock up front rather than upgrading a read transaction.
-      results = this.runBatch.immediate(batch);
+      results = this.commit(batch);
     } catch (error) {
       if (batch.length === 1) batch[0].reject(error);
       else for (const write of batch) this.runAlone(write);
@@ -78,9 +97,22 @@ export class GroupCommit {
 
   private runAlone(write: PendingWrite): void {
     try {
-      write.resolve(this.runBatch.immediate([write])[0]);
+      write.resolve(this.commit([write])[0]);
     } catch (error) {
       write.reject(error);
+    }
+  }
+
+  /** One transaction; throws once it is rolled back and the listeners are told. */
+  private commit(batch: PendingWrite[]): unknown[] {
+    try {
+      // BEGIN IMMEDIATE: take the write lock up front rather than upgrading a read transaction.
+      return this.runBatch.immediate(batch);
+    } catch (error) {
+      for (const listener of this.rollbackListeners) listener();
+      throw error;
+    } finally {
+      this.endOfBatch.clear();
     }
   }
 }

@@ -370,6 +370,75 @@ describe('SQLite database', () => {
       expect(count()).toBe(1);
     });
 
+    it('runs an end-of-batch step once per transaction, after its writes, inside it', async () => {
+      const { db, commits, insert, count } = setup();
+      const seen: number[] = [];
+      const step = () => {
+        expect(db.inTransaction).toBe(true);
+        seen.push(count() ?? -1);
+        insert.run(100 + seen.length, 'step');
+      };
+      await Promise.all(
+        [1, 2, 3].map((id) =>
+          commits.run(() => {
+            insert.run(id, `v${id}`);
+            commits.atEndOfBatch(step);
+          }),
+        ),
+      );
+      // Once, after the three writes, committed with them (the reader saw none of them before).
+      expect(seen).toEqual([0]);
+      expect(count()).toBe(4);
+      // The next batch starts without it.
+      await commits.run(() => insert.run(4, 'v4'));
+      expect(count()).toBe(5);
+    });
+
+    it('tells rollback listeners when a batch is rolled back, before its writes are retried', async () => {
+      const { commits, insert, db } = setup();
+      const events: string[] = [];
+      commits.onRollback(() => events.push('rollback'));
+      const write = (id: number, v: string) =>
+        commits.run(() => {
+          events.push(`write ${v}`);
+          insert.run(id, v);
+        });
+      const results = await Promise.allSettled([
+        write(1, 'a'),
+        write(1, 'duplicate'),
+        write(2, 'b'),
+      ]);
+      expect(results.map((r) => r.status)).toEqual([
+        'fulfilled',
+        'rejected',
+        'fulfilled',
+      ]);
+      expect(events).toEqual([
+        'write a',
+        'write duplicate',
+        'rollback',
+        'write a',
+        'write duplicate',
+        'rollback',
+        'write b',
+      ]);
+      expect(db.prepare('SELECT v FROM t ORDER BY id').pluck().all()).toEqual([
+        'a',
+        'b',
+      ]);
+      // A step asked for by a rolled-back write does not outlive its transaction.
+      let stepRuns = 0;
+      const step = () => void (stepRuns += 1);
+      await Promise.allSettled([
+        commits.run(() => {
+          commits.atEndOfBatch(step);
+          insert.run(1, 'duplicate again');
+        }),
+      ]);
+      await commits.run(() => insert.run(3, 'c'));
+      expect(stepRuns).toBe(0);
+    });
+
     it('commits what is pending on close, then refuses writes', async () => {
       const { commits, insert, count } = setup();
       const pending = commits.run(() => insert.run(1, 'a'));

@@ -142,6 +142,16 @@ export class SqliteDatabase implements OnApplicationShutdown {
     return this.commits.run(work);
   }
 
+  /** From within a write: runs `step` once at the end of its batch (see GroupCommit). */
+  atEndOfBatch(step: () => void): void {
+    this.commits.atEndOfBatch(step);
+  }
+
+  /** Calls `listener` whenever a batch of writes is rolled back (see GroupCommit). */
+  onRollback(listener: () => void): void {
+    this.commits.onRollback(listener);
+  }
+
   get isOpen(): boolean {
     return this.db.open;
   }

@@ -50,6 +50,12 @@ function prepareStatements(db: Database) {
     byUserID: db.prepare<{ id: string; cutoff: number }, SessionRow>(
       `SELECT ${COLUMNS} FROM sessions WHERE user_id = @id AND ${ALIVE}`,
     ),
+    liveness: db.prepare<
+      { id: string; cutoff: number },
+      Pick<SessionRow, 'connected' | 'last_seen'>
+    >(
+      `SELECT connected, last_seen FROM sessions WHERE user_id = @id AND ${ALIVE}`,
+    ),
     all: db.prepare<{ cutoff: number }, SessionRow>(
       `SELECT ${COLUMNS} FROM sessions WHERE ${ALIVE} ORDER BY rowid`,
     ),
@@ -87,6 +93,12 @@ type Statements = ReturnType<typeof prepareStatements>;
 export class SqliteSessionStore extends SessionStore {
   private readonly options: SessionStoreOptions;
   private readonly statements: Statements;
+  /**
+   * `hasUser`'s answers: userID → the time its session expires if nothing changes (Infinity while
+   * connected), as read from the table. Every private message asks it of its recipient, and a
+   * query costs several times a lookup here. Emptied by every write to `sessions` (`write`).
+   */
+  private readonly aliveUntil = new Map<string, number>();
 
   constructor(
     private readonly database: SqliteDatabase,
@@ -115,6 +127,27 @@ export class SqliteSessionStore extends SessionStore {
     return row && toSession(row);
   }
 
+  override async hasUser(userID: string): Promise<boolean> {
+    const now = this.options.clock.now();
+    const until = this.aliveUntil.get(userID);
+    if (until !== undefined && now < until) return true;
+    const { ttlMs } = this.options;
+    const row = this.statements.liveness.get({
+      id: userID,
+      cutoff: now - ttlMs,
+    });
+    if (!row) {
+      this.aliveUntil.delete(userID);
+      return false;
+    }
+    // `isExpired` from then on: not connected, and `now - lastSeen >= ttlMs`.
+    this.aliveUntil.set(
+      userID,
+      row.connected === 1 ? Infinity : row.last_seen + ttlMs,
+    );
+    return true;
+  }
+
   async saveSession(session: StoredSession): Promise<void> {
     const row = {
       session_id: session.sessionID,
@@ -124,7 +157,7 @@ export class SqliteSessionStore extends SessionStore {
       last_seen: session.lastSeen,
       name_key: nameKey(session.username),
     };
-    await this.database.write(() => this.statements.save.run(row));
+    await this.write(() => this.statements.save.run(row));
   }
 
   async findAllSessions(): Promise<StoredSession[]> {
@@ -163,7 +196,7 @@ export class SqliteSessionStore extends SessionStore {
 
   async deleteExpired(sessionID: string): Promise<boolean> {
     // The cutoff is taken when the delete runs, not when it was asked for.
-    const result = await this.database.write(() =>
+    const result = await this.write(() =>
       this.statements.deleteExpired.run({
         id: sessionID,
         cutoff: this.cutoff(),
@@ -179,10 +212,21 @@ export class SqliteSessionStore extends SessionStore {
    */
   async disconnectAll(): Promise<number> {
     const now = this.options.clock.now();
-    const result = await this.database.write(() =>
+    const result = await this.write(() =>
       this.statements.disconnectAll.run({ now }),
     );
     return result.changes;
+  }
+
+  /**
+   * Every write to `sessions` goes through here: it empties `aliveUntil` inside its transaction,
+   * so no answer read before it outlives it (emptying it for a write rolled back is harmless).
+   */
+  private write<T>(work: () => T): Promise<T> {
+    return this.database.write(() => {
+      this.aliveUntil.clear();
+      return work();
+    });
   }
 
   /** Sessions last seen at or before this (and not connected) are expired. */

@@ -1,3 +1,4 @@
+import { runJoins } from './joins';
 import { runLoad } from './load';
 import { startTarget, type Target, type TargetName } from './servers';
 
@@ -69,3 +70,93 @@ describe.each<TargetName>(['reference', 'sqlite'])(
     });
   },
 );
+
+/**
+ * The joins scenario (joins.ts) on a few clients: every client's presence view ends correct, and a
+ * server that does not answer `fetch users` ends the run as failed, within its bounds, not as a hang.
+ * Each run stops its server itself.
+ */
+describe('joins', () => {
+  it('20 guide-mode clients on the reference: every view knows every user, connected', async () => {
+    const target = await startTarget('reference');
+    try {
+      const result = await runJoins(
+        { url: target.urls[0], pid: target.pids[0], stop: () => target.stop() },
+        {
+          clients: 20,
+          mode: 'guide',
+          concurrency: 5,
+          timeoutMs: 30_000,
+          idleMs: 200,
+        },
+      );
+
+      expect({
+        ended: result.ended,
+        error: result.error,
+        connected: result.connected,
+        correct: result.correct,
+      }).toEqual({
+        ended: 'complete',
+        error: undefined,
+        connected: 20,
+        correct: 20,
+      });
+      // The guide's design: every client is listed to every later one, and announced to every earlier one.
+      expect(result.listedUsers).toBe((20 * 21) / 2);
+      expect(result.secondsToAllCorrect).not.toBeNull();
+      expect(Number.isFinite(result.serverCpuSeconds)).toBe(true);
+      expect(Number.isFinite(result.kibPerIdleConnection)).toBe(true);
+    } finally {
+      await target.stop();
+    }
+  });
+
+  it('paged mode against a server without `fetch users` (the reference) fails within its bounds', async () => {
+    const target = await startTarget('reference');
+    try {
+      const result = await runJoins(
+        { url: target.urls[0], pid: target.pids[0], stop: () => target.stop() },
+        {
+          clients: 5,
+          mode: 'paged',
+          concurrency: 5,
+          timeoutMs: 20_000,
+          ackTimeoutMs: 1_000,
+          idleMs: 200,
+        },
+      );
+
+      expect(result.ended).toBe('failed');
+      expect(result.error).toMatch(/fetch users/);
+      expect(result.elapsedSeconds).toBeLessThan(15);
+    } finally {
+      await target.stop();
+    }
+  });
+});
+
+describe('paged directory', () => {
+  it('60 paged-mode clients on the product (SQLite): every view has a full first page, all connected', async () => {
+    const target = await startTarget('sqlite');
+    try {
+      const result = await runJoins(
+        { url: target.urls[0], pid: target.pids[0], stop: () => target.stop() },
+        {
+          clients: 60,
+          mode: 'paged',
+          concurrency: 10,
+          timeoutMs: 30_000,
+          idleMs: 200,
+        },
+      );
+      expect({
+        ended: result.ended,
+        error: result.error,
+        correct: result.correct,
+      }).toEqual({ ended: 'complete', error: undefined, correct: 60 });
+    } finally {
+      await target.stop();
+    }
+  });
+});

@@ -20,7 +20,8 @@ export interface Target {
   /** Client i connects to urls[i % urls.length]. */
   urls: string[];
   pids: number[];
-  stop(): Promise<void>;
+  /** Stops every process (SIGTERM, or SIGKILL) and waits until they have exited. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
 export type TargetName = 'reference' | 'sqlite' | 'memory' | 'redis';
@@ -61,7 +62,7 @@ function single(name: string, server: ApiProcess): Target {
     name,
     urls: [loopback(server)],
     pids: [server.pid],
-    stop: () => server.stop(),
+    stop: (signal) => server.stop(signal),
   };
 }
 
@@ -101,12 +102,32 @@ export async function startTarget(name: TargetName): Promise<Target> {
         name: 'product (redis, 2 nodes)',
         urls: nodes.map(loopback),
         pids: nodes.map((node) => node.pid),
-        stop: async () => {
-          await Promise.all(nodes.map((node) => node.stop()));
+        stop: async (signal) => {
+          await Promise.all(nodes.map((node) => node.stop(signal)));
           await redis.stop();
         },
       };
     }
+  }
+}
+
+/**
+ * Stops a target, waiting at most `ms` for a graceful exit (SIGTERM) before killing it: a server
+ * drowning in work (the guide's, with thousands of clients) may take its time.
+ */
+export async function stopWithin(
+  target: Pick<Target, 'stop'>,
+  ms = 15_000,
+): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), ms);
+  });
+  try {
+    if ((await Promise.race([target.stop(), late])) === 'late')
+      await target.stop('SIGKILL');
+  } finally {
+    clearTimeout(timer);
   }
 }
 

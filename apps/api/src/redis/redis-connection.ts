@@ -38,6 +38,9 @@ const DISCONNECT_TIMEOUT_MS = 200;
  */
 const STORE_CLIENT_OPTIONS: RedisOptions = {
   lazyConnect: true,
+  // Commands issued in one event-loop turn leave in one write: under load, one syscall for many
+  // messages instead of several per message (the largest cost of a send on Redis, measured).
+  enableAutoPipelining: true,
   enableOfflineQueue: false,
   maxRetriesPerRequest: 0,
   commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
@@ -141,12 +144,17 @@ export class RedisConnection implements OnApplicationShutdown {
    */
   createClient(name: string): Redis {
     if (this.closing) throw new Error('the Redis connection is closed');
-    const client = new Redis(this.url, WAITING_CLIENT_OPTIONS);
+    const client = new Redis(this.url, {
+      ...WAITING_CLIENT_OPTIONS,
+      // The adapter appends one stream entry per broadcast: many leave in one write per turn.
+      enableAutoPipelining: true,
+    });
     this.watch(client, name);
     this.writers.add(client);
     const duplicate = client.duplicate.bind(client);
     client.duplicate = (override?: Partial<RedisOptions>) => {
-      const copy = duplicate(override);
+      // A reader blocks on XREAD: nothing to pipeline behind it.
+      const copy = duplicate({ ...override, enableAutoPipelining: false });
       this.watch(copy, `${name} (reader)`);
       this.readers.add(copy);
       return copy;

@@ -35,12 +35,25 @@ function toPage(newestFirst: string[], limit: number): MessagePage {
   };
 }
 
+interface PendingSave {
+  message: Message;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
 /**
  * `STORE=redis` messages: one sorted set per conversation (see toMember), each user's set of
- * conversation partners, and the greatest id ever saved. A save is one MULTI: the message and its
- * indexes appear together or not at all.
+ * conversation partners, and the greatest id ever saved.
+ *
+ * Saves are group-committed, as with SQLite: every message saved during one turn of the event loop
+ * goes in one MULTI at the end of that turn, and each save resolves once that MULTI has run. A
+ * message and its indexes appear together or not at all; one write to Redis for many messages
+ * instead of one each (under load, the socket writes were the largest cost of a send).
  */
 export class RedisMessageStore extends MessageStore {
+  private pending: PendingSave[] = [];
+  private scheduled = false;
+
   constructor(
     private readonly redis: Redis,
     private readonly keys: RedisKeys,
@@ -48,19 +61,13 @@ export class RedisMessageStore extends MessageStore {
     super();
   }
 
-  async saveMessage(message: Message): Promise<void> {
-    const { from, to, id } = message;
-    const results = await this.redis
-      .multi()
-      .zadd(this.keys.conversation(from, to), 0, toMember(message))
-      .sadd(this.keys.peers(from), to)
-      .sadd(this.keys.peers(to), from)
-      // Keep only the greatest id: members of equal score sort by bytes, like ids.
-      .zadd(this.keys.latestMessageID, 0, id)
-      .zremrangebyrank(this.keys.latestMessageID, 0, -2)
-      .exec();
-    const failed = results?.find(([error]) => error);
-    if (!results || failed) throw failed?.[0] ?? new Error('MULTI aborted');
+  saveMessage(message: Message): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ message, resolve, reject });
+      if (this.scheduled) return;
+      this.scheduled = true;
+      setImmediate(() => void this.commit());
+    });
   }
 
   async findRecentConversations(
@@ -132,5 +139,43 @@ export class RedisMessageStore extends MessageStore {
   async findLatestMessageID(): Promise<string | undefined> {
     const [latest] = await this.redis.zrange(this.keys.latestMessageID, -1, -1);
     return latest;
+  }
+
+  /** Writes the pending saves in one MULTI; a failed command rejects the saves it belongs to. */
+  private async commit(): Promise<void> {
+    const batch = this.pending;
+    this.pending = [];
+    this.scheduled = false;
+    const multi = this.redis.multi();
+    const pairs = new Set<string>();
+    let latest = '';
+    for (const { message } of batch) {
+      const { from, to, id } = message;
+      multi.zadd(this.keys.conversation(from, to), 0, toMember(message));
+      pairs.add(from < to ? `${from} ${to}` : `${to} ${from}`);
+      if (id > latest) latest = id;
+    }
+    // After the batch's ZADDs (command i is message i's): what they all share.
+    for (const pair of pairs) {
+      const [a, b] = pair.split(' ');
+      multi.sadd(this.keys.peers(a), b).sadd(this.keys.peers(b), a);
+    }
+    // Keep only the greatest id: members of equal score sort by bytes, like ids.
+    multi
+      .zadd(this.keys.latestMessageID, 0, latest)
+      .zremrangebyrank(this.keys.latestMessageID, 0, -2);
+    try {
+      const results = await multi.exec();
+      if (!results) throw new Error('MULTI aborted');
+      const shared = results.slice(batch.length).find(([error]) => error);
+      if (shared) throw shared[0];
+      batch.forEach(({ resolve, reject }, i) => {
+        const [error] = results[i];
+        if (error) reject(error);
+        else resolve();
+      });
+    } catch (error) {
+      for (const { reject } of batch) reject(error);
+    }
   }
 }

@@ -55,6 +55,20 @@ if redis.call('GET', byUser) == ARGV[1] then redis.call('DEL', byUser) end
 return 1
 `;
 
+/**
+ * 1 if that user has an unexpired session (`isExpired` with the cutoff), else 0: one command for
+ * what every private message asks of its recipient.
+ * KEYS: sessionOfUser. ARGV: cutoff, session hash prefix.
+ */
+const HAS_USER = `
+local sessionID = redis.call('GET', KEYS[1])
+if not sessionID then return 0 end
+local s = redis.call('HMGET', ARGV[2] .. sessionID, 'connected', 'lastSeen')
+if not s[1] then return 0 end
+if s[1] == '1' or tonumber(s[2]) > tonumber(ARGV[1]) then return 1 end
+return 0
+`;
+
 /** Hashes read per round trip when listing sessions. */
 const READ_BATCH = 500;
 
@@ -74,6 +88,11 @@ interface SessionCommands {
     connected: string,
     lastSeen: number,
     directoryKey: string,
+  ): Promise<number>;
+  chatHasUser(
+    sessionOfUser: string,
+    cutoff: number,
+    sessionPrefix: string,
   ): Promise<number>;
   chatDeleteExpiredSession(
     session: string,
@@ -104,6 +123,7 @@ export class RedisSessionStore extends SessionStore {
     this.options = { ...DEFAULT_SESSION_STORE_OPTIONS, ...options };
     defineOnce(redis, 'chatSaveSession', 6, SAVE);
     defineOnce(redis, 'chatDeleteExpiredSession', 4, DELETE_EXPIRED);
+    defineOnce(redis, 'chatHasUser', 1, HAS_USER);
     this.redis = redis as Redis & SessionCommands;
   }
 
@@ -117,6 +137,15 @@ export class RedisSessionStore extends SessionStore {
   ): Promise<StoredSession | undefined> {
     const sessionID = await this.redis.get(this.keys.sessionOfUser(userID));
     return sessionID === null ? undefined : this.findSession(sessionID);
+  }
+
+  override async hasUser(userID: string): Promise<boolean> {
+    const found = await this.redis.chatHasUser(
+      this.keys.sessionOfUser(userID),
+      this.cutoff(),
+      this.keys.session(''),
+    );
+    return found === 1;
   }
 
   async saveSession(session: StoredSession): Promise<void> {

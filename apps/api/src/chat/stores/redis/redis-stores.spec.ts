@@ -102,3 +102,43 @@ describe('Redis keys', () => {
     expect(k.conversation('bob', 'alice')).toBe(k.conversation('alice', 'bob'));
   });
 });
+
+describe('RedisMessageStore group commit', () => {
+  const message = (n: number, from: string, to: string) => ({
+    id: `01JZ00000000000000000000${String(n).padStart(2, '0')}`,
+    content: `m${n}`,
+    from,
+    to,
+    at: new Date(0).toISOString(),
+  });
+
+  it('saves the messages of one turn together, and rejects only the one whose write failed', async () => {
+    const k = keys();
+    const messages = new RedisMessageStore(client, k);
+    // A key of the wrong type: ZADD to that conversation fails (WRONGTYPE).
+    await client.set(k.conversation('x', 'y'), 'not a sorted set');
+    const saves = [
+      messages.saveMessage(message(1, 'a', 'b')),
+      messages.saveMessage(message(2, 'x', 'y')),
+      messages.saveMessage(message(3, 'b', 'a')),
+    ];
+    const [first, broken, third] = await Promise.allSettled(saves);
+    expect(first.status).toBe('fulfilled');
+    expect(broken).toMatchObject({
+      status: 'rejected',
+      reason: expect.objectContaining({
+        message: expect.stringMatching(/WRONGTYPE/),
+      }),
+    });
+    expect(third.status).toBe('fulfilled');
+    const page = await messages.findRecentConversations('a', 10);
+    expect(page).toEqual([
+      {
+        peerID: 'b',
+        messages: [message(1, 'a', 'b'), message(3, 'b', 'a')],
+        hasMore: false,
+      },
+    ]);
+    expect(await messages.findLatestMessageID()).toBe(message(3, 'b', 'a').id);
+  });
+});

@@ -56,18 +56,22 @@ return 1
 `;
 
 /**
- * 1 if that user has an unexpired session (`isExpired` with the cutoff), else 0: one command for
- * what every private message asks of its recipient.
+ * Whether that user has an unexpired session (`isExpired` with the cutoff): `{}` if not, else
+ * `{ connected (1/0), lastSeen }`. One command for what every private message asks of its recipient.
  * KEYS: sessionOfUser. ARGV: cutoff, session hash prefix.
  */
 const HAS_USER = `
 local sessionID = redis.call('GET', KEYS[1])
-if not sessionID then return 0 end
+if not sessionID then return {} end
 local s = redis.call('HMGET', ARGV[2] .. sessionID, 'connected', 'lastSeen')
-if not s[1] then return 0 end
-if s[1] == '1' or tonumber(s[2]) > tonumber(ARGV[1]) then return 1 end
-return 0
+if not s[1] then return {} end
+if s[1] == '1' then return {1, s[2]} end
+if tonumber(s[2]) > tonumber(ARGV[1]) then return {0, s[2]} end
+return {}
 `;
+
+/** Past this many, the `hasUser` cache starts again empty (it only saves round trips). */
+const ALIVE_CACHE_MAX = 100_000;
 
 /** Hashes read per round trip when listing sessions. */
 const READ_BATCH = 500;
@@ -93,7 +97,7 @@ interface SessionCommands {
     sessionOfUser: string,
     cutoff: number,
     sessionPrefix: string,
-  ): Promise<number>;
+  ): Promise<[connected: number, lastSeen: string] | []>;
   chatDeleteExpiredSession(
     session: string,
     sessions: string,
@@ -113,6 +117,12 @@ interface SessionCommands {
 export class RedisSessionStore extends SessionStore {
   private readonly options: SessionStoreOptions;
   private readonly redis: Redis & SessionCommands;
+  /**
+   * `hasUser`'s answers: userID → until when its session is alive for sure, whatever any node
+   * does meanwhile. A session's expiry only ever moves later (a save is a connect, or a disconnect
+   * seen now), and the pruner deletes only expired sessions: no node has to tell the others.
+   */
+  private readonly aliveUntil = new Map<string, number>();
 
   constructor(
     redis: Redis,
@@ -140,12 +150,25 @@ export class RedisSessionStore extends SessionStore {
   }
 
   override async hasUser(userID: string): Promise<boolean> {
+    const now = this.options.clock.now();
+    if (now < (this.aliveUntil.get(userID) ?? -Infinity)) return true;
     const found = await this.redis.chatHasUser(
       this.keys.sessionOfUser(userID),
-      this.cutoff(),
+      now - this.options.ttlMs,
       this.keys.session(''),
     );
-    return found === 1;
+    if (found.length === 0) {
+      this.aliveUntil.delete(userID);
+      return false;
+    }
+    if (this.aliveUntil.size >= ALIVE_CACHE_MAX) this.aliveUntil.clear();
+    // Seen connected now, it expires TTL after a disconnect that can only come later.
+    const [connected, lastSeen] = found;
+    this.aliveUntil.set(
+      userID,
+      (connected === 1 ? now : Number(lastSeen)) + this.options.ttlMs,
+    );
+    return true;
   }
 
   async saveSession(session: StoredSession): Promise<void> {

@@ -1,8 +1,9 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Message } from '@chat/contracts';
+import { eventually } from '@chat/test-support';
 import { ManualClock } from '../../../testing/manual-clock';
 import { IdGenerator } from '../../ids';
 import { GroupCommit } from './group-commit';
@@ -65,6 +66,28 @@ describe('SQLite database', () => {
         'meta',
         'sessions',
       ]);
+    });
+
+    it('leaves WAL checkpoints to a worker: a commit never copies pages into the file, the worker soon does', async () => {
+      const path = join(dir, 'checkpoint.sqlite');
+      const database = openAt(path);
+      expect(database.db.pragma('wal_autocheckpoint', { simple: true })).toBe(
+        0,
+      );
+      const before = statSync(path).size;
+      // About 2 MB in one commit: far past the automatic checkpoint's threshold (1000 pages).
+      await database.write(() =>
+        database.db.exec(`
+          CREATE TABLE big (x);
+          WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000)
+          INSERT INTO big SELECT randomblob(1000) FROM n;
+        `),
+      );
+      expect(statSync(path).size).toBe(before);
+      await eventually(
+        () => statSync(path).size > before + 1_000_000,
+        'the checkpoint',
+      );
     });
 
     it('opens an in-memory database', () => {

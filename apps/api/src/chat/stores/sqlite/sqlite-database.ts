@@ -4,6 +4,7 @@ import type { OnApplicationShutdown } from '@nestjs/common';
 import Database from 'better-sqlite3';
 import { SQLITE_IN_MEMORY } from '../../../config/app-config';
 import { nameKey } from '../session.store';
+import { Checkpointer } from './checkpointer';
 import { GroupCommit } from './group-commit';
 
 /** One schema change; run inside the migration transaction. */
@@ -98,6 +99,13 @@ export function migrate(
 }
 
 /**
+ * How often the checkpointer moves the WAL into the database. Often, so that each run has little
+ * to copy: measured at 10k msg/s, every 50 ms gave a p99 latency of ~5 ms, every 200 ms ~8 ms,
+ * every second 12–23 ms (a bigger copy and sync at once slows the writer beside it).
+ */
+const CHECKPOINT_INTERVAL_MS = 50;
+
+/**
  * The SQLite database of the chat (`STORE=sqlite`): opened and migrated on start, closed on
  * shutdown. Reads run directly (better-sqlite3 is synchronous: each is short and bounded);
  * every write goes through `write`, the group commit, so writes keep their order.
@@ -108,6 +116,7 @@ export class SqliteDatabase implements OnApplicationShutdown {
   private constructor(
     readonly db: Database.Database,
     readonly path: string,
+    private readonly checkpointer: Checkpointer | undefined,
   ) {
     this.commits = new GroupCommit(db);
   }
@@ -117,8 +126,8 @@ export class SqliteDatabase implements OnApplicationShutdown {
     path: string,
     migrations: readonly Migration[] = MIGRATIONS,
   ): SqliteDatabase {
-    if (path !== SQLITE_IN_MEMORY)
-      mkdirSync(dirname(path), { recursive: true });
+    const file = path !== SQLITE_IN_MEMORY;
+    if (file) mkdirSync(dirname(path), { recursive: true });
     const db = new Database(path);
     try {
       // WAL: readers never block the writer, and a commit is one append to the log.
@@ -129,12 +138,17 @@ export class SqliteDatabase implements OnApplicationShutdown {
       db.pragma('synchronous = NORMAL');
       // Wait rather than fail if another connection (a backup, the sqlite3 shell) holds a lock.
       db.pragma('busy_timeout = 5000');
+      // Checkpoints run in a worker (Checkpointer), not inside a COMMIT on the event loop.
+      if (file) db.pragma('wal_autocheckpoint = 0');
       migrate(db, migrations);
     } catch (error) {
       db.close();
       throw error;
     }
-    return new SqliteDatabase(db, path);
+    const checkpointer = file
+      ? new Checkpointer(path, CHECKPOINT_INTERVAL_MS)
+      : undefined;
+    return new SqliteDatabase(db, path, checkpointer);
   }
 
   /** Runs `work` in the next group commit; resolves with its result once it is committed. */
@@ -160,6 +174,7 @@ export class SqliteDatabase implements OnApplicationShutdown {
   close(): void {
     if (!this.db.open) return;
     this.commits.close();
+    this.checkpointer?.stop();
     this.db.close();
   }
 

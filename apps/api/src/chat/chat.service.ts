@@ -30,7 +30,7 @@ import { IdGenerator } from './ids';
 import { isoTime } from './iso-time';
 import { KeyedQueue } from './keyed-queue';
 import { RateLimiter } from './rate-limiter';
-import { MessageStore } from './stores/message.store';
+import { MessageStore, type RecentConversation } from './stores/message.store';
 import { PresenceStore } from './stores/presence.store';
 import {
   nameKey,
@@ -66,6 +66,22 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
 
 export const describeError = (error: unknown): string =>
   error instanceof Error ? (error.stack ?? error.message) : String(error);
+
+/**
+ * A user as `users`, `user connected` and `fetch users` show them: presence from the presence
+ * store (live, on every node), and that conversation's recent messages if the reader has one.
+ */
+const toUserView = (
+  session: StoredSession,
+  online: ReadonlySet<string>,
+  conversation?: RecentConversation,
+): UserView => ({
+  userID: session.userID,
+  username: session.username,
+  connected: online.has(session.userID),
+  messages: conversation?.messages ?? [],
+  ...(conversation?.hasMore && { hasMoreMessages: true }),
+});
 
 /** socket.io-parser's EVENT packet type (see `broadcastToOthers`). */
 const EVENT_PACKET = 2;
@@ -487,12 +503,7 @@ export class ChatService {
       );
       return {
         ok: true,
-        users: sessions.map(({ userID, username }) => ({
-          userID,
-          username,
-          connected: online.has(userID),
-          messages: [],
-        })),
+        users: sessions.map((session) => toUserView(session, online)),
         ...(next !== undefined && { next }),
       };
     } catch (error) {
@@ -524,16 +535,9 @@ export class ChatService {
     ]);
     return sessions
       .filter((session) => session !== undefined)
-      .map((session) => {
-        const conversation = byPeer.get(session.userID);
-        return {
-          userID: session.userID,
-          username: session.username,
-          connected: online.has(session.userID),
-          messages: conversation?.messages ?? [],
-          ...(conversation?.hasMore && { hasMoreMessages: true }),
-        };
-      });
+      .map((session) =>
+        toUserView(session, online, byPeer.get(session.userID)),
+      );
   }
 
   /**
@@ -550,15 +554,8 @@ export class ChatService {
     const online = await this.presence.onlineAmong(
       sessions.map((session) => session.userID),
     );
-    return sessions.map((session) => {
-      const conversation = byPeer.get(session.userID);
-      return {
-        userID: session.userID,
-        username: session.username,
-        connected: online.has(session.userID),
-        messages: conversation?.messages ?? [],
-        ...(conversation?.hasMore && { hasMoreMessages: true }),
-      };
-    });
+    return sessions.map((session) =>
+      toUserView(session, online, byPeer.get(session.userID)),
+    );
   }
 }

@@ -5,16 +5,13 @@ import {
   computed,
   inject,
   signal,
-  type WritableSignal,
 } from '@angular/core';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import {
   ChatEvent,
   ErrorCode,
-  FETCH_USERS_MAX,
   INVALID_USERNAME,
   MESSAGE_MAX_LENGTH,
-  USERNAME_MAX_LENGTH,
   type FetchMessagesAck,
   type FetchUsersAck,
   type FetchUsersInput,
@@ -39,7 +36,6 @@ import type {
   ChatMessage,
   ChatUser,
   ConnectionState,
-  DirectoryView,
   SendFailure,
 } from './chat.models';
 import {
@@ -56,6 +52,8 @@ import {
   readMarksKey,
   serializeReadMarks,
 } from './read-marks';
+import { UserDirectory } from './user-directory';
+import { type UserState, compareUsers, mergeUserViews } from './users';
 
 /** localStorage keys; `sessionID` is the guide's. */
 export const SESSION_ID_KEY = 'sessionID';
@@ -75,36 +73,6 @@ const OLDER_OFFLINE_TEXT =
 const OLDER_RATE_LIMITED_TEXT =
   'Too many requests for earlier messages: wait a moment and try again.';
 
-const DIRECTORY_ERROR_TEXT = 'Users could not be loaded.';
-
-/**
- * A user as the store keeps it; `hasNewMessages` is derived from the read marks. `listed`: part of
- * the list (not only a search result).
- */
-type UserState = Omit<ChatUser, 'hasNewMessages'> & { listed: boolean };
-
-/**
- * A listing read page by page with `fetch users`: the directory (`query` empty) or a search.
- * `ids`: the users of the pages loaded (a search shows them); `next`: the following page's cursor.
- */
-interface Paging {
-  query: string;
-  ids: readonly string[];
-  next?: string;
-  end: boolean;
-  /** A page is wanted: on its way, or waiting for the one request in flight to settle. */
-  loading: boolean;
-  error: string | null;
-}
-
-const page = (query = '', loading = true): Paging => ({
-  query,
-  ids: [],
-  end: !loading,
-  loading,
-  error: null,
-});
-
 /**
  * The chat's state and the only code that talks to the socket. Components read signals and call
  * the methods; every update builds new arrays and objects so OnPush views and `computed` see it.
@@ -123,9 +91,6 @@ export class ChatStore {
   private readonly selectedID = signal<string | null>(null);
   private readonly state = signal<ConnectionState>('idle');
   private readonly error = signal<ChatError | null>(null);
-  private readonly search = signal('');
-  private readonly dir = signal<Paging>(page('', false));
-  private readonly found = signal<Paging | null>(null);
 
   private pendingSeq = 0;
   /** Bumped when the identity goes: answers to requests of the old one are then ignored. */
@@ -133,25 +98,23 @@ export class ChatStore {
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private retryDelayMs = this.config.retryDelayMs;
 
-  /** Bumped when the directory restarts (`users`, a new identity, logout): older answers are stale. */
-  private dirGen = 0;
-  /** One `fetch users` page at a time; look-ups by id go one at a time beside it. */
-  private pageInFlight = false;
-  private lookingUp = false;
-  /** Senders not known yet, to look up by id. */
-  private readonly unresolved = new Set<string>();
-  private lookupDelayMs = this.config.retryDelayMs;
-  private lookupTimer: ReturnType<typeof setTimeout> | undefined;
-  private searchTimer: ReturnType<typeof setTimeout> | undefined;
   /**
-   * Orders requests and presence events: per user, the tick and state of the last presence event,
-   * so that an answer sent before it does not undo it.
+   * The paged directory, server search and look-ups of unknown senders. It asks through our
+   * `fetchUsers` (the socket stays ours) and hands the users it gets back to `usersState`.
    */
-  private tick = 0;
-  private readonly presence = new Map<
-    string,
-    [tick: number, connected: boolean]
-  >();
+  private readonly userDirectory = new UserDirectory({
+    fetchUsers: (input) => this.fetchUsers(input),
+    merge: (views, listed) =>
+      this.usersState.update((users) =>
+        mergeUserViews(users, views, {
+          selfID: this.sessionState()?.userID,
+          selfConnected: this.state() === 'connected',
+          listed,
+        }),
+      ),
+    isConnected: () => this.state() === 'connected',
+    config: this.config,
+  });
 
   readonly connectionState = this.state.asReadonly();
   readonly lastError = this.error.asReadonly();
@@ -182,28 +145,20 @@ export class ChatStore {
     this.known().filter((user) => user.listed),
   );
   /** What the user search field holds. */
-  readonly searchText = this.search.asReadonly();
+  readonly searchText = this.userDirectory.searchText;
   /** The list, or while searching the users known here or found by the server whose name starts with it. */
   readonly visibleUsers = computed<readonly ChatUser[]>(() => {
-    const query = this.search().trim().toLowerCase();
+    const query = this.userDirectory.query().toLowerCase();
     if (!query) return this.users();
-    const found = new Set(this.found()?.ids);
+    const found = this.userDirectory.foundIDs();
     return this.known().filter(
       (user) =>
         found.has(user.userID) ||
         (!user.placeholder && user.username.toLowerCase().startsWith(query)),
     );
   });
-  readonly directory = computed<DirectoryView>(() => {
-    const searching = !!this.search().trim();
-    const paging = (searching && this.found()) || this.dir();
-    return {
-      searching,
-      more: !paging.end,
-      loading: paging.loading,
-      error: paging.error,
-    };
-  });
+  /** Where the listing on screen stands: more pages, one on its way, a failure. */
+  readonly directory = this.userDirectory.view;
   readonly self = computed(() => this.users().find((user) => user.self));
   readonly selectedUser = computed(() => {
     const id = this.selectedID();
@@ -239,8 +194,7 @@ export class ChatStore {
     this.on('connect_error', (err) => this.onConnectError(err));
     this.destroyRef.onDestroy(() => {
       clearTimeout(this.retryTimer);
-      clearTimeout(this.lookupTimer);
-      clearTimeout(this.searchTimer);
+      this.userDirectory.dispose();
     });
     // Marks moved on by another tab of the same identity clear the same badges here.
     const onStorage = (event: StorageEvent) => this.onStorage(event);
@@ -280,11 +234,7 @@ export class ChatStore {
    * the one that failed. One page request is in flight at a time; the others wait their turn.
    */
   loadMoreUsers(): void {
-    const target = this.search().trim() && this.found() ? this.found : this.dir;
-    const paging = target();
-    if (!paging || paging.end || paging.loading) return;
-    target.set({ ...paging, loading: true, error: null });
-    this.pump();
+    this.userDirectory.loadMore();
   }
 
   /**
@@ -292,21 +242,7 @@ export class ChatStore {
    * once typing pauses (answers to an older text are ignored). Empty: back to the list.
    */
   searchUsers(text: string): void {
-    this.search.set(text);
-    const query = text.trim();
-    if (query === (this.found()?.query ?? '')) return;
-    clearTimeout(this.searchTimer);
-    this.searchTimer = undefined;
-    if (!query) {
-      this.found.set(null);
-      return;
-    }
-    // Longer than any name: no server match to ask for.
-    this.found.set(page(query, query.length <= USERNAME_MAX_LENGTH));
-    this.searchTimer = setTimeout(() => {
-      this.searchTimer = undefined;
-      this.pump();
-    }, this.config.searchDebounceMs);
+    this.userDirectory.search(text);
   }
 
   /**
@@ -424,7 +360,7 @@ export class ChatStore {
         this.selectedID.set(null);
         removeStorage(readMarksKey(previous.userID));
         this.epoch++;
-        this.forgetDirectory();
+        this.userDirectory.forget();
       }
       this.marks.set(stored);
     }
@@ -454,10 +390,6 @@ export class ChatStore {
         !replayed.has(user.userID) &&
         (user.userID === this.selectedID() || user.messages.length > 0),
     );
-    this.forgetDirectory();
-    this.dir.set(page());
-    const query = this.found()?.query;
-    if (query) this.found.set(page(query, query.length <= USERNAME_MAX_LENGTH));
     this.usersState.set([
       ...kept.map((user) => ({ ...user, listed: true })),
       ...users.map((view): UserState => {
@@ -480,15 +412,15 @@ export class ChatStore {
       }),
     ]);
     this.markSelectedRead();
-    this.pump();
-    this.lookUp(kept.map((user) => user.userID));
+    this.userDirectory.restart();
+    this.userDirectory.lookUp(kept.map((user) => user.userID));
   }
 
   private onUserConnected(view: UserView): void {
     const selfID = this.sessionState()?.userID;
     const incoming = (view.messages ?? []).map((m) => toChatMessage(m, selfID));
     const existing = this.usersState().some((u) => u.userID === view.userID);
-    this.presence.set(view.userID, [++this.tick, true]);
+    this.userDirectory.notePresence(view.userID, true);
     if (existing) {
       // A known user coming back (or one of our own other tabs): update, never duplicate.
       this.updateUser(view.userID, (user) => ({
@@ -502,7 +434,7 @@ export class ChatStore {
     }
     // With more directory pages to come, the server tells us only of users we asked for: the
     // answer that lists them is on its way and will find this presence.
-    if (this.dir().next !== undefined) return;
+    if (this.userDirectory.hasNextPage()) return;
     this.usersState.update((users) => [
       ...users,
       {
@@ -524,7 +456,7 @@ export class ChatStore {
     // Our own socket is proof that we are online, whatever a stale event says.
     if (userID === this.sessionState()?.userID && this.state() === 'connected')
       return;
-    this.presence.set(userID, [++this.tick, false]);
+    this.userDirectory.notePresence(userID, false);
     this.updateUser(userID, (user) =>
       user.connected ? { ...user, connected: false } : user,
     );
@@ -553,7 +485,7 @@ export class ChatStore {
           listed: true,
         },
       ]);
-      this.lookUp([otherID]);
+      this.userDirectory.lookUp([otherID]);
     }
     this.updateUser(otherID, (user) => {
       const messages = mergeMessages(user.messages, [chatMessage]);
@@ -661,134 +593,11 @@ export class ChatStore {
     });
   }
 
-  /** Sends the page wanted next, if none is in flight: the search's first, then the directory's. */
-  private pump(): void {
-    if (this.pageInFlight || this.state() !== 'connected') return;
-    const search = this.found();
-    if (search?.loading && this.searchTimer === undefined)
-      this.fetchPage(this.found, search);
-    else if (this.dir().loading) this.fetchPage(this.dir, this.dir());
-  }
-
-  private fetchPage(
-    target: WritableSignal<Paging | null>,
-    asked: Paging,
-  ): void {
-    const gen = this.dirGen;
-    const sentAt = ++this.tick;
-    this.pageInFlight = true;
-    this.fetchUsers({
-      ...(asked.query && { query: asked.query }),
-      ...(asked.next && { after: asked.next }),
-    }).then((ack) => {
-      if (gen !== this.dirGen) return;
-      this.pageInFlight = false;
-      const now = target();
-      // Still the page wanted (not a search typed over, nor restarted)?
-      if (
-        now?.loading &&
-        now.query === asked.query &&
-        now.next === asked.next
-      ) {
-        if (ack.ok) {
-          this.mergeUsers(ack.users, sentAt, !asked.query);
-          const ids = ack.users.map((user) => user.userID);
-          target.set({
-            ...now,
-            ids: [...now.ids, ...ids],
-            next: ack.next,
-            // An empty page ends the listing whatever it claims, so scrolling cannot loop.
-            end: !ack.next || !ids.length,
-            loading: false,
-          });
-        } else {
-          target.set({ ...now, loading: false, error: DIRECTORY_ERROR_TEXT });
-        }
-      }
-      this.pump();
-    });
-  }
-
-  /** Asks for the given users by id (batched, one request at a time, retried with backoff). */
-  private lookUp(userIDs: readonly string[]): void {
-    for (const id of userIDs) this.unresolved.add(id);
-    if (this.lookingUp || !this.unresolved.size || this.state() !== 'connected')
-      return;
-    clearTimeout(this.lookupTimer);
-    const ids = [...this.unresolved].slice(0, FETCH_USERS_MAX);
-    const gen = this.dirGen;
-    const sentAt = ++this.tick;
-    this.lookingUp = true;
-    this.fetchUsers({ userIDs: ids }).then((ack) => {
-      if (gen !== this.dirGen) return;
-      this.lookingUp = false;
-      if (ack.ok) {
-        // Users left out do not exist: they keep their stand-in.
-        for (const id of ids) this.unresolved.delete(id);
-        this.mergeUsers(ack.users, sentAt, true);
-        this.lookupDelayMs = this.config.retryDelayMs;
-        this.lookUp([]);
-      } else {
-        const delay = this.lookupDelayMs;
-        this.lookupDelayMs = Math.min(delay * 2, this.config.maxRetryDelayMs);
-        this.lookupTimer = setTimeout(() => this.lookUp([]), delay);
-      }
-    });
-  }
-
+  /** For the directory: a timeout or a lost link answers as `unavailable`, never rejects. */
   private fetchUsers(input: FetchUsersInput): Promise<FetchUsersAck> {
     return this.socket
       .emitWithAck(ChatEvent.FetchUsers, input)
       .catch(() => ({ ok: false, error: ErrorCode.Unavailable }));
-  }
-
-  /**
-   * Users the server answered with (and now tells us the presence of) join those we hold: names
-   * and presence update, conversations and unread state stay. A presence event that came after
-   * the request was sent is newer than the answer, and wins.
-   */
-  private mergeUsers(
-    views: readonly UserView[],
-    sentAt: number,
-    listed: boolean,
-  ): void {
-    const selfID = this.sessionState()?.userID;
-    const users = new Map(this.usersState().map((user) => [user.userID, user]));
-    for (const view of views) {
-      const event = this.presence.get(view.userID);
-      const self = view.userID === selfID;
-      const held = users.get(view.userID);
-      users.set(view.userID, {
-        userID: view.userID,
-        messages: [],
-        hasMoreMessages: false,
-        loadingOlder: false,
-        olderError: null,
-        ...held,
-        username: view.username,
-        self,
-        connected: self
-          ? this.state() === 'connected'
-          : event && event[0] > sentAt
-            ? event[1]
-            : view.connected,
-        placeholder: false,
-        listed: listed || !!held?.listed,
-      });
-    }
-    this.usersState.set([...users.values()]);
-  }
-
-  /** Answers still on their way are ignored from now on; the next requests go at once. */
-  private forgetDirectory(): void {
-    this.dirGen++;
-    this.pageInFlight = false;
-    this.lookingUp = false;
-    this.unresolved.clear();
-    this.presence.clear();
-    clearTimeout(this.lookupTimer);
-    this.lookupDelayMs = this.config.retryDelayMs;
-    this.dir.set(page('', false));
   }
 
   /** The conversation on screen is read up to its newest message. */
@@ -875,20 +684,8 @@ export class ChatStore {
     this.usersState.set([]);
     this.selectedID.set(null);
     this.error.set(null);
-    this.forgetDirectory();
-    clearTimeout(this.searchTimer);
-    this.searchTimer = undefined;
-    this.search.set('');
-    this.found.set(null);
+    this.userDirectory.reset();
   }
-}
-
-function compareUsers(a: UserState, b: UserState): number {
-  if (a.self !== b.self) return a.self ? -1 : 1;
-  return (
-    a.username.localeCompare(b.username) ||
-    (a.userID < b.userID ? -1 : a.userID > b.userID ? 1 : 0)
-  );
 }
 
 function toChatMessage(

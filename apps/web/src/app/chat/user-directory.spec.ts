@@ -1,0 +1,119 @@
+import {
+  ErrorCode,
+  type FetchUsersAck,
+  type FetchUsersInput,
+  type UserView,
+} from '@chat/contracts';
+import { UserDirectory } from './user-directory';
+
+const view = (userID: string, connected = true): UserView => ({
+  userID,
+  username: userID,
+  connected,
+  messages: [],
+});
+
+/** Lets the directory's `.then` on an answer run. */
+const settle = () => Promise.resolve();
+
+/** A directory whose requests the test answers, and what it handed back. */
+function setup() {
+  const requests: {
+    input: FetchUsersInput;
+    answer(ack: FetchUsersAck): void;
+  }[] = [];
+  const merged: { ids: string[]; connected: boolean[]; listed: boolean }[] = [];
+  let connected = true;
+  const directory = new UserDirectory({
+    fetchUsers: (input) =>
+      new Promise((answer) => requests.push({ input, answer })),
+    merge: (views, listed) =>
+      merged.push({
+        ids: views.map((v) => v.userID),
+        connected: views.map((v) => v.connected),
+        listed,
+      }),
+    isConnected: () => connected,
+    config: { searchDebounceMs: 200, retryDelayMs: 100, maxRetryDelayMs: 400 },
+  });
+  const asked = () => requests.map((r) => r.input);
+  const setConnected = (value: boolean) => (connected = value);
+  return { directory, requests, asked, merged, setConnected };
+}
+
+afterEach(() => jest.useRealTimers());
+
+describe('UserDirectory', () => {
+  it('reads the list page by page, one request at a time', async () => {
+    const { directory, requests, asked, merged } = setup();
+    directory.restart();
+    directory.loadMore();
+    expect(asked()).toEqual([{}]);
+    requests[0].answer({ ok: true, users: [view('ua')], next: 'c1' });
+    await settle();
+    expect(merged).toEqual([{ ids: ['ua'], connected: [true], listed: true }]);
+    expect(directory.view()).toMatchObject({ more: true, loading: false });
+    expect(directory.hasNextPage()).toBe(true);
+    directory.loadMore();
+    expect(asked()).toEqual([{}, { after: 'c1' }]);
+  });
+
+  it('keeps the presence of an event that came after the request, not before', async () => {
+    const { directory, requests, merged } = setup();
+    directory.restart();
+    requests[0].answer({ ok: true, users: [view('ux')], next: 'c1' });
+    await settle();
+    directory.notePresence('ua', false);
+    directory.loadMore();
+    directory.notePresence('ub', false);
+    requests[1].answer({ ok: true, users: [view('ua'), view('ub')] });
+    await settle();
+    expect(merged[1].connected).toEqual([true, false]);
+  });
+
+  it('ignores an answer to a request from before a restart', async () => {
+    const { directory, requests, asked, merged } = setup();
+    directory.restart();
+    directory.restart();
+    expect(asked()).toEqual([{}, {}]);
+    requests[0].answer({ ok: true, users: [view('ua')] });
+    await settle();
+    expect(merged).toEqual([]);
+    expect(directory.view().loading).toBe(true);
+  });
+
+  it('asks the server for a search once typing pauses, and only finds what it answers', async () => {
+    jest.useFakeTimers();
+    const { directory, requests, asked, merged } = setup();
+    directory.search(' b');
+    expect(directory.view()).toMatchObject({ searching: true, loading: true });
+    jest.advanceTimersByTime(200);
+    expect(asked()).toEqual([{ query: 'b' }]);
+    requests[0].answer({ ok: true, users: [view('ubea')] });
+    await settle();
+    expect(merged).toEqual([
+      { ids: ['ubea'], connected: [true], listed: false },
+    ]);
+    expect([...directory.foundIDs()]).toEqual(['ubea']);
+    directory.search('');
+    expect(directory.foundIDs().size).toBe(0);
+  });
+
+  it('batches look-ups, one at a time, retried with growing delays, and waits for the link', async () => {
+    jest.useFakeTimers();
+    const { directory, requests, asked, setConnected } = setup();
+    setConnected(false);
+    directory.lookUp(['u1']);
+    expect(asked()).toEqual([]);
+    setConnected(true);
+    directory.lookUp(['u2']);
+    directory.lookUp(['u3']);
+    expect(asked()).toEqual([{ userIDs: ['u1', 'u2'] }]);
+    requests[0].answer({ ok: false, error: ErrorCode.Unavailable });
+    await settle();
+    jest.advanceTimersByTime(99);
+    expect(asked()).toHaveLength(1);
+    jest.advanceTimersByTime(1);
+    expect(asked()[1]).toEqual({ userIDs: ['u1', 'u2', 'u3'] });
+  });
+});

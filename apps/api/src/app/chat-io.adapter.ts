@@ -6,6 +6,7 @@ import type { Server, ServerOptions } from 'socket.io';
 import { RedisKeys } from '../chat/stores/redis/redis-keys';
 import type { AppConfigService } from '../config/app-config.module';
 import { RedisConnection } from '../redis/redis-connection';
+import { batchStreamPublishes } from './batched-streams-adapter';
 import { LeanIoAdapter } from './lean-io.adapter';
 
 /**
@@ -74,7 +75,7 @@ export class ChatIoAdapter extends LeanIoAdapter {
   private redisAdapter(): ServerOptions['adapter'] {
     const redis = this.app.get(RedisConnection, { strict: false });
     const keys = new RedisKeys(redis.prefix);
-    return createAdapter(redis.createClient('socket.io adapter'), {
+    const factory = createAdapter(redis.createClient('socket.io adapter'), {
       streamName: keys.adapterStream,
       channelPrefix: keys.adapterChannelPrefix,
       sessionKeyPrefix: keys.adapterSessionPrefix,
@@ -82,6 +83,8 @@ export class ChatIoAdapter extends LeanIoAdapter {
       // trimmed before it reads them): keep a deep stream, and catch up in large reads.
       maxLen: 200_000,
       readCount: 1_000,
-    }) as ServerOptions['adapter'];
+    });
+    // One stream entry per turn rather than per broadcast (see batchStreamPublishes).
+    return batchStreamPublishes(factory) as ServerOptions['adapter'];
   }
 }

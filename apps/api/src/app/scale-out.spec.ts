@@ -140,6 +140,38 @@ describe('several api nodes on one Redis', () => {
     ).toEqual([ack.message, reply.message]);
   });
 
+  it('delivers a burst exactly once and in order, on the same node and across nodes (broadcasts batched per turn)', async () => {
+    const [one, two] = await startNodes(2);
+    const alice = await on(one, { username: 'alice' });
+    const bobHere = await on(one, { username: 'bob' });
+    const bobThere = await resume(two, bobHere.session);
+    const aliceThere = await resume(two, alice.session);
+
+    // Sent in one turn: many broadcasts of one node leave in the same stream entry.
+    const acks = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        alice.client.send({ content: `m${i}`, to: bobHere.session.userID }),
+      ),
+    );
+    const sent = acks.map((ack) => {
+      if (!ack.ok) throw new Error(ack.error);
+      return ack.message;
+    });
+    for (const tab of [bobHere, bobThere, aliceThere]) {
+      await eventually(
+        () => tab.client.all('private message').length >= sent.length,
+        'the burst',
+      );
+      expect(tab.client.all('private message')).toEqual(sent);
+    }
+    // The ids follow the sending order, so order by id is the order sent.
+    expect(sent.map((m) => m.content)).toEqual(
+      Array.from({ length: 30 }, (_, i) => `m${i}`),
+    );
+    await settle();
+    expect(bobThere.client.all('private message')).toHaveLength(sent.length);
+  });
+
   it('announces a user offline exactly once, on every node, when their last tab on any node closes', async () => {
     const [one, two, three] = await startNodes(3);
     const observers = [

@@ -123,6 +123,9 @@ export class RedisSessionStore extends SessionStore {
    * seen now), and the pruner deletes only expired sessions: no node has to tell the others.
    */
   private readonly aliveUntil = new Map<string, number>();
+  /** `hasUser` lookups still waiting for Redis, and the last one asked (resolves true). */
+  private lookups = 0;
+  private lastLookup: Promise<boolean> = Promise.resolve(true);
 
   constructor(
     redis: Redis,
@@ -149,9 +152,26 @@ export class RedisSessionStore extends SessionStore {
     return sessionID === null ? undefined : this.findSession(sessionID);
   }
 
-  override async hasUser(userID: string): Promise<boolean> {
+  /**
+   * Answers in the order asked: a cached yes waits for the lookups asked before it. Otherwise a
+   * sender's second message, to a recipient cached meanwhile (by a lookup for someone else's
+   * message), would be saved and delivered before its first, still waiting for Redis.
+   */
+  override hasUser(userID: string): Promise<boolean> {
     const now = this.options.clock.now();
-    if (now < (this.aliveUntil.get(userID) ?? -Infinity)) return true;
+    if (now < (this.aliveUntil.get(userID) ?? -Infinity))
+      return this.lookups === 0 ? Promise.resolve(true) : this.lastLookup;
+    this.lookups += 1;
+    const lookup = this.lookUp(userID, now).finally(() => (this.lookups -= 1));
+    // A cached yes after this lookup resolves after it; a failed lookup is that caller's alone.
+    this.lastLookup = lookup.then(
+      () => true,
+      () => true,
+    );
+    return lookup;
+  }
+
+  private async lookUp(userID: string, now: number): Promise<boolean> {
     const found = await this.redis.chatHasUser(
       this.keys.sessionOfUser(userID),
       now - this.options.ttlMs,

@@ -21,6 +21,7 @@ import {
 import { DEFAULT_HISTORY_LIMIT } from '../config/app-config';
 import {
   EVERYONE_ROOM,
+  presenceRooms,
   watchRoom,
   type ChatServer,
   type ChatSocket,
@@ -234,14 +235,12 @@ export class ChatService {
             : await this.usersFor(userID);
         if (socket.disconnected) return;
         socket.emit(ChatEvent.Users, users);
-        socket
-          .to([EVERYONE_ROOM, watchRoom(userID)])
-          .emit(ChatEvent.UserConnected, {
-            userID,
-            username,
-            connected: true,
-            messages: [],
-          });
+        socket.to(presenceRooms(userID)).emit(ChatEvent.UserConnected, {
+          userID,
+          username,
+          connected: true,
+          messages: [],
+        });
       });
     } catch (error) {
       this.logger.error(
@@ -356,7 +355,7 @@ export class ChatService {
    * user's `watchRoom`), but the user's own, and resolves once the socket.io
    * adapter has sent it on (the Redis adapter: appended to its stream). `server.emit` would not
    * say when; `announce` needs it, to read presence only after its message is on its way. This is
-   * what `server.to([EVERYONE_ROOM, watchRoom(userID)]).except(userID).emit(event, payload)` does.
+   * what `server.to(presenceRooms(userID)).except(userID).emit(event, payload)` does.
    */
   private async broadcastToOthers<E extends keyof ServerToClientEvents>(
     userID: string,
@@ -369,7 +368,7 @@ export class ChatService {
     const sent: unknown = server.sockets.adapter.broadcast(
       { type: EVENT_PACKET, data: [event, payload], nsp: server.sockets.name },
       {
-        rooms: new Set([EVERYONE_ROOM, watchRoom(userID)]),
+        rooms: new Set(presenceRooms(userID)),
         except: new Set([userID]),
         flags: {},
       },

@@ -30,3 +30,9 @@ export type ChatSocket = Socket<
  */
 export const EVERYONE_ROOM = 'presence:everyone';
 export const watchRoom = (userID: string): string => `watch:${userID}`;
+
+/** Every room whose sockets hear about that user's presence. */
+export const presenceRooms = (userID: string): string[] => [
+  EVERYONE_ROOM,
+  watchRoom(userID),
+];

@@ -23,7 +23,7 @@ type AdapterFactory = (nsp: Namespace) => unknown;
  * The type of an entry holding several messages: `data` is the JSON array of their raw forms.
  * Outside socket.io-adapter's MessageType range; an unpatched reader ignores it.
  */
-const BATCH_TYPE = 1000;
+export const BATCH_TYPE = 1000;
 
 /** At most this many messages go in one stream entry. */
 const MAX_BATCH = 500;
@@ -41,10 +41,18 @@ interface Pending {
   reject: (error: unknown) => void;
 }
 
+export interface BatchOptions {
+  /**
+   * Off: every message is written as the stock adapter writes it, one entry each, which nodes of
+   * earlier versions read too (first step of a rolling upgrade: REDIS_BATCH_BROADCASTS=false).
+   */
+  batchWrites: boolean;
+}
+
 /**
- * Wraps the Redis streams adapter's factory so that a node writes the stream messages of one turn
- * (its broadcasts: one per private message) as one entry instead of one each, and skips its own
- * entries unread.
+ * Wraps the Redis streams adapter's factory so that a node reads batch entries, skips its own
+ * entries unread, and (with `batchWrites`) writes the stream messages of one turn (its broadcasts:
+ * one per private message) as one entry instead of one each.
  *
  * Per message, the stock adapter costs an XADD (an ioredis command, its promise and buffers), a
  * stream entry that every node reads back, and a JSON decode on every node, its own included
@@ -57,12 +65,33 @@ interface Pending {
  * Ephemeral messages (PUB/SUB) and namespaces with connection state recovery (which replays
  * single entries by type) keep the adapter's own path.
  */
-export function batchStreamPublishes(factory: AdapterFactory): AdapterFactory {
+export function batchStreamPublishes(
+  factory: AdapterFactory,
+  { batchWrites }: BatchOptions,
+): AdapterFactory {
   // socket.io calls it with `new`: a function, not an arrow, returning the adapter made.
   return function (nsp: Namespace) {
     const adapter = factory(nsp) as StreamsAdapter;
-    const publish = adapter.doPublish.bind(adapter);
     const receive = adapter.onRawMessage.bind(adapter);
+
+    // Read whether or not this node writes batches: nodes upgraded with writes off must understand
+    // the ones that already write them.
+    adapter.onRawMessage = (raw, offset) => {
+      // The adapter would decode it, then drop it as its own.
+      if (raw.uid === adapter.uid) return;
+      if (raw.type !== String(BATCH_TYPE)) return receive(raw, offset);
+      let messages: RawMessage[];
+      try {
+        messages = JSON.parse(raw.data ?? '[]') as RawMessage[];
+      } catch {
+        return;
+      }
+      for (const message of messages) receive(message, offset);
+    };
+
+    if (!batchWrites) return adapter;
+
+    const publish = adapter.doPublish.bind(adapter);
     const recovering = Boolean(nsp.server._opts.connectionStateRecovery);
     let pending: Pending[] = [];
 
@@ -96,19 +125,6 @@ export function batchStreamPublishes(factory: AdapterFactory): AdapterFactory {
         if (pending.length === 1) process.nextTick(flush);
         else if (pending.length >= MAX_BATCH) flush();
       });
-    };
-
-    adapter.onRawMessage = (raw, offset) => {
-      // The adapter would decode it, then drop it as its own.
-      if (raw.uid === adapter.uid) return;
-      if (raw.type !== String(BATCH_TYPE)) return receive(raw, offset);
-      let messages: RawMessage[];
-      try {
-        messages = JSON.parse(raw.data ?? '[]') as RawMessage[];
-      } catch {
-        return;
-      }
-      for (const message of messages) receive(message, offset);
     };
 
     return adapter;

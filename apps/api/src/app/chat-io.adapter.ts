@@ -1,5 +1,5 @@
 import type { Server as HttpServer } from 'node:http';
-import type { INestApplicationContext } from '@nestjs/common';
+import { type INestApplicationContext, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import type { Server, ServerOptions } from 'socket.io';
@@ -43,7 +43,7 @@ export class ChatIoAdapter extends LeanIoAdapter {
       // Only HTTP long-polling is subject to CORS; websocket upgrades are not.
       ...(corsOrigins.length > 0 && { cors: { origin: corsOrigins } }),
       ...(config.get('store', { infer: true }) === 'redis' && {
-        adapter: this.redisAdapter(),
+        adapter: this.redisAdapter(config),
       }),
     };
     // socket.io itself takes Partial<ServerOptions>; Nest's signature says the whole type.
@@ -72,7 +72,7 @@ export class ChatIoAdapter extends LeanIoAdapter {
    * The streams adapter rather than the pub/sub one: a stream keeps what was published while a
    * node was cut off from Redis, and the node resumes reading where it stopped (README, "Redis").
    */
-  private redisAdapter(): ServerOptions['adapter'] {
+  private redisAdapter(config: AppConfigService): ServerOptions['adapter'] {
     const redis = this.app.get(RedisConnection, { strict: false });
     const keys = new RedisKeys(redis.prefix);
     const factory = createAdapter(redis.createClient('socket.io adapter'), {
@@ -84,7 +84,17 @@ export class ChatIoAdapter extends LeanIoAdapter {
       maxLen: 200_000,
       readCount: 1_000,
     });
-    // One stream entry per turn rather than per broadcast (see batchStreamPublishes).
-    return batchStreamPublishes(factory) as ServerOptions['adapter'];
+    // One stream entry per turn rather than per broadcast (see batchStreamPublishes), unless the
+    // deployment still has nodes that cannot read them (REDIS_BATCH_BROADCASTS=false).
+    const batchWrites = config.get('redisBatchBroadcasts', { infer: true });
+    if (!batchWrites) {
+      // The operator's confirmation of the upgrade's first step, and a reminder of the second.
+      new Logger('ChatIoAdapter').warn(
+        'REDIS_BATCH_BROADCASTS=false: one stream entry per broadcast (for a rolling upgrade; restart with the default once every node runs this version)',
+      );
+    }
+    return batchStreamPublishes(factory, {
+      batchWrites,
+    }) as ServerOptions['adapter'];
   }
 }

@@ -1,10 +1,17 @@
-import type { SessionInfo, UserView } from '@chat/contracts';
+import {
+  ChatEvent,
+  type Message,
+  type SessionInfo,
+  type UserView,
+} from '@chat/contracts';
 import { redisForTests, type TestRedis } from '@chat/test-support';
+import { MessageType } from 'socket.io-adapter';
 import { PresenceKeeper } from '../chat/presence-keeper';
 import { PresenceStore } from '../chat/stores/presence.store';
 import { RedisKeys } from '../chat/stores/redis/redis-keys';
 import type { RedisPresenceStore } from '../chat/stores/redis/redis-presence.store';
 import { RedisConnection } from '../redis/redis-connection';
+import { BATCH_TYPE } from './batched-streams-adapter';
 import {
   ClientPool,
   eventually,
@@ -47,17 +54,19 @@ describe('several api nodes on one Redis', () => {
   ): Promise<TestServer[]> {
     prefix = `${redis.prefix}${++run}:`;
     nodes = await Promise.all(
-      Array.from({ length: count }, () =>
-        startServer({
-          STORE: 'redis',
-          REDIS_URL: redis.url,
-          REDIS_PREFIX: prefix,
-          ...env,
-        }),
-      ),
+      Array.from({ length: count }, () => startNode(env)),
     );
     return nodes;
   }
+
+  /** One node of the deployment of the last `startNodes`; the caller adds it to `nodes`. */
+  const startNode = (env: Record<string, string> = {}): Promise<TestServer> =>
+    startServer({
+      STORE: 'redis',
+      REDIS_URL: redis.url,
+      REDIS_PREFIX: prefix,
+      ...env,
+    });
 
   const on = (node: TestServer, auth: unknown): Promise<ConnectedUser> =>
     pool.connect(auth, node.url);
@@ -170,6 +179,99 @@ describe('several api nodes on one Redis', () => {
     );
     await settle();
     expect(bobThere.client.all('private message')).toHaveLength(sent.length);
+  });
+
+  it('with REDIS_BATCH_BROADCASTS=false writes one stock entry per broadcast, and still reads the batches of other nodes', async () => {
+    // The first step of a rolling upgrade: `single` writes what nodes of earlier versions read,
+    // next to `batching`, a node that already batches.
+    const [single] = await startNodes(1, { REDIS_BATCH_BROADCASTS: 'false' });
+    const batching = await startNode();
+    nodes.push(batching);
+    const alice = await on(single, { username: 'alice' });
+    const bob = await on(batching, { username: 'bob' });
+
+    // Sent in one turn: a node that batches writes their broadcasts in one entry.
+    const burst = async (from: ConnectedUser, to: ConnectedUser, tag: string) =>
+      (
+        await Promise.all(
+          Array.from({ length: 10 }, (_, i) =>
+            from.client.send({ content: `${tag}${i};`, to: to.session.userID }),
+          ),
+        )
+      ).map((ack) => {
+        if (!ack.ok) throw new Error(ack.error);
+        return ack.message;
+      });
+    const receives = async (user: ConnectedUser, sent: Message[]) => {
+      await eventually(
+        () => user.client.all('private message').length >= sent.length,
+        `the burst for ${user.session.username}`,
+      );
+      expect(user.client.all('private message')).toEqual(sent);
+    };
+    const fromSingle = await burst(alice, bob, 'single');
+    await receives(bob, fromSingle);
+    const fromBatching = await burst(bob, alice, 'batching');
+    await receives(alice, fromBatching);
+
+    // The stream, each entry as its fields; the socket.io messages an entry holds (a batch: several).
+    type Raw = Record<string, string>;
+    const entries: Raw[] = (
+      await single.app
+        .get(RedisConnection)
+        .client.xrange(new RedisKeys(prefix).adapterStream, '-', '+')
+    ).map(([, fields]) => {
+      const entry: Raw = {};
+      for (let i = 0; i < fields.length; i += 2)
+        entry[fields[i]] = fields[i + 1];
+      return entry;
+    });
+    const messagesOf = (entry: Raw): Raw[] =>
+      entry['type'] === String(BATCH_TYPE)
+        ? (JSON.parse(entry['data']) as Raw[])
+        : [entry];
+    // A broadcast's `data` is JSON (msgpack only for binary payloads): the packet and its rooms.
+    const chatMessageIn = (raw: Raw): Message[] => {
+      if (raw['type'] !== String(MessageType.BROADCAST)) return [];
+      const { packet } = JSON.parse(raw['data']) as {
+        packet: { data: [string, Message] };
+      };
+      return packet.data[0] === ChatEvent.PrivateMessage
+        ? [packet.data[1]]
+        : [];
+    };
+    const uidOf = (message: Message) =>
+      entries.find((entry) =>
+        messagesOf(entry).some((raw) =>
+          chatMessageIn(raw).some((m) => m.id === message.id),
+        ),
+      )?.['uid'];
+    const singleUid = uidOf(fromSingle[0]);
+    const batchingUid = uidOf(fromBatching[0]);
+    expect(singleUid).toBeDefined();
+    expect(batchingUid).toBeDefined();
+    expect(singleUid).not.toBe(batchingUid);
+
+    // `single` wrote stock entries only, one per message, in the order sent...
+    const ofSingle = entries.filter((entry) => entry['uid'] === singleUid);
+    expect(ofSingle.filter((e) => e['type'] === String(BATCH_TYPE))).toEqual(
+      [],
+    );
+    for (const entry of ofSingle)
+      expect(Object.keys(entry).sort()).toEqual(
+        'data' in entry
+          ? ['data', 'nsp', 'type', 'uid']
+          : ['nsp', 'type', 'uid'],
+      );
+    expect(ofSingle.flatMap(chatMessageIn)).toEqual(fromSingle);
+    // ...while `batching` wrote batches, which `single` read: alice got all of bob's burst.
+    const ofBatching = entries.filter((entry) => entry['uid'] === batchingUid);
+    expect(
+      ofBatching.filter((e) => e['type'] === String(BATCH_TYPE)),
+    ).not.toEqual([]);
+    expect(ofBatching.flatMap(messagesOf).flatMap(chatMessageIn)).toEqual(
+      fromBatching,
+    );
   });
 
   it('announces a user offline exactly once, on every node, when their last tab on any node closes', async () => {

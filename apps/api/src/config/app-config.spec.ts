@@ -19,6 +19,7 @@ describe('validateEnv', () => {
       redisUrl: 'redis://127.0.0.1:6379',
       redisPrefix: 'chat:',
       presenceNodeTimeoutMs: 10_000,
+      redisBatchBroadcasts: true,
       clusterWorkers: 1,
     });
   });
@@ -47,6 +48,7 @@ describe('validateEnv', () => {
           REDIS_URL: 'rediss://user:secret@redis.example.com:6380/2',
           REDIS_PREFIX: 'chat-eu:',
           PRESENCE_NODE_TIMEOUT: '20s',
+          REDIS_BATCH_BROADCASTS: 'false',
           CLUSTER_WORKERS: '1',
         },
         '/repo',
@@ -67,6 +69,7 @@ describe('validateEnv', () => {
       redisUrl: 'rediss://user:secret@redis.example.com:6380/2',
       redisPrefix: 'chat-eu:',
       presenceNodeTimeoutMs: 20_000,
+      redisBatchBroadcasts: false,
       clusterWorkers: 1,
     });
   });
@@ -116,6 +119,27 @@ describe('validateEnv', () => {
     ).toBe(ms);
   });
 
+  it.each([
+    ['true', true],
+    ['TRUE', true],
+    ['1', true],
+    ['false', false],
+    ['False', false],
+    ['0', false],
+    [' false ', false],
+    ['', true],
+  ])('reads the switch REDIS_BATCH_BROADCASTS=%j as %s', (value, on) => {
+    expect(
+      validateEnv({ REDIS_BATCH_BROADCASTS: value }).redisBatchBroadcasts,
+    ).toBe(on);
+  });
+
+  it('says which values REDIS_BATCH_BROADCASTS takes', () => {
+    expect(() => validateEnv({ REDIS_BATCH_BROADCASTS: 'off' })).toThrow(
+      'REDIS_BATCH_BROADCASTS: must be true, false, 1 or 0 (got "off")',
+    );
+  });
+
   it('treats empty strings as unset', () => {
     expect(validateEnv({ PORT: '', CORS_ORIGIN: '' }).port).toBe(3000);
   });
@@ -154,6 +178,9 @@ describe('validateEnv', () => {
     ['REDIS_PREFIX', 'x'.repeat(65)],
     ['PRESENCE_NODE_TIMEOUT', '0.5s'],
     ['PRESENCE_NODE_TIMEOUT', '2d'],
+    ['REDIS_BATCH_BROADCASTS', 'yes'],
+    ['REDIS_BATCH_BROADCASTS', 'no'],
+    ['REDIS_BATCH_BROADCASTS', '2'],
     ['CLUSTER_WORKERS', '0'],
     ['CLUSTER_WORKERS', '1.5'],
     ['CLUSTER_WORKERS', '65'],

@@ -36,6 +36,11 @@ export interface AppConfig {
   redisPrefix: string;
   /** A node whose presence heartbeat is older than this (ms) counts as dead (`store` `redis`). */
   presenceNodeTimeoutMs: number;
+  /**
+   * Whether this node writes the adapter's broadcasts of one turn as one stream entry (`store`
+   * `redis`); off, it writes one stock entry each, which nodes of earlier versions read too.
+   */
+  redisBatchBroadcasts: boolean;
   /** Worker processes behind one port (Node cluster, sticky sessions); 1: a single process. */
   clusterWorkers: number;
 }
@@ -156,6 +161,14 @@ const duration = (max = Number.MAX_SAFE_INTEGER) =>
       }`,
     });
 
+/** A switch: `true`, `false`, `1` or `0`, in any case. */
+const boolean = () =>
+  z
+    .string()
+    .trim()
+    .regex(/^(true|false|1|0)$/i, { error: 'must be true, false, 1 or 0' })
+    .transform((value) => /^(true|1)$/i.test(value));
+
 const envSchema = z.object({
   NODE_ENV: optional(
     z.enum(NODE_ENVS, { error: `must be one of ${NODE_ENVS.join(', ')}` }),
@@ -226,6 +239,7 @@ const envSchema = z.object({
     }),
   ),
   PRESENCE_NODE_TIMEOUT: optional(duration(UNIT_MS.d)),
+  REDIS_BATCH_BROADCASTS: optional(boolean()),
   CLUSTER_WORKERS: optional(
     z.coerce
       .number({ error: 'must be a number' })
@@ -294,6 +308,7 @@ export function validateEnv(
     redisPrefix: env.REDIS_PREFIX ?? DEFAULT_REDIS_PREFIX,
     presenceNodeTimeoutMs:
       env.PRESENCE_NODE_TIMEOUT ?? DEFAULT_PRESENCE_NODE_TIMEOUT_MS,
+    redisBatchBroadcasts: env.REDIS_BATCH_BROADCASTS ?? true,
     clusterWorkers: env.CLUSTER_WORKERS ?? 1,
   };
 }

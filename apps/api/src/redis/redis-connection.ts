@@ -150,7 +150,8 @@ export class RedisConnection implements OnApplicationShutdown {
     const client = new Redis(this.url, {
       ...WAITING_CLIENT_OPTIONS,
       // Commands issued in one turn leave in one write. Not the adapter's XADD: already one per
-      // turn (batchStreamPublishes), a pipeline around it would only add objects.
+      // turn (batchStreamPublishes; one per broadcast only while REDIS_BATCH_BROADCASTS=false for
+      // an upgrade), a pipeline around it would only add objects.
       enableAutoPipelining: true,
       autoPipeliningIgnoredCommands: ['xadd'],
     });

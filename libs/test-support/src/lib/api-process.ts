@@ -10,6 +10,12 @@ import { workspaceRoot } from '@nx/devkit';
 const LISTENING = /server listening at (http:\/\/\S+)/;
 const START_TIMEOUT_MS = 30_000;
 
+/**
+ * Node flags the api runs with, as package.json's `start` runs it (apps/api/README.md says why):
+ * tests and the benchmark start the product the way it is deployed.
+ */
+export const API_NODE_FLAGS: readonly string[] = ['--single-threaded-gc'];
+
 export interface ApiProcess {
   url: string;
   port: number;
@@ -48,6 +54,7 @@ export async function startApi(
   return startServerProcess(
     join(workspaceRoot, 'dist/apps/api/main.js'),
     ownEnv,
+    API_NODE_FLAGS,
   );
 }
 
@@ -58,8 +65,9 @@ export async function startApi(
 export async function startServerProcess(
   script: string,
   env: Record<string, string>,
+  nodeFlags: readonly string[] = [],
 ): Promise<ApiProcess> {
-  const child = spawn(process.execPath, [script], {
+  const child = spawn(process.execPath, [...nodeFlags, script], {
     cwd: workspaceRoot,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -181,6 +181,46 @@ describe('several api nodes on one Redis', () => {
     expect(bobThere.client.all('private message')).toHaveLength(sent.length);
   });
 
+  it('stores and delivers a message once when it is sent again through another node (clientMessageId)', async () => {
+    const [one, two] = await startNodes(2);
+    const alice = await on(one, { username: 'alice' });
+    const bob = await on(one, { username: 'bob' });
+    const bobThere = await resume(two, bob.session);
+    const aliceOther = await resume(two, alice.session);
+    const payload = {
+      content: 'sent twice',
+      to: bob.session.userID,
+      clientMessageId: 'across-nodes',
+    };
+    const first = await alice.client.send(payload);
+    if (!first.ok) throw new Error(first.error);
+    // The same message again, as after a reconnect that landed on the other node.
+    const aliceThere = await resume(two, alice.session);
+    expect(await aliceThere.client.send(payload)).toEqual(first);
+
+    // Positive control through the second node, then time for a stray copy to show up.
+    const control = await aliceThere.client.send({
+      content: 'control',
+      to: bob.session.userID,
+    });
+    if (!control.ok) throw new Error(control.error);
+    for (const tab of [bob, bobThere, aliceOther])
+      await tab.client.waitFor(
+        'private message',
+        (m) => m.id === control.message.id,
+      );
+    await settle();
+    for (const tab of [bob, bobThere, aliceOther])
+      expect(tab.client.all('private message')).toEqual([
+        first.message,
+        control.message,
+      ]);
+    const history = (await resume(one, bob.session)).users.find(
+      (u) => u.userID === alice.session.userID,
+    )?.messages;
+    expect(history).toEqual([first.message, control.message]);
+  });
+
   it('with REDIS_BATCH_BROADCASTS=false writes one stock entry per broadcast, and still reads the batches of other nodes', async () => {
     // The first step of a rolling upgrade: `single` writes what nodes of earlier versions read,
     // next to `batching`, a node that already batches.

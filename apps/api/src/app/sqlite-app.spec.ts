@@ -107,6 +107,34 @@ describe('the app with STORE=sqlite', () => {
     expect(await bobBack.client.waitFor('private message')).toEqual(next);
   });
 
+  it('answers a message sent again after a restart (same clientMessageId) with the one stored before, and delivers nothing', async () => {
+    await start();
+    const alice = await pool.connect({ username: 'alice' });
+    const bob = await pool.connect({ username: 'bob' });
+    const payload = {
+      content: 'before the restart',
+      to: bob.session.userID,
+      clientMessageId: 'survives',
+    };
+    const first = await alice.client.send(payload);
+    if (!first.ok) throw new Error(first.error);
+
+    await restart();
+    const aliceBack = await pool.connect({
+      sessionID: alice.session.sessionID,
+    });
+    const bobBack = await pool.connect({ sessionID: bob.session.sessionID });
+    expect(await aliceBack.client.send(payload)).toEqual(first);
+    const control = await say(aliceBack, bobBack, 'control');
+    await bobBack.client.waitFor('private message', (m) => m.id === control.id);
+    expect(bobBack.client.all('private message')).toEqual([control]);
+    const replay = (await pool.connect({ sessionID: bob.session.sessionID }))
+      .users;
+    expect(
+      replay.find((u) => u.userID === alice.session.userID)?.messages,
+    ).toEqual([first.message, control]);
+  });
+
   it('acknowledges a message only once it is committed: a second connection to the file sees it', async () => {
     await start();
     const alice = await pool.connect({ username: 'alice' });

@@ -173,6 +173,35 @@ describe('ChatService', () => {
       ]);
     });
 
+    it('passes the clientMessageId to the store; a repeat is acked with the stored message and emitted to nobody', async () => {
+      const { socket, emitted } = fakeSocket(alice);
+      const keys: (string | undefined)[] = [];
+      const save = messages.saveMessage.bind(messages);
+      messages.saveMessage = (message, clientMessageId) => {
+        keys.push(clientMessageId);
+        return save(message, clientMessageId);
+      };
+      const payload = { content: 'hi', to: 'bob', clientMessageId: 'c-1' };
+      const first = await service.sendPrivateMessage(socket, payload);
+      if (!first.ok) throw new Error(first.error);
+      clock.advance(1000);
+      expect(
+        await service.sendPrivateMessage(socket, {
+          ...payload,
+          content: 'edited',
+        }),
+      ).toEqual(first);
+      await service.sendPrivateMessage(socket, { content: 'hi', to: 'bob' });
+      expect(keys).toEqual(['c-1', 'c-1', undefined]);
+      expect(emitted.map((e) => e.payload)).toEqual([
+        first.message,
+        expect.objectContaining({ content: 'hi' }),
+      ]);
+      expect(
+        (await messages.findRecentConversations('bob', 10))[0].messages,
+      ).toHaveLength(2);
+    });
+
     it('gives increasing ids', async () => {
       const { socket } = fakeSocket(alice);
       const ids: string[] = [];

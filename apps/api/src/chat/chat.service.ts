@@ -394,6 +394,8 @@ export class ChatService {
   /**
    * Validates, stores, then routes one message to every socket of the recipient and the sender's
    * other sockets. Never rejects: every failure is an error code, and nothing is emitted unless stored.
+   * A repeat (the sender already stored a message with this `clientMessageId`) is acknowledged with
+   * the message stored first, whatever its own content and recipient, and emitted to nobody again.
    */
   async sendPrivateMessage(
     socket: ChatSocket,
@@ -404,7 +406,7 @@ export class ChatService {
     if (!this.rateLimiter.tryTake(from)) return failure(ErrorCode.RateLimited);
     const input = validatePrivateMessage(payload);
     if (!input.ok) return failure(input.error);
-    const { content, to } = input.value;
+    const { content, to, clientMessageId } = input.value;
 
     let message: Message;
     try {
@@ -418,7 +420,9 @@ export class ChatService {
         to,
         at: isoTime(this.clock.now()),
       };
-      await this.messages.saveMessage(message);
+      const stored = await this.messages.saveMessage(message, clientMessageId);
+      // A repeat: its first send was emitted already (or is being, if it is still in flight).
+      if (stored.id !== message.id) return { ok: true, message: stored };
     } catch (error) {
       this.logger.error(
         `storing a message from ${from} failed: ${describeError(error)}`,

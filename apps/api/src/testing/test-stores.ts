@@ -64,9 +64,12 @@ export class FlakySessionStore extends MemorySessionStore {
 export class FlakyMessageStore extends MemoryMessageStore {
   failing = false;
 
-  override async saveMessage(message: Message): Promise<void> {
+  override async saveMessage(
+    message: Message,
+    clientMessageId?: string,
+  ): Promise<Message> {
     if (this.failing) throw new Error('disk on fire');
-    return super.saveMessage(message);
+    return super.saveMessage(message, clientMessageId);
   }
 }
 

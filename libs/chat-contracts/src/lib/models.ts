@@ -35,6 +35,13 @@ export interface SessionInfo {
 export interface PrivateMessageInput {
   content: string;
   to: string;
+  /**
+   * Ours (additive): the client's own id for this message, so that sending it again is safe. The
+   * server stores a message at most once per sender and `clientMessageId`: a repeat is acknowledged
+   * with the message stored the first time (same `id`, `at`) and reaches nobody again. Random,
+   * 1 to 64 characters of `A-Z a-z 0-9 _ -`; kept for a day at least.
+   */
+  clientMessageId?: string;
 }
 
 /**

@@ -59,6 +59,16 @@ describe('validatePrivateMessage', () => {
     });
   });
 
+  it('keeps a clientMessageId of up to 64 url-safe characters', () => {
+    const clientMessageId = `Ab9_-${'x'.repeat(59)}`;
+    expect(
+      validatePrivateMessage({ content: 'hi', to: 'u1', clientMessageId }),
+    ).toEqual({
+      ok: true,
+      value: { content: 'hi', to: 'u1', clientMessageId },
+    });
+  });
+
   it.each([
     ['no payload', undefined],
     ['a string', 'hello'],
@@ -68,6 +78,22 @@ describe('validatePrivateMessage', () => {
     ['numeric content', { content: 1, to: 'u1' }],
     ['object recipient', { content: 'hi', to: { $ne: '' } }],
     ['array', ['hi', 'u1']],
+    [
+      'an empty clientMessageId',
+      { content: 'hi', to: 'u1', clientMessageId: '' },
+    ],
+    [
+      'a numeric clientMessageId',
+      { content: 'hi', to: 'u1', clientMessageId: 7 },
+    ],
+    [
+      'a clientMessageId with other characters',
+      { content: 'hi', to: 'u1', clientMessageId: 'a b' },
+    ],
+    [
+      'a clientMessageId of 65 characters',
+      { content: 'hi', to: 'u1', clientMessageId: 'x'.repeat(65) },
+    ],
   ])('refuses %s as invalid payload', (_label, input) => {
     expect(validatePrivateMessage(input)).toEqual({
       ok: false,

@@ -47,10 +47,23 @@ export const idSchema = z
     z.regex(/^[A-Za-z0-9_-]+$/),
   );
 
+/** Longest `clientMessageId` of `private message`. */
+export const CLIENT_MESSAGE_ID_MAX_LENGTH = 64;
+
+/** A client's id for one of its messages: url-safe, bounded (see PrivateMessageInput). */
+export const clientMessageIdSchema = z
+  .string()
+  .check(
+    z.minLength(1),
+    z.maxLength(CLIENT_MESSAGE_ID_MAX_LENGTH),
+    z.regex(/^[A-Za-z0-9_-]+$/),
+  );
+
 /** `content` is bounded separately so that an oversized one is told `too large`, not `invalid payload`. */
 export const privateMessageSchema = z.object({
   content: z.string().check(z.regex(/\S/, 'must not be blank')),
   to: idSchema,
+  clientMessageId: z.optional(clientMessageIdSchema),
 });
 
 export type Validation<T, E = string> =
@@ -84,9 +97,13 @@ export function validatePrivateMessage(
   if (!result.success) return { ok: false, error: ErrorCode.InvalidPayload };
   if (result.data.content.length > MESSAGE_MAX_LENGTH)
     return { ok: false, error: ErrorCode.TooLarge };
+  const { content, to, clientMessageId } = result.data;
   return {
     ok: true,
-    value: { content: result.data.content, to: result.data.to },
+    value:
+      clientMessageId === undefined
+        ? { content, to }
+        : { content, to, clientMessageId },
   };
 }
 

@@ -1,6 +1,20 @@
 import type { Message } from '@chat/contracts';
 import type { MessageStore } from './message.store';
 
+/** What a store can do beyond the contract, for the cases that need it. */
+export interface MessageStoreContractOptions {
+  /**
+   * Another store on the same data, as after a restart (SQLite: the file closed and opened again)
+   * or on another node (Redis: the same prefix). The cases using it run only if given.
+   */
+  reopen?: (store: MessageStore) => Promise<MessageStore> | MessageStore;
+  /**
+   * The `clientMessageId`s of deleted messages are not forgotten with them, but expire (Redis):
+   * a repeat after the deletion is still answered with the deleted message, and stores nothing.
+   */
+  clientMessageIdsExpire?: boolean;
+}
+
 /**
  * The behaviour every `MessageStore` must have, run against each implementation
  * (see memory/memory-stores.spec.ts). `createStore` must return an empty store.
@@ -9,6 +23,7 @@ export function messageStoreContract(
   name: string,
   createStore: () => Promise<MessageStore> | MessageStore,
   destroyStore: (store: MessageStore) => Promise<void> | void = () => undefined,
+  options: MessageStoreContractOptions = {},
 ): void {
   describe(`MessageStore contract: ${name}`, () => {
     let store: MessageStore;
@@ -344,6 +359,136 @@ export function messageStoreContract(
       it('is done at once for a user without messages', async () => {
         expect(await store.deleteUserMessages('nobody', 10)).toBe(true);
       });
+    });
+
+    describe('saving again with a clientMessageId', () => {
+      const conversation = async (a: string, b: string) =>
+        (await store.findMessagesBefore(a, b, AFTER_ALL, 100)).messages;
+
+      it('stores a message once per sender and key: a later repeat resolves with the first', async () => {
+        const first = message('alice', 'bob', 'hi');
+        expect(await store.saveMessage(first, 'k-1')).toEqual(first);
+        const again = message('alice', 'bob', 'hi');
+        const stored = await store.saveMessage(again, 'k-1');
+        expect(stored).toEqual(first);
+        expect(await conversation('alice', 'bob')).toEqual([first]);
+        expect(await recent('bob')).toEqual({
+          alice: { contents: ['hi'], hasMore: false },
+        });
+        // The repeat's id was never stored.
+        expect(await store.findLatestMessageID()).toBe(first.id);
+        // A copy: changing it changes nothing stored.
+        stored.content = 'tampered';
+        expect(await store.saveMessage(message('alice', 'bob'), 'k-1')).toEqual(
+          first,
+        );
+      });
+
+      it('stores one of several saves with the same key at once, and resolves all with it', async () => {
+        const [a, b, c] = [
+          message('alice', 'bob', 'once'),
+          message('alice', 'bob', 'once'),
+          message('alice', 'bob', 'once'),
+        ];
+        const unkeyed = message('alice', 'bob', 'no key');
+        const results = await Promise.all([
+          store.saveMessage(a, 'same'),
+          store.saveMessage(b, 'same'),
+          store.saveMessage(unkeyed),
+          store.saveMessage(c, 'same'),
+        ]);
+        expect(results).toEqual([a, a, unkeyed, a]);
+        expect(await conversation('bob', 'alice')).toEqual([a, unkeyed]);
+        expect(await store.findLatestMessageID()).toBe(unkeyed.id);
+      });
+
+      it('answers a repeat with other content or another recipient with the original, and stores nothing of it', async () => {
+        const first = message('alice', 'bob', 'original');
+        await store.saveMessage(first, 'key');
+        const changed = message('alice', 'carol', 'changed');
+        expect(await store.saveMessage(changed, 'key')).toEqual(first);
+        expect(await store.findRecentConversations('carol', 10)).toEqual([]);
+        expect(await recent('alice')).toEqual({
+          bob: { contents: ['original'], hasMore: false },
+        });
+        expect(await store.findLatestMessageID()).toBe(first.id);
+      });
+
+      it("keeps each sender's keys apart", async () => {
+        const fromAlice = message('alice', 'bob', 'from alice');
+        const fromBob = message('bob', 'alice', 'from bob');
+        const fromCarol = message('carol', 'bob', 'from carol');
+        expect(await store.saveMessage(fromAlice, 'shared')).toEqual(fromAlice);
+        expect(await store.saveMessage(fromBob, 'shared')).toEqual(fromBob);
+        expect(await store.saveMessage(fromCarol, 'shared')).toEqual(fromCarol);
+        expect(await conversation('alice', 'bob')).toEqual([
+          fromAlice,
+          fromBob,
+        ]);
+        expect(await conversation('bob', 'carol')).toEqual([fromCarol]);
+      });
+
+      it('stores every save without a key, even of the same content, and after a keyed one', async () => {
+        const keyed = message('alice', 'bob', 'same');
+        const plain = [
+          message('alice', 'bob', 'same'),
+          message('alice', 'bob', 'same'),
+        ];
+        await store.saveMessage(keyed, 'k');
+        for (const m of plain) expect(await store.saveMessage(m)).toEqual(m);
+        expect(await conversation('alice', 'bob')).toEqual([keyed, ...plain]);
+      });
+
+      if (options.clientMessageIdsExpire)
+        it("keeps a deleted message's key until it expires: a repeat stores nothing", async () => {
+          const first = message('alice', 'bob', 'before');
+          await store.saveMessage(first, 'k');
+          while (!(await store.deleteUserMessages('bob', 100)));
+          expect(
+            await store.saveMessage(message('alice', 'bob', 'again'), 'k'),
+          ).toEqual(first);
+          expect(await store.findRecentConversations('alice', 10)).toEqual([]);
+        });
+      else
+        it('forgets the keys of deleted messages, whoever sent them', async () => {
+          await store.saveMessage(message('alice', 'bob', 'a1'), 'k');
+          await store.saveMessage(message('carol', 'alice', 'c1'), 'k');
+          const kept = message('carol', 'bob', 'kept');
+          await store.saveMessage(kept, 'k2');
+          while (!(await store.deleteUserMessages('alice', 1)));
+          const [a2, c2] = [
+            message('alice', 'bob', 'a2'),
+            message('carol', 'alice', 'c2'),
+          ];
+          expect(await store.saveMessage(a2, 'k')).toEqual(a2);
+          expect(await store.saveMessage(c2, 'k')).toEqual(c2);
+          expect(await recent('alice')).toEqual({
+            bob: { contents: ['a2'], hasMore: false },
+            carol: { contents: ['c2'], hasMore: false },
+          });
+          // Other messages keep theirs.
+          expect(
+            await store.saveMessage(message('carol', 'bob', 'again'), 'k2'),
+          ).toEqual(kept);
+        });
+
+      const { reopen } = options;
+      if (reopen)
+        it('remembers the keys in another store on the same data (restart, other node)', async () => {
+          const first = message('alice', 'bob', 'hi');
+          await store.saveMessage(first, 'k');
+          const other = await reopen(store);
+          expect(await other.saveMessage(message('alice', 'bob'), 'k')).toEqual(
+            first,
+          );
+          const fresh = message('alice', 'bob', 'new key');
+          expect(await other.saveMessage(fresh, 'k2')).toEqual(fresh);
+          expect(
+            (await other.findMessagesBefore('bob', 'alice', AFTER_ALL, 10))
+              .messages,
+          ).toEqual([first, fresh]);
+          expect(await other.findLatestMessageID()).toBe(fresh.id);
+        });
     });
 
     describe('latest message id', () => {

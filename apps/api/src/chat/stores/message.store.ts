@@ -19,8 +19,19 @@ export interface RecentConversation extends MessagePage {
  * nobody can read a conversation they are not part of.
  */
 export abstract class MessageStore {
-  /** Stores one message; resolves only once it is durable for this implementation. */
-  abstract saveMessage(message: Message): Promise<void>;
+  /**
+   * Stores one message, at most once per sender and `clientMessageId` (the client's idempotency
+   * key, optional): resolves, once durable for this implementation, with the stored message, which
+   * is `message` itself, or, if `message.from` already stored a message under that
+   * `clientMessageId`, that earlier message (its id, time, content and recipient, whatever `message`
+   * holds; `message` is then not stored). Several saves with one key at once store one message and
+   * all resolve with it. Without a key every save stores its message. A key is remembered as long
+   * as its message is stored (Redis: for a day after it was first used, see RedisMessageStore).
+   */
+  abstract saveMessage(
+    message: Message,
+    clientMessageId?: string,
+  ): Promise<Message>;
 
   /**
    * Each conversation `userID` is part of (in no particular order), with its last `limit`
@@ -46,7 +57,8 @@ export abstract class MessageStore {
   /**
    * Forgets a user: deletes at most about `limit` rows of their conversations (messages first, then
    * the emptied conversations), so that a caller can yield between calls. Resolves true once
-   * nothing of that user is left.
+   * nothing of that user is left. The `clientMessageId`s of the deleted messages are forgotten with
+   * them (Redis: they expire, see RedisMessageStore).
    */
   abstract deleteUserMessages(userID: string, limit: number): Promise<boolean>;
 

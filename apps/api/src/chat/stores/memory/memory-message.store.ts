@@ -11,22 +11,42 @@ const conversationKey = (a: string, b: string): string =>
 
 const copy = (message: Message): Message => ({ ...message });
 
+/** One key per sender and `clientMessageId` (userIDs hold no NUL character). */
+const clientKey = (from: string, clientMessageId: string): string =>
+  `${from}\u0000${clientMessageId}`;
+
 export class MemoryMessageStore extends MessageStore {
   // Each conversation's messages, sorted by id; and each user's conversation partners.
   private readonly conversations = new Map<string, Message[]>();
   private readonly peers = new Map<string, Set<string>>();
   private latestID: string | undefined;
+  // The messages saved with a `clientMessageId` (clientKey → the stored object), and each one's key
+  // by message id, to forget it with its message.
+  private readonly byClientKey = new Map<string, Message>();
+  private readonly clientKeyOf = new Map<string, string>();
 
-  async saveMessage(message: Message): Promise<void> {
+  async saveMessage(
+    message: Message,
+    clientMessageId?: string,
+  ): Promise<Message> {
+    const stored = copy(message);
+    if (clientMessageId !== undefined) {
+      const clientID = clientKey(message.from, clientMessageId);
+      const earlier = this.byClientKey.get(clientID);
+      if (earlier) return copy(earlier);
+      this.byClientKey.set(clientID, stored);
+      this.clientKeyOf.set(message.id, clientID);
+    }
     const key = conversationKey(message.from, message.to);
     const list = this.conversations.get(key) ?? [];
     this.conversations.set(key, list);
     // Keep the list ordered even if saves complete out of order.
-    list.splice(this.indexOf(list, message.id), 0, copy(message));
+    list.splice(this.indexOf(list, message.id), 0, stored);
     this.addPeer(message.from, message.to);
     this.addPeer(message.to, message.from);
     if (this.latestID === undefined || message.id > this.latestID)
       this.latestID = message.id;
+    return message;
   }
 
   async findRecentConversations(
@@ -56,7 +76,9 @@ export class MemoryMessageStore extends MessageStore {
       const key = conversationKey(userID, peerID);
       const list = this.conversations.get(key) ?? [];
       // Oldest first, like the SQLite store.
-      budget -= list.splice(0, budget).length;
+      const deleted = list.splice(0, budget);
+      budget -= deleted.length;
+      for (const { id } of deleted) this.forgetClientKey(id);
       if (list.length > 0) return false;
       this.conversations.delete(key);
       this.peers.get(userID)?.delete(peerID);
@@ -87,6 +109,13 @@ export class MemoryMessageStore extends MessageStore {
       else high = middle;
     }
     return low;
+  }
+
+  private forgetClientKey(messageID: string): void {
+    const clientID = this.clientKeyOf.get(messageID);
+    if (clientID === undefined) return;
+    this.clientKeyOf.delete(messageID);
+    this.byClientKey.delete(clientID);
   }
 
   private addPeer(userID: string, peerID: string): void {

@@ -49,6 +49,13 @@ export class RedisKeys {
   get latestMessageID(): string {
     return `${this.prefix}messages:latest`;
   }
+  /**
+   * String with a TTL (a day): the conversation member (`<id>\0<JSON>`) of the message that user
+   * sent with that `clientMessageId`. Neither holds a ':' (url-safe characters only).
+   */
+  clientMessage(userID: string, clientMessageId: string): string {
+    return `${this.prefix}client-message:${userID}:${clientMessageId}`;
+  }
 
   // Presence.
   /** Set: the nodes that may have sockets counted (alive, or dead and not yet swept). */

@@ -37,26 +37,63 @@ function toPage(newestFirst: string[], limit: number): MessagePage {
 
 /**
  * A turn's saves in one script (atomic, like the MULTI it replaces, and one command instead of one
- * per message: fewer objects per message in the api, and fewer replies to parse). KEYS: the
- * latest id's set, the N conversations, then the P pairs of partner sets. ARGV: N, P, the
- * greatest id, the N members, then for each pair of partner sets the member each one gets.
- * Returns, per message, '' or the error of its ZADD (the others are saved regardless, as in a
+ * per message: fewer objects per message in the api, and fewer replies to parse).
+ *
+ * KEYS: the latest id's set, the N conversations, the P pairs of partner sets (of the messages
+ * without a `clientMessageId`), then for each of the K messages with one: its client key and its
+ * two partner sets. ARGV: N, P, K, the client keys' TTL (ms), the greatest id of the messages
+ * without a `clientMessageId` ('' if none), the N members, for each pair of partner sets the member
+ * each one gets, then for each of the K: its index among the N, its id, and its two partners.
+ *
+ * A message with a `clientMessageId` is saved only if its client key can be set (SET NX, holding its
+ * member); otherwise it is a repeat, and nothing of it is written: its result is '=' and the member
+ * stored first. Its partners and id are written only once it is saved, so that a repeat changes
+ * nothing. Returns, per message, '' (saved), '=' and the earlier member (a repeat), or '!' and the
+ * error of its ZADD (then its client key is deleted again; the others are saved regardless, as in a
  * MULTI); an error in the shared writes fails the whole script.
  */
 const SAVE_MESSAGES = `
-local n, p = tonumber(ARGV[1]), tonumber(ARGV[2])
+local n, p, k, ttl = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
+local keyedKeys, keyedArgs = 1 + n + 2 * p, 5 + n + 2 * p
+local keyed = {}
+for m = 1, k do keyed[tonumber(ARGV[keyedArgs + 4 * m - 3])] = m end
 local result = {}
 for i = 1, n do
-  local reply = redis.pcall('ZADD', KEYS[1 + i], 0, ARGV[3 + i])
-  if type(reply) == 'table' and reply.err then result[i] = reply.err else result[i] = '' end
+  local member = ARGV[5 + i]
+  local m = keyed[i]
+  local clientKey = m and KEYS[keyedKeys + 3 * m - 2]
+  if clientKey and not redis.call('SET', clientKey, member, 'NX', 'PX', ttl) then
+    result[i] = '=' .. redis.call('GET', clientKey)
+  else
+    local reply = redis.pcall('ZADD', KEYS[1 + i], 0, member)
+    if type(reply) == 'table' and reply.err then
+      result[i] = '!' .. reply.err
+      if clientKey then redis.call('DEL', clientKey) end
+    else
+      result[i] = ''
+      if m then
+        local a = keyedArgs + 4 * m - 3
+        redis.call('SADD', KEYS[keyedKeys + 3 * m - 1], ARGV[a + 2])
+        redis.call('SADD', KEYS[keyedKeys + 3 * m], ARGV[a + 3])
+        redis.call('ZADD', KEYS[1], 0, ARGV[a + 1])
+      end
+    end
+  end
 end
 for j = 1, 2 * p do
-  redis.call('SADD', KEYS[1 + n + j], ARGV[3 + n + j])
+  redis.call('SADD', KEYS[1 + n + j], ARGV[5 + n + j])
 end
-redis.call('ZADD', KEYS[1], 0, ARGV[3])
+if ARGV[5] ~= '' then redis.call('ZADD', KEYS[1], 0, ARGV[5]) end
 redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -2)
 return result
 `;
+
+/**
+ * How long a `clientMessageId` is remembered (its client key's TTL): a repeat within a day gets the
+ * message stored first. A key outlives its message if that is deleted sooner (the user forgotten):
+ * a repeat is then still answered with it, and stores nothing.
+ */
+export const CLIENT_MESSAGE_ID_TTL_MS = 24 * 60 * 60 * 1000;
 
 /** Most messages saved by one script. */
 const MAX_BATCH = 1000;
@@ -70,18 +107,22 @@ interface SaveMessagesCommand {
 
 interface PendingSave {
   message: Message;
-  resolve: () => void;
+  clientMessageId: string | undefined;
+  resolve: (stored: Message) => void;
   reject: (error: unknown) => void;
 }
 
 /**
  * `STORE=redis` messages: one sorted set per conversation (see toMember), each user's set of
- * conversation partners, and the greatest id ever saved.
+ * conversation partners, the greatest id ever saved, and a client key per message sent with a
+ * `clientMessageId` (for `CLIENT_MESSAGE_ID_TTL_MS`).
  *
  * Saves are group-committed, as with SQLite: every message saved during one turn of the event loop
- * goes in one MULTI at the end of that turn, and each save resolves once that MULTI has run. A
- * message and its indexes appear together or not at all; one write to Redis for many messages
- * instead of one each (under load, the socket writes were the largest cost of a send).
+ * goes in one script (SAVE_MESSAGES) at the end of that turn, and each save resolves once that
+ * script has run. A message and its indexes appear together or not at all; one write to Redis for
+ * many messages instead of one each (under load, the socket writes were the largest cost of a
+ * send). A repeated `clientMessageId` is told apart inside the script, so atomically, whatever node
+ * or turn the first one came from.
  */
 export class RedisMessageStore extends MessageStore {
   private pending: PendingSave[] = [];
@@ -100,9 +141,9 @@ export class RedisMessageStore extends MessageStore {
     this.redis = redis as Redis & SaveMessagesCommand;
   }
 
-  saveMessage(message: Message): Promise<void> {
+  saveMessage(message: Message, clientMessageId?: string): Promise<Message> {
     return new Promise((resolve, reject) => {
-      this.pending.push({ message, resolve, reject });
+      this.pending.push({ message, clientMessageId, resolve, reject });
       // Bounds a script's arguments (a burst after a stall): the rest go in the next one.
       if (this.pending.length >= MAX_BATCH) return void this.commit();
       if (this.scheduled) return;
@@ -191,14 +232,26 @@ export class RedisMessageStore extends MessageStore {
     const conversations: string[] = [];
     const members: string[] = [];
     const pairs = new Set<string>();
+    // The messages with a `clientMessageId`: their keys and arguments (see SAVE_MESSAGES).
+    const keyedKeys: string[] = [];
+    const keyedArgs: (string | number)[] = [];
     let latest = '';
-    for (const { message } of batch) {
+    batch.forEach(({ message, clientMessageId }, i) => {
       const { from, to, id } = message;
       conversations.push(this.keys.conversation(from, to));
       members.push(toMember(message));
+      if (clientMessageId !== undefined) {
+        keyedKeys.push(
+          this.keys.clientMessage(from, clientMessageId),
+          this.keys.peers(from),
+          this.keys.peers(to),
+        );
+        keyedArgs.push(i + 1, id, to, from);
+        return;
+      }
       pairs.add(from < to ? `${from} ${to}` : `${to} ${from}`);
       if (id > latest) latest = id;
-    }
+    });
     const peerSets: string[] = [];
     const peers: string[] = [];
     for (const pair of pairs) {
@@ -207,20 +260,26 @@ export class RedisMessageStore extends MessageStore {
       peers.push(b, a);
     }
     try {
-      const errors = await this.redis.chatSaveMessages(
-        1 + conversations.length + peerSets.length,
+      const results = await this.redis.chatSaveMessages(
+        1 + conversations.length + peerSets.length + keyedKeys.length,
         this.keys.latestMessageID,
         ...conversations,
         ...peerSets,
+        ...keyedKeys,
         batch.length,
         pairs.size,
+        keyedKeys.length / 3,
+        CLIENT_MESSAGE_ID_TTL_MS,
         latest,
         ...members,
         ...peers,
+        ...keyedArgs,
       );
-      batch.forEach(({ resolve, reject }, i) => {
-        if (errors[i]) reject(new Error(errors[i]));
-        else resolve();
+      batch.forEach(({ message, resolve, reject }, i) => {
+        const result = results[i];
+        if (result === '') resolve(message);
+        else if (result.startsWith('=')) resolve(toMessage(result.slice(1)));
+        else reject(new Error(result.slice(1)));
       });
     } catch (error) {
       for (const { reject } of batch) reject(error);

@@ -1,10 +1,14 @@
 import { redisForTests, type TestRedis } from '@chat/test-support';
 import { Redis } from 'ioredis';
+import type { MessageStore } from '../message.store';
 import { messageStoreContract } from '../message.store.contract';
 import { presenceStoreContract } from '../presence.store.contract';
 import { sessionStoreContract } from '../session.store.contract';
 import { RedisKeys } from './redis-keys';
-import { RedisMessageStore } from './redis-message.store';
+import {
+  CLIENT_MESSAGE_ID_TTL_MS,
+  RedisMessageStore,
+} from './redis-message.store';
 import { RedisPresenceStore } from './redis-presence.store';
 import { RedisSessionStore } from './redis-session.store';
 
@@ -12,15 +16,19 @@ import { RedisSessionStore } from './redis-session.store';
 // key prefix per test, so each store starts empty; every key of the run is deleted at the end.
 let redis: TestRedis;
 let client: Redis;
+/** The client of a second node. */
+let otherNode: Redis;
 let n = 0;
 
 beforeAll(async () => {
   redis = await redisForTests();
   client = new Redis(redis.url, { maxRetriesPerRequest: 0 });
+  otherNode = new Redis(redis.url, { maxRetriesPerRequest: 0 });
 });
 
 afterAll(async () => {
   await client.quit();
+  await otherNode.quit();
   await redis.stop();
 });
 
@@ -30,7 +38,26 @@ sessionStoreContract(
   'redis',
   (options) => new RedisSessionStore(client, keys(), options),
 );
-messageStoreContract('redis', () => new RedisMessageStore(client, keys()));
+// Each message store's keys, for a second store on them: another node, with its own client.
+const keysOf = new Map<MessageStore, RedisKeys>();
+messageStoreContract(
+  'redis',
+  () => {
+    const k = keys();
+    const store = new RedisMessageStore(client, k);
+    keysOf.set(store, k);
+    return store;
+  },
+  (store) => void keysOf.delete(store),
+  {
+    reopen: (store) => {
+      const k = keysOf.get(store);
+      if (!k) throw new Error('not a store of this suite');
+      return new RedisMessageStore(otherNode, new RedisKeys(k.prefix));
+    },
+    clientMessageIdsExpire: true,
+  },
+);
 presenceStoreContract(
   'redis',
   () => new RedisPresenceStore(client, keys(), { nodeTimeoutMs: 10_000 }),
@@ -51,13 +78,16 @@ describe('Redis keys', () => {
       connected: false,
       lastSeen: 1,
     });
-    await messages.saveMessage({
-      id: '01JZ0000000000000000000001',
-      content: 'hi',
-      from: 'u',
-      to: 'v',
-      at: new Date(0).toISOString(),
-    });
+    await messages.saveMessage(
+      {
+        id: '01JZ0000000000000000000001',
+        content: 'hi',
+        from: 'u',
+        to: 'v',
+        at: new Date(0).toISOString(),
+      },
+      'c-1',
+    );
     await presence.refresh();
     await presence.connect('u');
     const ours: string[] = [];
@@ -75,6 +105,7 @@ describe('Redis keys', () => {
     } while (cursor !== '0');
     expect(ours.sort()).toEqual(
       [
+        'client-message:u:c-1',
         'conversation:1:u:v',
         'messages:latest',
         'peers:u',
@@ -140,5 +171,60 @@ describe('RedisMessageStore group commit', () => {
       },
     ]);
     expect(await messages.findLatestMessageID()).toBe(message(3, 'b', 'a').id);
+  });
+});
+
+describe('RedisMessageStore and clientMessageIds', () => {
+  const message = (n: number, from: string, to: string) => ({
+    id: `01JZ00000000000000000000${String(n).padStart(2, '0')}`,
+    content: `m${n}`,
+    from,
+    to,
+    at: new Date(0).toISOString(),
+  });
+
+  it('stores one message when two nodes save the same key at the same moment', async () => {
+    const k = keys();
+    const [one, two] = [
+      new RedisMessageStore(client, k),
+      new RedisMessageStore(otherNode, new RedisKeys(k.prefix)),
+    ];
+    const results = await Promise.all([
+      one.saveMessage(message(1, 'a', 'b'), 'k'),
+      two.saveMessage(message(2, 'a', 'b'), 'k'),
+    ]);
+    expect(results[0]).toEqual(results[1]);
+    expect([message(1, 'a', 'b'), message(2, 'a', 'b')]).toContainEqual(
+      results[0],
+    );
+    const [conversation] = await two.findRecentConversations('b', 10);
+    expect(conversation.messages).toEqual([results[0]]);
+    expect(await one.findLatestMessageID()).toBe(results[0].id);
+  });
+
+  it('keeps a key for a day', async () => {
+    const k = keys();
+    const messages = new RedisMessageStore(client, k);
+    await messages.saveMessage(message(1, 'a', 'b'), 'k');
+    const ttl = await client.pttl(k.clientMessage('a', 'k'));
+    expect(ttl).toBeGreaterThan(CLIENT_MESSAGE_ID_TTL_MS - 60_000);
+    expect(ttl).toBeLessThanOrEqual(CLIENT_MESSAGE_ID_TTL_MS);
+    expect(CLIENT_MESSAGE_ID_TTL_MS).toBe(24 * 60 * 60 * 1000);
+  });
+
+  it('does not keep the key of a message whose write failed: sending again stores it', async () => {
+    const k = keys();
+    const messages = new RedisMessageStore(client, k);
+    await client.set(k.conversation('x', 'y'), 'not a sorted set');
+    await expect(
+      messages.saveMessage(message(1, 'x', 'y'), 'k'),
+    ).rejects.toThrow(/WRONGTYPE/);
+    expect(await client.exists(k.clientMessage('x', 'k'))).toBe(0);
+    expect(await messages.findLatestMessageID()).toBeUndefined();
+    expect(await client.exists(k.peers('x'))).toBe(0);
+    await client.del(k.conversation('x', 'y'));
+    expect(await messages.saveMessage(message(2, 'x', 'y'), 'k')).toEqual(
+      message(2, 'x', 'y'),
+    );
   });
 });

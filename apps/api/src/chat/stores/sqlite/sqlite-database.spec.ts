@@ -123,6 +123,32 @@ describe('SQLite database', () => {
       );
       expect(directory).toMatch(/sessions_directory/);
       expect(directory).not.toMatch(/TEMP B-TREE/);
+      expect(
+        plan(
+          'SELECT id FROM messages WHERE sender = @user AND client_id = @before',
+        ),
+      ).toMatch(/SEARCH messages USING (COVERING )?INDEX messages_client_id/);
+    });
+
+    it('indexes only the messages sent with a clientMessageId', () => {
+      const { db } = openAt(join(dir, 'partial.sqlite'));
+      const insert = db.prepare(
+        `INSERT INTO messages (low, high, id, sender, recipient, content, at, client_id)
+         VALUES ('a', 'b', ?, 'a', 'b', 'hi', 'now', ?)`,
+      );
+      insert.run('1', null);
+      insert.run('2', null);
+      insert.run('3', 'k');
+      expect(() => insert.run('4', 'k')).toThrow(/UNIQUE/);
+      // A partial index holds only its rows: a full scan of it sees one.
+      expect(
+        db
+          .prepare(
+            'SELECT count(*) FROM messages INDEXED BY messages_client_id WHERE client_id IS NOT NULL',
+          )
+          .pluck()
+          .get(),
+      ).toBe(1);
     });
   });
 
@@ -179,6 +205,33 @@ describe('SQLite database', () => {
       expect(
         (await sessions.findDirectory({ prefix: 'ärg', limit: 10 })).sessions,
       ).toHaveLength(1);
+    });
+
+    it('step 3 keeps the messages of a version 2 file, without a clientMessageId', async () => {
+      const path = join(dir, 'v2.sqlite');
+      const v2 = raw(path);
+      migrate(v2, MIGRATIONS.slice(0, 2));
+      v2.prepare(
+        `INSERT INTO messages (low, high, id, sender, recipient, content, at)
+         VALUES ('alice', 'bob', '01JZ0000000000000000000001', 'alice', 'bob', 'old', 'then')`,
+      ).run();
+      v2.close();
+      const database = openAt(path);
+      expect(
+        database.db.prepare('SELECT client_id FROM messages').pluck().all(),
+      ).toEqual([null]);
+      const messages = new SqliteMessageStore(database);
+      const next: Message = {
+        id: '01JZ0000000000000000000002',
+        content: 'new',
+        from: 'alice',
+        to: 'bob',
+        at: 'now',
+      };
+      expect(await messages.saveMessage(next, 'k')).toEqual(next);
+      expect(
+        (await messages.findMessagesBefore('bob', 'alice', 'Z', 10)).messages,
+      ).toMatchObject([{ content: 'old' }, { content: 'new' }]);
     });
 
     it('refuse a database made by a newer version', () => {

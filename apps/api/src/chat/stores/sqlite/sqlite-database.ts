@@ -73,6 +73,14 @@ export const MIGRATIONS: readonly Migration[] = [
     for (const row of rows) update.run(nameKey(row.username), row.session_id);
     db.exec('CREATE INDEX sessions_directory ON sessions (name_key, user_id)');
   },
+  // 3: idempotent sends: the sender's `clientMessageId`, unique per sender. A partial index, so
+  // that messages sent without one (NULL) cost nothing more than before.
+  (db) =>
+    db.exec(`
+      ALTER TABLE messages ADD COLUMN client_id TEXT;
+      CREATE UNIQUE INDEX messages_client_id ON messages (sender, client_id)
+        WHERE client_id IS NOT NULL;
+    `),
 ];
 
 /**

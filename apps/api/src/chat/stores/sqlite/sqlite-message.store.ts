@@ -57,6 +57,29 @@ function prepareStatements(db: Database) {
       `INSERT INTO messages (low, high, id, sender, recipient, content, at)
        VALUES (?, ?, ?, ?, ?, ?, ?)`,
     ),
+    // Only for a message with a `clientMessageId`: stored unless that sender already stored one
+    // with it (then no change). Only that index's conflict is ignored: any other still fails.
+    insertKeyed: db.prepare<
+      [
+        low: string,
+        high: string,
+        id: string,
+        sender: string,
+        recipient: string,
+        content: string,
+        at: string,
+        clientID: string,
+      ]
+    >(
+      `INSERT INTO messages (low, high, id, sender, recipient, content, at, client_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (sender, client_id) WHERE client_id IS NOT NULL DO NOTHING`,
+    ),
+    // The message that insertKeyed found in its way (the partial index messages_client_id).
+    byClientID: db.prepare<[sender: string, clientID: string], MessageRow>(
+      `SELECT id, sender, recipient, content, at FROM messages
+       WHERE sender = ? AND client_id = ?`,
+    ),
     addPeer: db.prepare<{ user: string; peer: string }>(
       `INSERT OR IGNORE INTO conversations (user_id, peer_id) VALUES (@user, @peer)`,
     ),
@@ -102,6 +125,10 @@ type Statements = ReturnType<typeof prepareStatements>;
  *
  * A message costs one INSERT: the two `conversations` rows are written only for the first message
  * of a pair (`knownPairs`), and `meta`'s latest id is raised once per batch of the group commit.
+ * A message with a `clientMessageId` takes its own INSERT, which does nothing if the sender already
+ * stored one with it (the partial unique index `messages_client_id`: committed, or earlier in the
+ * same batch), and then one SELECT of that message, in the same transaction; a message without one
+ * takes the same path as before the column existed.
  */
 export class SqliteMessageStore extends MessageStore {
   private readonly statements: Statements;
@@ -138,14 +165,39 @@ export class SqliteMessageStore extends MessageStore {
     );
   }
 
-  async saveMessage(message: Message): Promise<void> {
-    await this.database.write(() => this.insert(message));
+  saveMessage(message: Message, clientMessageId?: string): Promise<Message> {
+    return this.database.write(() => this.insert(message, clientMessageId));
   }
 
-  /** Within a write: the message, its conversation if new, and the latest id at the batch's end. */
-  private insert({ id, content, from, to, at }: Message): void {
+  /**
+   * Within a write: the message, its conversation if new, and the latest id at the batch's end;
+   * or, if its sender already stored a message with this `clientMessageId`, nothing but reading
+   * that one. Returns the stored message.
+   */
+  private insert(message: Message, clientMessageId?: string): Message {
+    const { id, content, from, to, at } = message;
     const { low, high } = pair(from, to);
-    this.statements.insert.run(low, high, id, from, to, content, at);
+    if (clientMessageId === undefined)
+      this.statements.insert.run(low, high, id, from, to, content, at);
+    else {
+      const { changes } = this.statements.insertKeyed.run(
+        low,
+        high,
+        id,
+        from,
+        to,
+        content,
+        at,
+        clientMessageId,
+      );
+      if (changes === 0) {
+        // Neither its conversation nor `meta` changes: this id is never used.
+        const earlier = this.statements.byClientID.get(from, clientMessageId);
+        if (earlier === undefined)
+          throw new Error('a duplicate clientMessageId without its message');
+        return toMessage(earlier);
+      }
+    }
     const key = pairKey(low, high);
     if (!this.knownPairs.has(key)) {
       this.statements.addPeer.run({ user: from, peer: to });
@@ -157,6 +209,7 @@ export class SqliteMessageStore extends MessageStore {
       this.batchLatest = id;
       this.database.atEndOfBatch(this.storeBatchLatest);
     } else if (id > this.batchLatest) this.batchLatest = id;
+    return message;
   }
 
   private readonly storeBatchLatest = (): void => {

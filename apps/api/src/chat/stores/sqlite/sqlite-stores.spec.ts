@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { MessageStore } from '../message.store';
 import { messageStoreContract } from '../message.store.contract';
 import { sessionStoreContract } from '../session.store.contract';
 import { SqliteDatabase } from './sqlite-database';
@@ -22,9 +23,8 @@ afterEach(() => {
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function openDatabase(): SqliteDatabase {
-  n += 1;
-  const database = SqliteDatabase.open(join(dir, `contract-${n}.sqlite`));
+function openDatabase(path = join(dir, `contract-${++n}.sqlite`)) {
+  const database = SqliteDatabase.open(path);
   open.push(database);
   return database;
 }
@@ -33,7 +33,27 @@ sessionStoreContract(
   'sqlite',
   (options) => new SqliteSessionStore(openDatabase(), options),
 );
-messageStoreContract('sqlite', () => new SqliteMessageStore(openDatabase()));
+
+// Each message store's database, to reopen its file as after a restart.
+const databaseOf = new Map<MessageStore, SqliteDatabase>();
+messageStoreContract(
+  'sqlite',
+  () => {
+    const database = openDatabase();
+    const store = new SqliteMessageStore(database);
+    databaseOf.set(store, database);
+    return store;
+  },
+  (store) => void databaseOf.delete(store),
+  {
+    reopen: (store) => {
+      const database = databaseOf.get(store);
+      if (!database) throw new Error('not a store of this suite');
+      database.close();
+      return new SqliteMessageStore(openDatabase(database.path));
+    },
+  },
+);
 
 // What the message store remembers between writes (its known conversations, the batch's latest
 // id) must follow what is committed, also when a batch is rolled back.
@@ -67,5 +87,36 @@ describe('SqliteMessageStore and rolled-back batches', () => {
       (await store.findRecentConversations('dave', 10)).map((c) => c.peerID),
     ).toEqual(['carol']);
     expect(await store.findLatestMessageID()).toBe(message(2, 'x', 'y').id);
+  });
+
+  it('stores a message with a clientMessageId once, also when its batch is rolled back and retried', async () => {
+    const database = openDatabase();
+    const store = new SqliteMessageStore(database);
+    const results = await Promise.allSettled([
+      store.saveMessage(message(1, 'alice', 'bob'), 'k'),
+      // A repeat in the same batch, then a write that fails it (the same conversation and id).
+      store.saveMessage(message(2, 'alice', 'bob'), 'k'),
+      store.saveMessage(message(1, 'bob', 'alice')),
+      store.saveMessage(message(3, 'alice', 'bob'), 'k'),
+    ]);
+    expect(results).toEqual([
+      { status: 'fulfilled', value: message(1, 'alice', 'bob') },
+      { status: 'fulfilled', value: message(1, 'alice', 'bob') },
+      {
+        status: 'rejected',
+        // Not expect.any(Error): better-sqlite3's errors may come from another realm under Jest.
+        reason: expect.objectContaining({
+          code: 'SQLITE_CONSTRAINT_PRIMARYKEY',
+        }),
+      },
+      { status: 'fulfilled', value: message(1, 'alice', 'bob') },
+    ]);
+    expect(
+      database.db
+        .prepare('SELECT id, client_id FROM messages ORDER BY id')
+        .all(),
+    ).toEqual([{ id: message(1, 'x', 'y').id, client_id: 'k' }]);
+    // Only ids that were stored: not the repeats' 2 and 3.
+    expect(await store.findLatestMessageID()).toBe(message(1, 'x', 'y').id);
   });
 });

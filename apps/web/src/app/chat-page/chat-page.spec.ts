@@ -88,7 +88,7 @@ describe('ChatPage', () => {
     );
     await fixture.whenStable();
     expect(socket.sent.map((s) => s.payload)).toEqual([
-      { content: 'hi bob', to: 'uBob' },
+      { content: 'hi bob', to: 'uBob', clientMessageId: expect.any(String) },
     ]);
     const contents = Array.from(
       el.querySelectorAll('[data-testid=message-content]'),

@@ -97,8 +97,9 @@ class NgxChatSocketAdapter implements ChatSocket {
     event: E,
     payload: Parameters<ClientToServerEvents[E]>[0],
   ): Promise<AckOf<ClientToServerEvents[E]>> {
-    // With a timeout socket.io also drops the packet from its offline buffer when it expires,
-    // so a message reported as failed is never delivered later behind the user's back.
+    // With a timeout socket.io also drops the packet from its offline buffer when it expires, so
+    // an unanswered request is never sent later behind the store's back (a message is sent again
+    // by the store itself, with the same `clientMessageId`).
     // ngx-socket-io's emitWithAck typing cannot see through our optional ack; the contract
     // types above are the ones that matter.
     const socket = this.socket.timeout(this.ackTimeoutMs) as unknown as {

@@ -14,8 +14,13 @@ export type ConnectionState =
 
 export interface ChatMessage extends Message {
   fromSelf: boolean;
-  /** Shown at once, replaced by the stored message when the server acknowledges it. */
+  /**
+   * Ours, not stored yet: shown at once as "sending" (through lost connections too), replaced by
+   * the stored message when the server acknowledges it.
+   */
   pending: boolean;
+  /** A pending message's id for the server, the same on every attempt (see `PendingSends`). */
+  clientMessageId?: string;
 }
 
 export interface ChatUser {

@@ -47,10 +47,9 @@ function message(
   };
 }
 
-/** Lets the store's `.then` on an acknowledgement run. */
+/** Lets the store's `.then` on an acknowledgement run (through a `.catch` or two). */
 async function settle(): Promise<void> {
-  await Promise.resolve();
-  await Promise.resolve();
+  for (let i = 0; i < 5; i++) await Promise.resolve();
 }
 
 function setup(stored: Record<string, string> = {}) {
@@ -66,6 +65,8 @@ function setup(stored: Record<string, string> = {}) {
           ...DEFAULT_CHAT_CONFIG,
           retryDelayMs: 100,
           maxRetryDelayMs: 400,
+          sendMaxAttempts: 3,
+          sendMaxAgeMs: 60_000,
         },
       },
     ],
@@ -389,9 +390,16 @@ describe('ChatStore: send', () => {
     expect(store.send('hi bob')).toBe(true);
     expect(socket.sent).toHaveLength(1);
     expect(socket.sent[0].event).toBe(ChatEvent.PrivateMessage);
-    expect(socket.sent[0].payload).toEqual({ content: 'hi bob', to: 'uBob' });
+    expect(socket.sent[0].payload).toEqual({
+      content: 'hi bob',
+      to: 'uBob',
+      clientMessageId: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/),
+    });
+    const { clientMessageId } = socket.sent[0].payload as {
+      clientMessageId: string;
+    };
     expect(user(store, 'bob').messages).toMatchObject([
-      { content: 'hi bob', pending: true, fromSelf: true },
+      { content: 'hi bob', pending: true, fromSelf: true, clientMessageId },
     ]);
 
     const stored = message('uAlice', 'uBob', 'hi bob');
@@ -439,14 +447,17 @@ describe('ChatStore: send', () => {
     expect(store.sendFailure()).toBeNull();
   });
 
-  it('reports an unanswered send (timeout or lost link) as unavailable', async () => {
+  it('gives every send its own random clientMessageId', () => {
     const { socket, store } = signedIn();
     store.select('uBob');
-    store.send('lost');
-    socket.sent[0].fail(new Error('operation has timed out'));
-    await settle();
-    expect(contents(store, 'bob')).toEqual([]);
-    expect(store.sendFailure()?.code).toBe(ErrorCode.Unavailable);
+    store.send('one');
+    store.send('two');
+    const [a, b] = socket.sent.map(
+      (sent) => (sent.payload as { clientMessageId: string }).clientMessageId,
+    );
+    expect(a).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(b).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(a).not.toBe(b);
   });
 
   it('sends nothing blank, too long, or without a selected user', () => {
@@ -458,6 +469,281 @@ describe('ChatStore: send', () => {
     expect(store.sendFailure()?.code).toBe(ErrorCode.TooLarge);
     expect(socket.sent).toHaveLength(0);
     expect(contents(store, 'bob')).toEqual([]);
+  });
+});
+
+describe('ChatStore: sends across a lost connection', () => {
+  type Payload = { content: string; to: string; clientMessageId: string };
+  const payloads = (socket: FakeChatSocket) =>
+    socket.sent
+      .filter((sent) => sent.event === ChatEvent.PrivateMessage)
+      .map((sent) => sent.payload as Payload);
+  const lastSent = (socket: FakeChatSocket) => {
+    const sent = socket.sent.at(-1);
+    if (!sent) throw new Error('nothing sent');
+    return sent;
+  };
+  const pendingOf = (store: ChatStore, username: string) =>
+    user(store, username)
+      .messages.filter((m) => m.pending)
+      .map((m) => m.content);
+
+  /** The link comes back: the handshake, the session, then the server's replay of `users`. */
+  function reconnect(
+    socket: FakeChatSocket,
+    users: UserView[] = [view('uBob', 'bob'), view('uCarol', 'carol', false)],
+  ) {
+    socket.connectOk();
+    socket.serverEmit(ChatEvent.Session, ALICE);
+    socket.serverEmit(ChatEvent.Users, [view(ALICE.userID, 'alice'), ...users]);
+  }
+
+  it('keeps an unanswered send pending, with nothing shown as failed', async () => {
+    const { socket, store } = signedIn();
+    store.select('uBob');
+    store.send('lost');
+    socket.sent[0].fail(new Error('operation has timed out'));
+    await settle();
+    expect(user(store, 'bob').messages).toMatchObject([
+      { content: 'lost', pending: true },
+    ]);
+    expect(store.sendFailure()).toBeNull();
+    // A server that could not store it answers `unavailable`: the same.
+    store.select('uCarol');
+    store.send('also');
+    socket.sent[1].ack({ ok: false, error: ErrorCode.Unavailable });
+    await settle();
+    expect(pendingOf(store, 'carol')).toEqual(['also']);
+    expect(store.sendFailure()).toBeNull();
+    expect(store.lastError()).toBeNull();
+  });
+
+  it('sends again after the reconnect replay, once each, in order, with the same clientMessageId', async () => {
+    const { socket, store } = signedIn();
+    store.select('uBob');
+    store.send('one');
+    store.send('two');
+    const [one, two] = payloads(socket);
+    socket.drop();
+    socket.sent[0].fail(new Error('socket has been disconnected'));
+    socket.sent[1].fail(new Error('socket has been disconnected'));
+    await settle();
+    // Written while the link is down: shown as sending, not emitted (it would overtake the others).
+    store.send('three');
+    expect(socket.sent).toHaveLength(2);
+    expect(pendingOf(store, 'bob')).toEqual(['one', 'two', 'three']);
+
+    // Nothing goes before the replay.
+    socket.connectOk();
+    socket.serverEmit(ChatEvent.Session, ALICE);
+    expect(socket.sent).toHaveLength(2);
+    socket.serverEmit(ChatEvent.Users, [
+      view(ALICE.userID, 'alice'),
+      view('uBob', 'bob'),
+    ]);
+    const again = payloads(socket).slice(2);
+    expect(again.map((p) => p.content)).toEqual(['one', 'two', 'three']);
+    expect(again[0]).toEqual(one);
+    expect(again[1]).toEqual(two);
+    expect(again[2].clientMessageId).not.toBe(one.clientMessageId);
+    expect(pendingOf(store, 'bob')).toEqual(['one', 'two', 'three']);
+
+    // Another replay while they are in flight sends nothing more.
+    reconnect(socket);
+    expect(socket.sent).toHaveLength(5);
+  });
+
+  it('replaces the pending message with the stored one when the resend is acknowledged', async () => {
+    const { socket, store } = signedIn();
+    store.select('uBob');
+    store.send('hello');
+    socket.drop();
+    socket.sent[0].fail(new Error('socket has been disconnected'));
+    await settle();
+    reconnect(socket);
+    const stored = message('uAlice', 'uBob', 'hello');
+    socket.sent[1].ack({ ok: true, message: stored });
+    await settle();
+    expect(user(store, 'bob').messages).toMatchObject([
+      { id: stored.id, content: 'hello', pending: false, fromSelf: true },
+    ]);
+    expect(store.sendFailure()).toBeNull();
+    // Settled: a later replay sends nothing again.
+    reconnect(socket);
+    expect(socket.sent).toHaveLength(2);
+  });
+
+  it('shows one copy when the replay already brought the stored message and the ack comes later', async () => {
+    const { socket, store } = signedIn();
+    store.select('uBob');
+    store.send('hello');
+    // The server stored it, but the link dropped before its acknowledgement.
+    const stored = message('uAlice', 'uBob', 'hello');
+    socket.drop();
+    socket.sent[0].fail(new Error('socket has been disconnected'));
+    await settle();
+    reconnect(socket, [view('uBob', 'bob', true, [stored])]);
+    // The repeat is acknowledged with the message stored the first time (same id).
+    socket.sent[1].ack({ ok: true, message: stored });
+    await settle();
+    expect(user(store, 'bob').messages).toMatchObject([
+      { id: stored.id, content: 'hello', pending: false },
+    ]);
+  });
+
+  it('sends again after a growing delay while connected, and waits new sends behind', async () => {
+    jest.useFakeTimers();
+    const { socket, store } = signedIn();
+    store.select('uBob');
+    store.send('first');
+    socket.sent[0].ack({ ok: false, error: ErrorCode.Unavailable });
+    await settle();
+    // A new send of the conversation waits behind the one to send again.
+    store.send('second');
+    expect(socket.sent).toHaveLength(1);
+    jest.advanceTimersByTime(99);
+    expect(socket.sent).toHaveLength(1);
+    jest.advanceTimersByTime(1);
+    expect(payloads(socket).map((p) => p.content)).toEqual([
+      'first',
+      'first',
+      'second',
+    ]);
+    expect(payloads(socket)[1]).toEqual(payloads(socket)[0]);
+
+    // Unanswered again: the next attempt comes after twice the delay.
+    socket.sent[1].fail(new Error('operation has timed out'));
+    await settle();
+    jest.advanceTimersByTime(199);
+    expect(socket.sent).toHaveLength(3);
+    jest.advanceTimersByTime(1);
+    expect(socket.sent).toHaveLength(4);
+    expect(pendingOf(store, 'bob')).toEqual(['first', 'second']);
+  });
+
+  it('leaves sends of other conversations alone', async () => {
+    const { socket, store } = signedIn();
+    store.select('uBob');
+    store.send('to bob');
+    socket.sent[0].ack({ ok: false, error: ErrorCode.Unavailable });
+    await settle();
+    store.select('uCarol');
+    store.send('to carol');
+    expect(lastSent(socket).payload).toMatchObject({ content: 'to carol' });
+  });
+
+  it.each([
+    ErrorCode.InvalidPayload,
+    ErrorCode.UnknownRecipient,
+    ErrorCode.TooLarge,
+    ErrorCode.RateLimited,
+  ])('fails at once on `%s`, never sending it again', async (code) => {
+    jest.useFakeTimers();
+    const { socket, store } = signedIn();
+    store.select('uBob');
+    store.send('refused');
+    socket.sent[0].ack({ ok: false, error: code });
+    await settle();
+    expect(contents(store, 'bob')).toEqual([]);
+    expect(store.sendFailure()).toMatchObject({ code, content: 'refused' });
+    jest.advanceTimersByTime(10_000);
+    reconnect(socket);
+    expect(socket.sent).toHaveLength(1);
+  });
+
+  it('gives up after the last attempt and offers the content back', async () => {
+    jest.useFakeTimers();
+    const { socket, store } = signedIn();
+    store.select('uBob');
+    store.send('doomed');
+    // sendMaxAttempts is 3 in these tests: one send and two more.
+    socket.sent[0].fail(new Error('operation has timed out'));
+    await settle();
+    jest.advanceTimersByTime(100);
+    socket.sent[1].ack({ ok: false, error: ErrorCode.Unavailable });
+    await settle();
+    jest.advanceTimersByTime(200);
+    expect(socket.sent).toHaveLength(3);
+    expect(store.sendFailure()).toBeNull();
+    socket.sent[2].fail(new Error('operation has timed out'));
+    await settle();
+    expect(contents(store, 'bob')).toEqual([]);
+    expect(store.sendFailure()).toMatchObject({
+      code: ErrorCode.Unavailable,
+      content: 'doomed',
+      to: 'uBob',
+    });
+    jest.advanceTimersByTime(10_000);
+    reconnect(socket);
+    expect(socket.sent).toHaveLength(3);
+  });
+
+  it('counts attempts across reconnects', async () => {
+    const { socket, store } = signedIn();
+    store.select('uBob');
+    store.send('flaky');
+    for (let attempt = 0; attempt < 3; attempt++) {
+      socket.drop();
+      lastSent(socket).fail(new Error('socket has been disconnected'));
+      await settle();
+      reconnect(socket);
+    }
+    expect(socket.sent).toHaveLength(3);
+    expect(store.sendFailure()?.code).toBe(ErrorCode.Unavailable);
+  });
+
+  it('gives up instead of sending again a message older than the age bound', async () => {
+    jest.useFakeTimers();
+    const { socket, store } = signedIn();
+    store.select('uBob');
+    store.send('stale');
+    socket.drop();
+    socket.sent[0].fail(new Error('socket has been disconnected'));
+    await settle();
+    jest.advanceTimersByTime(60_001);
+    reconnect(socket);
+    expect(socket.sent).toHaveLength(1);
+    expect(contents(store, 'bob')).toEqual([]);
+    expect(store.sendFailure()).toMatchObject({
+      code: ErrorCode.Unavailable,
+      content: 'stale',
+    });
+  });
+
+  it('drops pending sends on logout: nothing sent again, no failure, late answers ignored', async () => {
+    const { socket, store } = signedIn();
+    store.select('uBob');
+    store.send('waiting');
+    store.send('in flight');
+    socket.sent[0].ack({ ok: false, error: ErrorCode.Unavailable });
+    await settle();
+    store.logout();
+    socket.sent[1].ack({ ok: false, error: ErrorCode.Unavailable });
+    await settle();
+    expect(store.lastError()).toBeNull();
+
+    store.selectUsername('alice');
+    reconnect(socket);
+    expect(socket.sent).toHaveLength(2);
+    expect(store.lastError()).toBeNull();
+  });
+
+  it('drops pending sends when the server hands out a new identity', async () => {
+    const { socket, store } = signedIn();
+    store.select('uBob');
+    store.send('old identity');
+    socket.drop();
+    socket.sent[0].fail(new Error('socket has been disconnected'));
+    await settle();
+    socket.connectOk();
+    socket.serverEmit(ChatEvent.Session, {
+      ...ALICE,
+      sessionID: 'sessNew0123456789',
+      userID: 'uAlice2',
+    });
+    socket.serverEmit(ChatEvent.Users, [view('uAlice2', 'alice')]);
+    expect(socket.sent).toHaveLength(1);
+    expect(store.lastError()).toBeNull();
   });
 });
 

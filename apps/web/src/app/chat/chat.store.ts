@@ -17,7 +17,6 @@ import {
   type FetchUsersInput,
   type HandshakeAuth,
   type Message,
-  type PrivateMessageAck,
   type SessionInfo,
   type UserView,
   parseSessionId,
@@ -44,6 +43,7 @@ import {
   newestStoredId,
   oldestStoredId,
 } from './history';
+import { type PendingSend, PendingSends } from './pending-sends';
 import {
   type ReadMarks,
   hasUnread,
@@ -64,7 +64,8 @@ const SEND_ERROR_TEXT: Record<ErrorCode, string> = {
   [ErrorCode.UnknownRecipient]: 'This user is unknown to the server.',
   [ErrorCode.TooLarge]: `The message is too long (at most ${MESSAGE_MAX_LENGTH} characters).`,
   [ErrorCode.RateLimited]: 'Too many messages: wait a moment and try again.',
-  [ErrorCode.Unavailable]: 'The server did not confirm the message.',
+  [ErrorCode.Unavailable]:
+    'The server did not confirm the message after several attempts.',
 };
 
 const OLDER_ERROR_TEXT = 'Earlier messages could not be loaded.';
@@ -92,7 +93,6 @@ export class ChatStore {
   private readonly state = signal<ConnectionState>('idle');
   private readonly error = signal<ChatError | null>(null);
 
-  private pendingSeq = 0;
   /** Bumped when the identity goes: answers to requests of the old one are then ignored. */
   private epoch = 0;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
@@ -113,6 +113,24 @@ export class ChatStore {
         }),
       ),
     isConnected: () => this.state() === 'connected',
+    config: this.config,
+  });
+
+  /**
+   * Our messages on their way: sent again (same `clientMessageId`) after a lost link or an
+   * unanswered attempt, until stored, refused, or given up on. Its emits go through our socket.
+   */
+  private readonly pendingSends = new PendingSends({
+    send: (input) =>
+      this.socket
+        .emitWithAck(ChatEvent.PrivateMessage, input)
+        .catch(() => ({ ok: false, error: ErrorCode.Unavailable })),
+    isConnected: () => this.state() === 'connected',
+    delivered: (send, message) => this.settleSend(send, message),
+    failed: (send, code) => {
+      this.settleSend(send, null);
+      this.failSend(send.to, send.content, code);
+    },
     config: this.config,
   });
 
@@ -195,6 +213,7 @@ export class ChatStore {
     this.destroyRef.onDestroy(() => {
       clearTimeout(this.retryTimer);
       this.userDirectory.dispose();
+      this.pendingSends.dispose();
     });
     // Marks moved on by another tab of the same identity clear the same badges here.
     const onStorage = (event: StorageEvent) => this.onStorage(event);
@@ -281,8 +300,9 @@ export class ChatStore {
 
   /**
    * Sends to the selected user. The message shows at once as pending and is replaced by the
-   * stored one when the server acknowledges it (the server echoes only to our other tabs),
-   * or removed with a `sendFailure` when it does not. False if nothing was sent.
+   * stored one when the server acknowledges it (the server echoes only to our other tabs).
+   * Unanswered, it stays pending and is sent again (see `PendingSends`); refused or given up on,
+   * it is removed with a `sendFailure`. False if nothing was sent.
    */
   send(content: string): boolean {
     const to = this.selectedID();
@@ -293,25 +313,23 @@ export class ChatStore {
       this.failSend(to, content, valid.error);
       return false;
     }
+    if (this.error()?.kind === 'send') this.error.set(null);
+    // Its acknowledgement comes asynchronously, after the pending message is shown.
+    const send = this.pendingSends.add(to, content);
     const pending: ChatMessage = {
-      id: `pending-${++this.pendingSeq}`,
+      id: send.localId,
       content,
       from: session.userID,
       to,
-      at: new Date().toISOString(),
+      at: new Date(send.createdAt).toISOString(),
       fromSelf: true,
       pending: true,
+      clientMessageId: send.clientMessageId,
     };
-    if (this.error()?.kind === 'send') this.error.set(null);
     this.updateUser(to, (user) => ({
       ...user,
       messages: [...user.messages, pending],
     }));
-    this.socket.emitWithAck(ChatEvent.PrivateMessage, valid.value).then(
-      (ack) => this.settleSend(pending, ack),
-      () =>
-        this.settleSend(pending, { ok: false, error: ErrorCode.Unavailable }),
-    );
     return true;
   }
 
@@ -361,6 +379,7 @@ export class ChatStore {
         removeStorage(readMarksKey(previous.userID));
         this.epoch++;
         this.userDirectory.forget();
+        this.pendingSends.forget();
       }
       this.marks.set(stored);
     }
@@ -379,7 +398,9 @@ export class ChatStore {
    * Self and our conversations replace the list, and the directory starts again from its first
    * page. Conversations merge by id: older pages loaded and pending sends survive a reconnect.
    * What arrived while we were away is unread by the marks, not by us. Users held beyond these
-   * (the one on screen, pending sends) stay and are looked up again, for their presence.
+   * (the one on screen, pending sends) stay and are looked up again, for their presence. Then the
+   * sends still pending go again: the replay may hold some of them already, and their
+   * acknowledgement (same `id`) replaces the pending copy without a second one.
    */
   private onUsers(users: readonly UserView[]): void {
     const selfID = this.sessionState()?.userID;
@@ -414,6 +435,7 @@ export class ChatStore {
     this.markSelectedRead();
     this.userDirectory.restart();
     this.userDirectory.lookUp(kept.map((user) => user.userID));
+    this.pendingSends.resume();
   }
 
   private onUserConnected(view: UserView): void {
@@ -538,20 +560,20 @@ export class ChatStore {
     }, delay);
   }
 
-  private settleSend(pending: ChatMessage, ack: PrivateMessageAck): void {
-    this.updateUser(pending.to, (user) => {
-      const messages = user.messages.filter((m) => m.id !== pending.id);
+  /** A pending message goes: replaced by the stored one (merged by id: never twice), or removed. */
+  private settleSend(send: PendingSend, stored: Message | null): void {
+    this.updateUser(send.to, (user) => {
+      const messages = user.messages.filter((m) => m.id !== send.localId);
       return {
         ...user,
-        messages: ack.ok
+        messages: stored
           ? mergeMessages(messages, [
-              toChatMessage(ack.message, this.sessionState()?.userID),
+              toChatMessage(stored, this.sessionState()?.userID),
             ])
           : messages,
       };
     });
     // No read mark to move: own messages are never unread (and a send writes no storage).
-    if (!ack.ok) this.failSend(pending.to, pending.content, ack.error);
   }
 
   /**
@@ -685,6 +707,7 @@ export class ChatStore {
     this.selectedID.set(null);
     this.error.set(null);
     this.userDirectory.reset();
+    this.pendingSends.forget();
   }
 }
 

@@ -109,6 +109,32 @@ describe('MessagePanel', () => {
     expect(labels).toEqual(['bob', null, 'yourself', 'bob']);
   });
 
+  it('marks a message still on its way as sending, busy for assistive technology', async () => {
+    const { el } = await render(
+      chatUser({
+        username: 'bob',
+        messages: [
+          chatMessage('sent', true),
+          chatMessage('on its way', true, {
+            id: 'pending-abc',
+            pending: true,
+            clientMessageId: 'abc',
+          }),
+        ],
+      }),
+    );
+    const [sent, sending] = Array.from(
+      el.querySelectorAll<HTMLElement>('[data-testid=message]'),
+    );
+    expect(sent.getAttribute('aria-busy')).toBeNull();
+    expect(sent.querySelector('[data-testid=message-sending]')).toBeNull();
+    expect(sending.getAttribute('aria-busy')).toBe('true');
+    expect(sending.classList).toContain('pending');
+    expect(
+      sending.querySelector('[data-testid=message-sending]')?.textContent,
+    ).toContain('Sending');
+  });
+
   it('keeps the text as written, newlines included', async () => {
     const { texts } = await render(
       chatUser({ username: 'bob', messages: [chatMessage('a\nb', true)] }),

@@ -1,0 +1,120 @@
+import { startApi } from '@chat/test-support';
+import {
+  expect,
+  messages,
+  sendMessage,
+  test,
+  userItem,
+  userStatus,
+  type ChatUser,
+} from './support/fixtures';
+
+/**
+ * A message being sent survives a lost connection and is delivered exactly once: the client keeps
+ * it pending ("Sending…") and sends it again with the same `clientMessageId`, which the server
+ * stores at most once per sender.
+ */
+
+/** The conversation on screen has exactly these messages, none of them still on its way. */
+async function expectSettled(user: ChatUser, texts: string[]) {
+  await expect(messages(user.page)).toHaveText(texts);
+  await expect(user.page.getByTestId('message-sending')).toHaveCount(0);
+}
+
+test('a message written while the api is down shows as sending and is delivered once when it is back', async ({
+  api,
+  join: openAs,
+}) => {
+  const alice = await openAs('alice');
+  const bob = await openAs('bob');
+  await expect(userStatus(bob.page, 'alice')).toHaveText('online');
+  await userItem(bob.page, 'alice').click();
+
+  await api.stop();
+  await expect(alice.page.getByTestId('connection-banner')).toBeVisible();
+  const text = 'Written while the server was down';
+  await sendMessage(alice.page, 'bob', text);
+  await expect(messages(alice.page)).toHaveText([text]);
+  await expect(alice.page.getByTestId('message-sending')).toBeVisible();
+  await expect(alice.page.getByTestId('message')).toHaveAttribute(
+    'aria-busy',
+    'true',
+  );
+  await expect(alice.page.getByTestId('send-error')).toHaveCount(0);
+
+  // Back on the same port and SQLite file: the clients reconnect and the message goes.
+  const again = await startApi({ ...api.env, PORT: String(api.port) });
+  try {
+    await expect(alice.page.getByTestId('connection-banner')).toHaveCount(0);
+    await expectSettled(alice, [text]);
+    await expect(messages(bob.page)).toHaveText([text]);
+    await expect(alice.page.getByTestId('send-error')).toHaveCount(0);
+
+    // Stored once: a reload of either side shows it once.
+    await bob.page.reload();
+    await userItem(bob.page, 'alice').click();
+    await expect(messages(bob.page)).toHaveText([text]);
+    await alice.page.reload();
+    await userItem(alice.page, 'bob').click();
+    await expectSettled(alice, [text]);
+  } finally {
+    await again.stop();
+  }
+});
+
+test('a message whose acknowledgement is lost with the connection is sent again and still delivered once', async ({
+  join: openAs,
+}) => {
+  const alice = await openAs('alice');
+  const bob = await openAs('bob');
+  await expect(userStatus(bob.page, 'alice')).toHaveText('online');
+  await userItem(bob.page, 'alice').click();
+
+  const text = 'Stored, but the acknowledgement never came';
+  // alice's link goes through us: the server's acknowledgement of that message is swallowed and
+  // the link cut, so the server has stored and delivered it while alice cannot know.
+  let cut = false;
+  /** The `clientMessageId` of every attempt at sending it. */
+  const attempts: string[] = [];
+  await alice.page.routeWebSocket(/\/socket\.io\//, (ws) => {
+    const server = ws.connectToServer();
+    ws.onMessage((frame) => {
+      if (typeof frame === 'string' && frame.includes(text)) {
+        attempts.push(/"clientMessageId":"([^"]+)"/.exec(frame)?.[1] ?? '');
+      }
+      server.send(frame);
+    });
+    server.onMessage((frame) => {
+      // `43<id>[…]`: an Engine.IO message carrying a Socket.IO acknowledgement.
+      if (!cut && typeof frame === 'string' && frame.startsWith('43')) {
+        if (frame.includes(text)) {
+          cut = true;
+          void ws.close();
+          void server.close();
+          return;
+        }
+      }
+      ws.send(frame);
+    });
+  });
+  // A reload, so that the chat's socket is one that goes through the route.
+  await alice.page.reload();
+  await expect(userItem(alice.page, 'alice')).toContainText('(yourself)');
+
+  await sendMessage(alice.page, 'bob', text);
+  await expect(messages(bob.page)).toHaveText([text]);
+  await expect.poll(() => cut).toBe(true);
+
+  // alice reconnects by herself, the server replays the conversation (with the message) and the
+  // repeat is acknowledged with the stored message: one copy on each side, none delivered twice.
+  await expectSettled(alice, [text]);
+  await expect(alice.page.getByTestId('send-error')).toHaveCount(0);
+  // Sent twice, as the same message.
+  expect(attempts).toHaveLength(2);
+  expect(attempts[0]).toMatch(/^[A-Za-z0-9_-]{22}$/);
+  expect(attempts[1]).toBe(attempts[0]);
+  await expect(messages(bob.page)).toHaveText([text]);
+  await bob.page.reload();
+  await userItem(bob.page, 'alice').click();
+  await expect(messages(bob.page)).toHaveText([text]);
+});

@@ -1,0 +1,196 @@
+import {
+  ErrorCode,
+  type Message,
+  type PrivateMessageAck,
+  type PrivateMessageInput,
+} from '@chat/contracts';
+import type { ChatConfig } from './chat-config';
+
+/** One message of ours on its way: shown as pending in its conversation until it settles. */
+export interface PendingSend {
+  /** The pending message's id in its conversation (never one the server hands out). */
+  readonly localId: string;
+  /** Ours for the server, the same on every attempt: a repeat is stored once. */
+  readonly clientMessageId: string;
+  readonly to: string;
+  readonly content: string;
+  /** When it was written (`Date.now()`), for the age bound. */
+  readonly createdAt: number;
+}
+
+interface Entry extends PendingSend {
+  /** Emits so far. */
+  readonly attempts: number;
+  /** Emitted and not answered yet; otherwise it waits for its next attempt. */
+  readonly inFlight: boolean;
+}
+
+/** What the pending sends need from ChatStore, which alone talks to the socket and holds the messages. */
+export interface PendingSendsDeps {
+  /** `private message` and its acknowledgement; a timeout or a lost link resolves as `unavailable`. */
+  send(input: PrivateMessageInput): Promise<PrivateMessageAck>;
+  isConnected(): boolean;
+  /** Stored: `message` replaces the pending one (the replay may have brought it already). */
+  delivered(send: PendingSend, message: Message): void;
+  /** Refused, or given up on: the pending one goes and the user is told why. */
+  failed(send: PendingSend, code: ErrorCode): void;
+  config: Pick<
+    ChatConfig,
+    'retryDelayMs' | 'maxRetryDelayMs' | 'sendMaxAttempts' | 'sendMaxAgeMs'
+  >;
+}
+
+/**
+ * Sends that survive a lost connection and are delivered exactly once (see the web README).
+ *
+ * A send is `waiting` (written, not emitted yet, or emitted and answered `unavailable`) or
+ * `in flight`. It leaves the queue on an acknowledgement (`delivered`), on a definitive error, or
+ * when its attempts or its age run out (`failed`). Every attempt carries the same
+ * `clientMessageId`, so the server stores it once however often it arrives.
+ *
+ * Waiting sends go again, in the order they were written, when the server has replayed `users`
+ * after a reconnect (`resume`) and, while connected, after a growing delay. A new send waits
+ * behind the waiting ones of its conversation, and nothing is emitted while the link is down
+ * (socket.io would buffer it and send it on reconnect, ahead of the older ones).
+ */
+export class PendingSends {
+  private queue: readonly Entry[] = [];
+  /** Bumped by `forget`: answers to emits of before are ignored. */
+  private gen = 0;
+  private delayMs: number;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(private readonly deps: PendingSendsDeps) {
+    this.delayMs = deps.config.retryDelayMs;
+  }
+
+  /** Queues a new send to `to`, and emits it unless the link is down or older ones wait first. */
+  add(to: string, content: string): PendingSend {
+    const clientMessageId = newClientMessageId();
+    const entry: Entry = {
+      localId: `pending-${clientMessageId}`,
+      clientMessageId,
+      to,
+      content,
+      createdAt: Date.now(),
+      attempts: 0,
+      inFlight: false,
+    };
+    const behind = this.queue.some((e) => e.to === to && !e.inFlight);
+    this.queue = [...this.queue, entry];
+    if (!behind && this.deps.isConnected()) this.emit(entry);
+    return entry;
+  }
+
+  /** The link is back and `users` replayed: every waiting send goes again, in order. */
+  resume(): void {
+    this.clearTimer();
+    this.flush();
+  }
+
+  /** Logout or a new identity: pending sends are dropped and their answers ignored. */
+  forget(): void {
+    this.gen++;
+    this.queue = [];
+    this.clearTimer();
+    this.delayMs = this.deps.config.retryDelayMs;
+  }
+
+  dispose(): void {
+    this.forget();
+  }
+
+  private flush(): void {
+    for (const entry of this.queue) {
+      if (entry.inFlight) continue;
+      if (this.tooOld(entry)) this.fail(entry, ErrorCode.Unavailable);
+      else this.emit(entry);
+    }
+  }
+
+  private emit(entry: Entry): void {
+    const gen = this.gen;
+    const sent = this.replace(entry, {
+      ...entry,
+      attempts: entry.attempts + 1,
+      inFlight: true,
+    });
+    const { clientMessageId, content, to } = entry;
+    this.deps
+      .send({ content, to, clientMessageId })
+      .then((ack) => gen === this.gen && this.settle(sent, ack));
+  }
+
+  private settle(entry: Entry, ack: PrivateMessageAck): void {
+    if (ack.ok) {
+      this.remove(entry);
+      this.delayMs = this.deps.config.retryDelayMs;
+      this.deps.delivered(entry, ack.message);
+      return;
+    }
+    if (
+      ack.error !== ErrorCode.Unavailable ||
+      entry.attempts >= this.deps.config.sendMaxAttempts ||
+      this.tooOld(entry)
+    ) {
+      this.fail(entry, ack.error);
+      return;
+    }
+    this.replace(entry, { ...entry, inFlight: false });
+    // While the link is down, the replay after the reconnect sends it again.
+    if (this.deps.isConnected()) this.scheduleRetry();
+  }
+
+  private fail(entry: Entry, code: ErrorCode): void {
+    this.remove(entry);
+    this.deps.failed(entry, code);
+  }
+
+  /** One timer for all waiting sends; the delay doubles up to the limit until a send goes through. */
+  private scheduleRetry(): void {
+    if (this.timer !== undefined) return;
+    const delay = this.delayMs;
+    this.delayMs = Math.min(delay * 2, this.deps.config.maxRetryDelayMs);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (this.deps.isConnected()) this.flush();
+    }, delay);
+  }
+
+  private clearTimer(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Past this age a send is given up rather than sent again (the server remembers ids a day). */
+  private tooOld(entry: Entry): boolean {
+    return Date.now() - entry.createdAt > this.deps.config.sendMaxAgeMs;
+  }
+
+  private replace(entry: Entry, next: Entry): Entry {
+    this.queue = this.queue.map((e) =>
+      e.clientMessageId === entry.clientMessageId ? next : e,
+    );
+    return next;
+  }
+
+  private remove(entry: Entry): void {
+    this.queue = this.queue.filter(
+      (e) => e.clientMessageId !== entry.clientMessageId,
+    );
+  }
+}
+
+/**
+ * 16 random bytes as base64url (22 characters). `crypto.getRandomValues`, not `randomUUID`:
+ * the latter exists only in secure contexts, and the app may be served over plain http.
+ */
+export function newClientMessageId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  let binary = '';
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary)
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
+}

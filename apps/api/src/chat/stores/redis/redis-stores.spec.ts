@@ -134,15 +134,16 @@ describe('Redis keys', () => {
   });
 });
 
-describe('RedisMessageStore group commit', () => {
-  const message = (n: number, from: string, to: string) => ({
-    id: `01JZ00000000000000000000${String(n).padStart(2, '0')}`,
-    content: `m${n}`,
-    from,
-    to,
-    at: new Date(0).toISOString(),
-  });
+/** A message with a fixed, ordered id (`n` < 100). */
+const message = (n: number, from: string, to: string) => ({
+  id: `01JZ00000000000000000000${String(n).padStart(2, '0')}`,
+  content: `m${n}`,
+  from,
+  to,
+  at: new Date(0).toISOString(),
+});
 
+describe('RedisMessageStore group commit', () => {
   it('saves the messages of one turn together, and rejects only the one whose write failed', async () => {
     const k = keys();
     const messages = new RedisMessageStore(client, k);
@@ -175,14 +176,6 @@ describe('RedisMessageStore group commit', () => {
 });
 
 describe('RedisMessageStore and clientMessageIds', () => {
-  const message = (n: number, from: string, to: string) => ({
-    id: `01JZ00000000000000000000${String(n).padStart(2, '0')}`,
-    content: `m${n}`,
-    from,
-    to,
-    at: new Date(0).toISOString(),
-  });
-
   it('stores one message when two nodes save the same key at the same moment', async () => {
     const k = keys();
     const [one, two] = [

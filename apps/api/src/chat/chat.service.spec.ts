@@ -173,13 +173,16 @@ describe('ChatService', () => {
       ]);
     });
 
-    it('passes the clientMessageId to the store; a repeat is acked with the stored message and emitted to nobody', async () => {
+    it('passes the clientMessageId to the store on the message; a repeat is acked with the stored message and emitted to nobody', async () => {
       const { socket, emitted } = fakeSocket(alice);
       const keys: (string | undefined)[] = [];
       const save = messages.saveMessage.bind(messages);
-      messages.saveMessage = (message, clientMessageId) => {
-        keys.push(clientMessageId);
-        return save(message, clientMessageId);
+      messages.saveMessage = (message) => {
+        keys.push(message.clientMessageId);
+        // Absent, not undefined, without one: the guide's payload, byte for byte.
+        if (message.clientMessageId === undefined)
+          expect('clientMessageId' in message).toBe(false);
+        return save(message);
       };
       const payload = { content: 'hi', to: 'bob', clientMessageId: 'c-1' };
       const first = await service.sendPrivateMessage(socket, payload);
@@ -191,6 +194,7 @@ describe('ChatService', () => {
           content: 'edited',
         }),
       ).toEqual(first);
+      expect(first.message.clientMessageId).toBe('c-1');
       await service.sendPrivateMessage(socket, { content: 'hi', to: 'bob' });
       expect(keys).toEqual(['c-1', 'c-1', undefined]);
       expect(emitted.map((e) => e.payload)).toEqual([

@@ -396,6 +396,7 @@ export class ChatService {
    * other sockets. Never rejects: every failure is an error code, and nothing is emitted unless stored.
    * A repeat (the sender already stored a message with this `clientMessageId`) is acknowledged with
    * the message stored first, whatever its own content and recipient, and emitted to nobody again.
+   * A message sent with a `clientMessageId` carries it wherever it goes (ack, event, history).
    */
   async sendPrivateMessage(
     socket: ChatSocket,
@@ -420,7 +421,10 @@ export class ChatService {
         to,
         at: isoTime(this.clock.now()),
       };
-      const stored = await this.messages.saveMessage(message, clientMessageId);
+      // Only when given: a message sent without one has no such key at all (the guide's payload).
+      if (clientMessageId !== undefined)
+        message.clientMessageId = clientMessageId;
+      const stored = await this.messages.saveMessage(message);
       // A repeat: its first send was emitted already (or is being, if it is still in flight).
       if (stored.id !== message.id) return { ok: true, message: stored };
     } catch (error) {

@@ -384,6 +384,61 @@ describe('ChatGateway: private messages', () => {
       expect(bob.client.all('private message')[0]).toEqual(first.message);
     });
 
+    it('hands the clientMessageId out with the message (ack, events, replay, fetch messages), and none without one', async () => {
+      const alice2 = await tab(alice);
+      const keyed = await alice.client.send({
+        content: 'with a key',
+        to: bob.session.userID,
+        clientMessageId: 'carried',
+      });
+      const plain = await alice.client.send({
+        content: 'without',
+        to: bob.session.userID,
+      });
+      if (!keyed.ok || !plain.ok) throw new Error('refused');
+      expect(keyed.message).toEqual({
+        id: expect.stringMatching(ULID),
+        content: 'with a key',
+        from: alice.session.userID,
+        to: bob.session.userID,
+        at: expect.any(String),
+        clientMessageId: 'carried',
+      });
+      const hasKey = (m: Message) => 'clientMessageId' in m;
+      expect(hasKey(plain.message)).toBe(false);
+      const both = [keyed.message, plain.message];
+      for (const observer of [bob, alice2]) {
+        await observer.client.waitFor(
+          'private message',
+          (m) => m.id === plain.message.id,
+        );
+        const received = observer.client.all('private message');
+        expect(received).toEqual(both);
+        expect(received.map(hasKey)).toEqual([true, false]);
+      }
+      // A repeat is answered with it too.
+      expect(
+        await alice.client.send({
+          content: 'with a key',
+          to: bob.session.userID,
+          clientMessageId: 'carried',
+        }),
+      ).toEqual(keyed);
+
+      const replayed = (await tab(alice)).users.find(
+        (u) => u.userID === bob.session.userID,
+      )?.messages;
+      expect(replayed).toEqual(both);
+      expect(replayed?.map(hasKey)).toEqual([true, false]);
+      const page = await bob.client.fetch({
+        userID: alice.session.userID,
+        before: '7ZZZZZZZZZZZZZZZZZZZZZZZZZ',
+      });
+      if (!page.ok) throw new Error(`refused: ${page.error}`);
+      expect(page.messages).toEqual(both);
+      expect(page.messages.map(hasKey)).toEqual([true, false]);
+    });
+
     it('stores and delivers once two sends of one message at the same moment', async () => {
       const payload = {
         content: 'twice at once',

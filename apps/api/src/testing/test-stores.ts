@@ -64,12 +64,9 @@ export class FlakySessionStore extends MemorySessionStore {
 export class FlakyMessageStore extends MemoryMessageStore {
   failing = false;
 
-  override async saveMessage(
-    message: Message,
-    clientMessageId?: string,
-  ): Promise<Message> {
+  override async saveMessage(message: Message): Promise<Message> {
     if (this.failing) throw new Error('disk on fire');
-    return super.saveMessage(message, clientMessageId);
+    return super.saveMessage(message);
   }
 }
 

@@ -1,4 +1,7 @@
-/** A stored private message as the wire sees it: the guide's fields plus `id` and `at`. */
+/**
+ * A stored private message as the wire sees it: the guide's fields plus `id`, `at` and, for a
+ * message sent with one, `clientMessageId`.
+ */
 export interface Message {
   /** Unique and sortable: later messages compare greater. */
   id: string;
@@ -8,6 +11,14 @@ export interface Message {
   to: string;
   /** Server time the message was accepted, ISO 8601. */
   at: string;
+  /**
+   * Ours (additive): the `clientMessageId` the sender gave with `private message`, on every form of
+   * the message the server hands out (the acknowledgement, the `private message` event, `users`,
+   * `fetch messages`), so that a sender who lost the acknowledgement recognises the message as
+   * stored. Absent (no key at all) on a message sent without one, so payloads stay the guide's;
+   * the guide's clients ignore it.
+   */
+  clientMessageId?: string;
 }
 
 /** One entry of `users` and the payload of `user connected`. */

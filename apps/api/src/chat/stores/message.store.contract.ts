@@ -364,12 +364,19 @@ export function messageStoreContract(
     describe('saving again with a clientMessageId', () => {
       const conversation = async (a: string, b: string) =>
         (await store.findMessagesBefore(a, b, AFTER_ALL, 100)).messages;
+      /** A message sent with that `clientMessageId`. */
+      const keyed = (
+        clientMessageId: string,
+        from: string,
+        to: string,
+        content?: string,
+      ): Message => ({ ...message(from, to, content), clientMessageId });
 
       it('stores a message once per sender and key: a later repeat resolves with the first', async () => {
-        const first = message('alice', 'bob', 'hi');
-        expect(await store.saveMessage(first, 'k-1')).toEqual(first);
-        const again = message('alice', 'bob', 'hi');
-        const stored = await store.saveMessage(again, 'k-1');
+        const first = keyed('k-1', 'alice', 'bob', 'hi');
+        expect(await store.saveMessage(first)).toEqual(first);
+        const again = keyed('k-1', 'alice', 'bob', 'hi');
+        const stored = await store.saveMessage(again);
         expect(stored).toEqual(first);
         expect(await conversation('alice', 'bob')).toEqual([first]);
         expect(await recent('bob')).toEqual({
@@ -379,23 +386,45 @@ export function messageStoreContract(
         expect(await store.findLatestMessageID()).toBe(first.id);
         // A copy: changing it changes nothing stored.
         stored.content = 'tampered';
-        expect(await store.saveMessage(message('alice', 'bob'), 'k-1')).toEqual(
+        expect(await store.saveMessage(keyed('k-1', 'alice', 'bob'))).toEqual(
           first,
         );
       });
 
+      it('gives the key back with the message on every read, and no such property without one', async () => {
+        const withKey = keyed('k-read', 'alice', 'bob', 'with');
+        const without = message('bob', 'alice', 'without');
+        expect(await store.saveMessage(withKey)).toEqual(withKey);
+        expect(await store.saveMessage(without)).toEqual(without);
+        const reads = [
+          (await store.findRecentConversations('alice', 10))[0].messages,
+          (await store.findRecentConversations('bob', 10))[0].messages,
+          await conversation('alice', 'bob'),
+          await conversation('bob', 'alice'),
+        ];
+        for (const read of reads) {
+          expect(read).toEqual([withKey, without]);
+          expect(read[0].clientMessageId).toBe('k-read');
+          expect('clientMessageId' in read[1]).toBe(false);
+        }
+        // The answer to a repeat carries it too.
+        const repeat = await store.saveMessage(keyed('k-read', 'alice', 'bob'));
+        expect(repeat).toEqual(withKey);
+        expect(repeat.clientMessageId).toBe('k-read');
+      });
+
       it('stores one of several saves with the same key at once, and resolves all with it', async () => {
         const [a, b, c] = [
-          message('alice', 'bob', 'once'),
-          message('alice', 'bob', 'once'),
-          message('alice', 'bob', 'once'),
+          keyed('same', 'alice', 'bob', 'once'),
+          keyed('same', 'alice', 'bob', 'once'),
+          keyed('same', 'alice', 'bob', 'once'),
         ];
         const unkeyed = message('alice', 'bob', 'no key');
         const results = await Promise.all([
-          store.saveMessage(a, 'same'),
-          store.saveMessage(b, 'same'),
+          store.saveMessage(a),
+          store.saveMessage(b),
           store.saveMessage(unkeyed),
-          store.saveMessage(c, 'same'),
+          store.saveMessage(c),
         ]);
         expect(results).toEqual([a, a, unkeyed, a]);
         expect(await conversation('bob', 'alice')).toEqual([a, unkeyed]);
@@ -403,10 +432,10 @@ export function messageStoreContract(
       });
 
       it('answers a repeat with other content or another recipient with the original, and stores nothing of it', async () => {
-        const first = message('alice', 'bob', 'original');
-        await store.saveMessage(first, 'key');
-        const changed = message('alice', 'carol', 'changed');
-        expect(await store.saveMessage(changed, 'key')).toEqual(first);
+        const first = keyed('key', 'alice', 'bob', 'original');
+        await store.saveMessage(first);
+        const changed = keyed('key', 'alice', 'carol', 'changed');
+        expect(await store.saveMessage(changed)).toEqual(first);
         expect(await store.findRecentConversations('carol', 10)).toEqual([]);
         expect(await recent('alice')).toEqual({
           bob: { contents: ['original'], hasMore: false },
@@ -415,12 +444,12 @@ export function messageStoreContract(
       });
 
       it("keeps each sender's keys apart", async () => {
-        const fromAlice = message('alice', 'bob', 'from alice');
-        const fromBob = message('bob', 'alice', 'from bob');
-        const fromCarol = message('carol', 'bob', 'from carol');
-        expect(await store.saveMessage(fromAlice, 'shared')).toEqual(fromAlice);
-        expect(await store.saveMessage(fromBob, 'shared')).toEqual(fromBob);
-        expect(await store.saveMessage(fromCarol, 'shared')).toEqual(fromCarol);
+        const fromAlice = keyed('shared', 'alice', 'bob', 'from alice');
+        const fromBob = keyed('shared', 'bob', 'alice', 'from bob');
+        const fromCarol = keyed('shared', 'carol', 'bob', 'from carol');
+        expect(await store.saveMessage(fromAlice)).toEqual(fromAlice);
+        expect(await store.saveMessage(fromBob)).toEqual(fromBob);
+        expect(await store.saveMessage(fromCarol)).toEqual(fromCarol);
         expect(await conversation('alice', 'bob')).toEqual([
           fromAlice,
           fromBob,
@@ -429,60 +458,60 @@ export function messageStoreContract(
       });
 
       it('stores every save without a key, even of the same content, and after a keyed one', async () => {
-        const keyed = message('alice', 'bob', 'same');
+        const first = keyed('k', 'alice', 'bob', 'same');
         const plain = [
           message('alice', 'bob', 'same'),
           message('alice', 'bob', 'same'),
         ];
-        await store.saveMessage(keyed, 'k');
+        await store.saveMessage(first);
         for (const m of plain) expect(await store.saveMessage(m)).toEqual(m);
-        expect(await conversation('alice', 'bob')).toEqual([keyed, ...plain]);
+        expect(await conversation('alice', 'bob')).toEqual([first, ...plain]);
       });
 
       if (options.clientMessageIdsExpire)
         it("keeps a deleted message's key until it expires: a repeat stores nothing", async () => {
-          const first = message('alice', 'bob', 'before');
-          await store.saveMessage(first, 'k');
+          const first = keyed('k', 'alice', 'bob', 'before');
+          await store.saveMessage(first);
           while (!(await store.deleteUserMessages('bob', 100)));
           expect(
-            await store.saveMessage(message('alice', 'bob', 'again'), 'k'),
+            await store.saveMessage(keyed('k', 'alice', 'bob', 'again')),
           ).toEqual(first);
           expect(await store.findRecentConversations('alice', 10)).toEqual([]);
         });
       else
         it('forgets the keys of deleted messages, whoever sent them', async () => {
-          await store.saveMessage(message('alice', 'bob', 'a1'), 'k');
-          await store.saveMessage(message('carol', 'alice', 'c1'), 'k');
-          const kept = message('carol', 'bob', 'kept');
-          await store.saveMessage(kept, 'k2');
+          await store.saveMessage(keyed('k', 'alice', 'bob', 'a1'));
+          await store.saveMessage(keyed('k', 'carol', 'alice', 'c1'));
+          const kept = keyed('k2', 'carol', 'bob', 'kept');
+          await store.saveMessage(kept);
           while (!(await store.deleteUserMessages('alice', 1)));
           const [a2, c2] = [
-            message('alice', 'bob', 'a2'),
-            message('carol', 'alice', 'c2'),
+            keyed('k', 'alice', 'bob', 'a2'),
+            keyed('k', 'carol', 'alice', 'c2'),
           ];
-          expect(await store.saveMessage(a2, 'k')).toEqual(a2);
-          expect(await store.saveMessage(c2, 'k')).toEqual(c2);
+          expect(await store.saveMessage(a2)).toEqual(a2);
+          expect(await store.saveMessage(c2)).toEqual(c2);
           expect(await recent('alice')).toEqual({
             bob: { contents: ['a2'], hasMore: false },
             carol: { contents: ['c2'], hasMore: false },
           });
           // Other messages keep theirs.
           expect(
-            await store.saveMessage(message('carol', 'bob', 'again'), 'k2'),
+            await store.saveMessage(keyed('k2', 'carol', 'bob', 'again')),
           ).toEqual(kept);
         });
 
       const { reopen } = options;
       if (reopen)
         it('remembers the keys in another store on the same data (restart, other node)', async () => {
-          const first = message('alice', 'bob', 'hi');
-          await store.saveMessage(first, 'k');
+          const first = keyed('k', 'alice', 'bob', 'hi');
+          await store.saveMessage(first);
           const other = await reopen(store);
-          expect(await other.saveMessage(message('alice', 'bob'), 'k')).toEqual(
+          expect(await other.saveMessage(keyed('k', 'alice', 'bob'))).toEqual(
             first,
           );
-          const fresh = message('alice', 'bob', 'new key');
-          expect(await other.saveMessage(fresh, 'k2')).toEqual(fresh);
+          const fresh = keyed('k2', 'alice', 'bob', 'new key');
+          expect(await other.saveMessage(fresh)).toEqual(fresh);
           expect(
             (await other.findMessagesBefore('bob', 'alice', AFTER_ALL, 10))
               .messages,

@@ -20,18 +20,17 @@ export interface RecentConversation extends MessagePage {
  */
 export abstract class MessageStore {
   /**
-   * Stores one message, at most once per sender and `clientMessageId` (the client's idempotency
-   * key, optional): resolves, once durable for this implementation, with the stored message, which
-   * is `message` itself, or, if `message.from` already stored a message under that
+   * Stores one message, at most once per sender and `message.clientMessageId` (the client's
+   * idempotency key, optional): resolves, once durable for this implementation, with the stored
+   * message, which is `message` itself, or, if `message.from` already stored a message under that
    * `clientMessageId`, that earlier message (its id, time, content and recipient, whatever `message`
    * holds; `message` is then not stored). Several saves with one key at once store one message and
    * all resolve with it. Without a key every save stores its message. A key is remembered as long
    * as its message is stored (Redis: for a day after it was first used, see RedisMessageStore).
+   * Every read gives a message back with its `clientMessageId` if it was saved with one, and
+   * without the property at all otherwise.
    */
-  abstract saveMessage(
-    message: Message,
-    clientMessageId?: string,
-  ): Promise<Message>;
+  abstract saveMessage(message: Message): Promise<Message>;
 
   /**
    * Each conversation `userID` is part of (in no particular order), with its last `limit`

@@ -573,22 +573,74 @@ describe('ChatStore: sends across a lost connection', () => {
     expect(socket.sent).toHaveLength(2);
   });
 
-  it('shows one copy when the replay already brought the stored message and the ack comes later', async () => {
+  it('delivers at once, and never sends again, a send the replay shows stored (its clientMessageId)', async () => {
     const { socket, store } = signedIn();
     store.select('uBob');
     store.send('hello');
+    const [{ clientMessageId }] = payloads(socket);
     // The server stored it, but the link dropped before its acknowledgement.
-    const stored = message('uAlice', 'uBob', 'hello');
+    const stored = { ...message('uAlice', 'uBob', 'hello'), clientMessageId };
     socket.drop();
     socket.sent[0].fail(new Error('socket has been disconnected'));
     await settle();
     reconnect(socket, [view('uBob', 'bob', true, [stored])]);
-    // The repeat is acknowledged with the message stored the first time (same id).
+    // One copy at once, the stored one: no round trip, nothing sent again.
+    expect(user(store, 'bob').messages).toMatchObject([
+      { id: stored.id, content: 'hello', pending: false, fromSelf: true },
+    ]);
+    expect(user(store, 'bob').messages).toHaveLength(1);
+    expect(socket.sent).toHaveLength(1);
+    expect(store.sendFailure()).toBeNull();
+    reconnect(socket, [view('uBob', 'bob', true, [stored])]);
+    expect(socket.sent).toHaveLength(1);
+    expect(contents(store, 'bob')).toEqual(['hello']);
+  });
+
+  it('ignores a late answer to a send the replay settled meanwhile', async () => {
+    const { socket, store } = signedIn();
+    store.select('uBob');
+    store.send('hello');
+    const [{ clientMessageId }] = payloads(socket);
+    const stored = { ...message('uAlice', 'uBob', 'hello'), clientMessageId };
+    // Still in flight when the replay shows it stored.
+    socket.drop();
+    reconnect(socket, [view('uBob', 'bob', true, [stored])]);
+    expect(pendingOf(store, 'bob')).toEqual([]);
+    socket.sent[0].fail(new Error('socket has been disconnected'));
+    await settle();
+    expect(store.sendFailure()).toBeNull();
+    expect(contents(store, 'bob')).toEqual(['hello']);
+    reconnect(socket, [view('uBob', 'bob', true, [stored])]);
+    expect(socket.sent).toHaveLength(1);
+  });
+
+  it('changes nothing for a replayed message with a clientMessageId not pending here', async () => {
+    const { socket, store } = signedIn();
+    store.select('uBob');
+    store.send('mine');
+    const [mine] = payloads(socket);
+    socket.drop();
+    socket.sent[0].fail(new Error('socket has been disconnected'));
+    await settle();
+    // Sent from another tab of ours, with that tab's own key.
+    const otherTab = {
+      ...message('uAlice', 'uBob', 'from another tab'),
+      clientMessageId: 'anotherTabsKey0123456',
+    };
+    reconnect(socket, [view('uBob', 'bob', true, [otherTab])]);
+    expect(user(store, 'bob').messages).toMatchObject([
+      { id: otherTab.id, content: 'from another tab', pending: false },
+      { content: 'mine', pending: true },
+    ]);
+    expect(payloads(socket)).toEqual([mine, mine]);
+    const stored = {
+      ...message('uAlice', 'uBob', 'mine'),
+      clientMessageId: mine.clientMessageId,
+    };
     socket.sent[1].ack({ ok: true, message: stored });
     await settle();
-    expect(user(store, 'bob').messages).toMatchObject([
-      { id: stored.id, content: 'hello', pending: false },
-    ]);
+    expect(contents(store, 'bob')).toEqual(['from another tab', 'mine']);
+    expect(pendingOf(store, 'bob')).toEqual([]);
   });
 
   it('sends again after a growing delay while connected, and waits new sends behind', async () => {

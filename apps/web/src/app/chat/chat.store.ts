@@ -398,9 +398,9 @@ export class ChatStore {
    * Self and our conversations replace the list, and the directory starts again from its first
    * page. Conversations merge by id: older pages loaded and pending sends survive a reconnect.
    * What arrived while we were away is unread by the marks, not by us. Users held beyond these
-   * (the one on screen, pending sends) stay and are looked up again, for their presence. Then the
-   * sends still pending go again: the replay may hold some of them already, and their
-   * acknowledgement (same `id`) replaces the pending copy without a second one.
+   * (the one on screen, pending sends) stay and are looked up again, for their presence. A send
+   * of ours the replay holds already (stored, its acknowledgement lost: same `clientMessageId`) is
+   * delivered at once, its pending copy gone and never sent again; the others go again.
    */
   private onUsers(users: readonly UserView[]): void {
     const selfID = this.sessionState()?.userID;
@@ -432,6 +432,11 @@ export class ChatStore {
         };
       }),
     ]);
+    if (selfID)
+      for (const view of users)
+        for (const message of view.messages ?? [])
+          if (message.from === selfID && message.clientMessageId !== undefined)
+            this.pendingSends.confirm(message);
     this.markSelectedRead();
     this.userDirectory.restart();
     this.userDirectory.lookUp(kept.map((user) => user.userID));

@@ -44,9 +44,10 @@ export interface PendingSendsDeps {
  * Sends that survive a lost connection and are delivered exactly once (see the web README).
  *
  * A send is `waiting` (written, not emitted yet, or emitted and answered `unavailable`) or
- * `in flight`. It leaves the queue on an acknowledgement (`delivered`), on a definitive error, or
- * when its attempts or its age run out (`failed`). Every attempt carries the same
- * `clientMessageId`, so the server stores it once however often it arrives.
+ * `in flight`. It leaves the queue on an acknowledgement or when the replay shows it stored
+ * (`confirm`; both `delivered`), on a definitive error, or when its attempts or its age run out
+ * (`failed`). Every attempt carries the same `clientMessageId`, so the server stores it once
+ * however often it arrives.
  *
  * Waiting sends go again, in the order they were written, when the server has replayed `users`
  * after a reconnect (`resume`) and, while connected, after a growing delay. A new send waits
@@ -80,6 +81,19 @@ export class PendingSends {
     this.queue = [...this.queue, entry];
     if (!behind && this.deps.isConnected()) this.emit(entry);
     return entry;
+  }
+
+  /**
+   * The server holds this message of ours already: the `users` replay brought it with its
+   * `clientMessageId` (its first send was stored, its acknowledgement lost). The send with that
+   * id, if still pending, is delivered now and never sent again; an answer to it still on its way
+   * is then ignored. Nothing happens for an id not pending here.
+   */
+  confirm(message: Message): void {
+    const { clientMessageId } = message;
+    if (clientMessageId === undefined) return;
+    const entry = this.queue.find((e) => e.clientMessageId === clientMessageId);
+    if (entry) this.deliver(entry, message);
   }
 
   /** The link is back and `users` replayed: every waiting send goes again, in order. */
@@ -122,10 +136,11 @@ export class PendingSends {
   }
 
   private settle(entry: Entry, ack: PrivateMessageAck): void {
+    // Delivered meanwhile (`confirm`): a late answer, whatever it says, changes nothing.
+    if (!this.queue.some((e) => e.clientMessageId === entry.clientMessageId))
+      return;
     if (ack.ok) {
-      this.remove(entry);
-      this.delayMs = this.deps.config.retryDelayMs;
-      this.deps.delivered(entry, ack.message);
+      this.deliver(entry, ack.message);
       return;
     }
     if (
@@ -139,6 +154,12 @@ export class PendingSends {
     this.replace(entry, { ...entry, inFlight: false });
     // While the link is down, the replay after the reconnect sends it again.
     if (this.deps.isConnected()) this.scheduleRetry();
+  }
+
+  private deliver(entry: Entry, message: Message): void {
+    this.remove(entry);
+    this.delayMs = this.deps.config.retryDelayMs;
+    this.deps.delivered(entry, message);
   }
 
   private fail(entry: Entry, code: ErrorCode): void {

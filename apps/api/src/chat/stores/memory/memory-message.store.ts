@@ -25,11 +25,10 @@ export class MemoryMessageStore extends MessageStore {
   private readonly byClientKey = new Map<string, Message>();
   private readonly clientKeyOf = new Map<string, string>();
 
-  async saveMessage(
-    message: Message,
-    clientMessageId?: string,
-  ): Promise<Message> {
+  async saveMessage(message: Message): Promise<Message> {
+    // The stored object keeps the message's `clientMessageId`, if any: reads hand it out.
     const stored = copy(message);
+    const { clientMessageId } = message;
     if (clientMessageId !== undefined) {
       const clientID = clientKey(message.from, clientMessageId);
       const earlier = this.byClientKey.get(clientID);

@@ -10,7 +10,9 @@ import type { RedisKeys } from './redis-keys';
 /**
  * A conversation member: the id, a NUL, the message as JSON. All scores are 0, so members sort
  * byte by byte, i.e. by id (JSON never contains a raw NUL, and NUL sorts before any character):
- * a lexicographic range on the id alone selects messages by id.
+ * a lexicographic range on the id alone selects messages by id. The JSON holds `clientMessageId`
+ * only for a message sent with one (JSON.stringify leaves an undefined value out), so reads, and
+ * the answer to a repeat (its client key holds the member), hand it out with the message.
  */
 const SEPARATOR = '\u0000';
 
@@ -21,6 +23,7 @@ const toMember = (message: Message): string =>
     from: message.from,
     to: message.to,
     at: message.at,
+    clientMessageId: message.clientMessageId,
   })}`;
 
 const toMessage = (member: string): Message =>
@@ -107,7 +110,6 @@ interface SaveMessagesCommand {
 
 interface PendingSave {
   message: Message;
-  clientMessageId: string | undefined;
   resolve: (stored: Message) => void;
   reject: (error: unknown) => void;
 }
@@ -141,9 +143,9 @@ export class RedisMessageStore extends MessageStore {
     this.redis = redis as Redis & SaveMessagesCommand;
   }
 
-  saveMessage(message: Message, clientMessageId?: string): Promise<Message> {
+  saveMessage(message: Message): Promise<Message> {
     return new Promise((resolve, reject) => {
-      this.pending.push({ message, clientMessageId, resolve, reject });
+      this.pending.push({ message, resolve, reject });
       // Bounds a script's arguments (a burst after a stall): the rest go in the next one.
       if (this.pending.length >= MAX_BATCH) return void this.commit();
       if (this.scheduled) return;
@@ -236,8 +238,8 @@ export class RedisMessageStore extends MessageStore {
     const keyedKeys: string[] = [];
     const keyedArgs: (string | number)[] = [];
     let latest = '';
-    batch.forEach(({ message, clientMessageId }, i) => {
-      const { from, to, id } = message;
+    batch.forEach(({ message }, i) => {
+      const { from, to, id, clientMessageId } = message;
       conversations.push(this.keys.conversation(from, to));
       members.push(toMember(message));
       if (clientMessageId !== undefined) {

@@ -1,3 +1,4 @@
+import type { Message } from '@chat/contracts';
 import { redisForTests, type TestRedis } from '@chat/test-support';
 import { Redis } from 'ioredis';
 import type { MessageStore } from '../message.store';
@@ -78,16 +79,14 @@ describe('Redis keys', () => {
       connected: false,
       lastSeen: 1,
     });
-    await messages.saveMessage(
-      {
-        id: '01JZ0000000000000000000001',
-        content: 'hi',
-        from: 'u',
-        to: 'v',
-        at: new Date(0).toISOString(),
-      },
-      'c-1',
-    );
+    await messages.saveMessage({
+      id: '01JZ0000000000000000000001',
+      content: 'hi',
+      from: 'u',
+      to: 'v',
+      at: new Date(0).toISOString(),
+      clientMessageId: 'c-1',
+    });
     await presence.refresh();
     await presence.connect('u');
     const ours: string[] = [];
@@ -134,13 +133,19 @@ describe('Redis keys', () => {
   });
 });
 
-/** A message with a fixed, ordered id (`n` < 100). */
-const message = (n: number, from: string, to: string) => ({
+/** A message with a fixed, ordered id (`n` < 100), and that `clientMessageId` if given. */
+const message = (
+  n: number,
+  from: string,
+  to: string,
+  clientMessageId?: string,
+): Message => ({
   id: `01JZ00000000000000000000${String(n).padStart(2, '0')}`,
   content: `m${n}`,
   from,
   to,
   at: new Date(0).toISOString(),
+  ...(clientMessageId !== undefined && { clientMessageId }),
 });
 
 describe('RedisMessageStore group commit', () => {
@@ -183,13 +188,14 @@ describe('RedisMessageStore and clientMessageIds', () => {
       new RedisMessageStore(otherNode, new RedisKeys(k.prefix)),
     ];
     const results = await Promise.all([
-      one.saveMessage(message(1, 'a', 'b'), 'k'),
-      two.saveMessage(message(2, 'a', 'b'), 'k'),
+      one.saveMessage(message(1, 'a', 'b', 'k')),
+      two.saveMessage(message(2, 'a', 'b', 'k')),
     ]);
     expect(results[0]).toEqual(results[1]);
-    expect([message(1, 'a', 'b'), message(2, 'a', 'b')]).toContainEqual(
-      results[0],
-    );
+    expect([
+      message(1, 'a', 'b', 'k'),
+      message(2, 'a', 'b', 'k'),
+    ]).toContainEqual(results[0]);
     const [conversation] = await two.findRecentConversations('b', 10);
     expect(conversation.messages).toEqual([results[0]]);
     expect(await one.findLatestMessageID()).toBe(results[0].id);
@@ -198,7 +204,7 @@ describe('RedisMessageStore and clientMessageIds', () => {
   it('keeps a key for a day', async () => {
     const k = keys();
     const messages = new RedisMessageStore(client, k);
-    await messages.saveMessage(message(1, 'a', 'b'), 'k');
+    await messages.saveMessage(message(1, 'a', 'b', 'k'));
     const ttl = await client.pttl(k.clientMessage('a', 'k'));
     expect(ttl).toBeGreaterThan(CLIENT_MESSAGE_ID_TTL_MS - 60_000);
     expect(ttl).toBeLessThanOrEqual(CLIENT_MESSAGE_ID_TTL_MS);
@@ -210,14 +216,14 @@ describe('RedisMessageStore and clientMessageIds', () => {
     const messages = new RedisMessageStore(client, k);
     await client.set(k.conversation('x', 'y'), 'not a sorted set');
     await expect(
-      messages.saveMessage(message(1, 'x', 'y'), 'k'),
+      messages.saveMessage(message(1, 'x', 'y', 'k')),
     ).rejects.toThrow(/WRONGTYPE/);
     expect(await client.exists(k.clientMessage('x', 'k'))).toBe(0);
     expect(await messages.findLatestMessageID()).toBeUndefined();
     expect(await client.exists(k.peers('x'))).toBe(0);
     await client.del(k.conversation('x', 'y'));
-    expect(await messages.saveMessage(message(2, 'x', 'y'), 'k')).toEqual(
-      message(2, 'x', 'y'),
+    expect(await messages.saveMessage(message(2, 'x', 'y', 'k'))).toEqual(
+      message(2, 'x', 'y', 'k'),
     );
   });
 });

@@ -227,11 +227,14 @@ describe('SQLite database', () => {
         from: 'alice',
         to: 'bob',
         at: 'now',
+        clientMessageId: 'k',
       };
-      expect(await messages.saveMessage(next, 'k')).toEqual(next);
-      expect(
-        (await messages.findMessagesBefore('bob', 'alice', 'Z', 10)).messages,
-      ).toMatchObject([{ content: 'old' }, { content: 'new' }]);
+      expect(await messages.saveMessage(next)).toEqual(next);
+      const [old, fresh] = (
+        await messages.findMessagesBefore('bob', 'alice', 'Z', 10)
+      ).messages;
+      expect([old, fresh]).toMatchObject([{ content: 'old' }, next]);
+      expect('clientMessageId' in old).toBe(false);
     });
 
     it('refuse a database made by a newer version', () => {

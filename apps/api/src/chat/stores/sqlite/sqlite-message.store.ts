@@ -13,6 +13,8 @@ interface MessageRow {
   recipient: string;
   content: string;
   at: string;
+  /** The sender's `clientMessageId`; NULL for a message sent without one. */
+  client_id: string | null;
 }
 
 interface Pair {
@@ -27,13 +29,18 @@ const pair = (a: string, b: string): Pair =>
 /** One string per conversation, for `knownPairs` (userIDs hold no NUL character). */
 const pairKey = (low: string, high: string): string => `${low}\u0000${high}`;
 
-const toMessage = (row: MessageRow): Message => ({
-  id: row.id,
-  content: row.content,
-  from: row.sender,
-  to: row.recipient,
-  at: row.at,
-});
+/** A row as a message: `clientMessageId` only if it was sent with one (no key at all otherwise). */
+const toMessage = (row: MessageRow): Message => {
+  const message: Message = {
+    id: row.id,
+    content: row.content,
+    from: row.sender,
+    to: row.recipient,
+    at: row.at,
+  };
+  if (row.client_id !== null) message.clientMessageId = row.client_id;
+  return message;
+};
 
 const LATEST_ID = 'latest_message_id';
 
@@ -77,7 +84,7 @@ function prepareStatements(db: Database) {
     ),
     // The message that insertKeyed found in its way (the partial index messages_client_id).
     byClientID: db.prepare<[sender: string, clientID: string], MessageRow>(
-      `SELECT id, sender, recipient, content, at FROM messages
+      `SELECT id, sender, recipient, content, at, client_id FROM messages
        WHERE sender = ? AND client_id = ?`,
     ),
     addPeer: db.prepare<{ user: string; peer: string }>(
@@ -98,12 +105,12 @@ function prepareStatements(db: Database) {
       .pluck(),
     // Newest first, straight down the primary key; one extra row tells whether there are more.
     before: db.prepare<Pair & { before: string; limit: number }, MessageRow>(
-      `SELECT id, sender, recipient, content, at FROM messages
+      `SELECT id, sender, recipient, content, at, client_id FROM messages
        WHERE low = @low AND high = @high AND id < @before
        ORDER BY id DESC LIMIT @limit + 1`,
     ),
     latestOf: db.prepare<Pair & { limit: number }, MessageRow>(
-      `SELECT id, sender, recipient, content, at FROM messages
+      `SELECT id, sender, recipient, content, at, client_id FROM messages
        WHERE low = @low AND high = @high
        ORDER BY id DESC LIMIT @limit + 1`,
     ),
@@ -165,17 +172,17 @@ export class SqliteMessageStore extends MessageStore {
     );
   }
 
-  saveMessage(message: Message, clientMessageId?: string): Promise<Message> {
-    return this.database.write(() => this.insert(message, clientMessageId));
+  saveMessage(message: Message): Promise<Message> {
+    return this.database.write(() => this.insert(message));
   }
 
   /**
    * Within a write: the message, its conversation if new, and the latest id at the batch's end;
-   * or, if its sender already stored a message with this `clientMessageId`, nothing but reading
+   * or, if its sender already stored a message with its `clientMessageId`, nothing but reading
    * that one. Returns the stored message.
    */
-  private insert(message: Message, clientMessageId?: string): Message {
-    const { id, content, from, to, at } = message;
+  private insert(message: Message): Message {
+    const { id, content, from, to, at, clientMessageId } = message;
     const { low, high } = pair(from, to);
     if (clientMessageId === undefined)
       this.statements.insert.run(low, high, id, from, to, content, at);

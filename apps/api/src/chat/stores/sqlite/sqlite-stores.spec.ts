@@ -1,3 +1,4 @@
+import type { Message } from '@chat/contracts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,12 +59,18 @@ messageStoreContract(
 // What the message store remembers between writes (its known conversations, the batch's latest
 // id) must follow what is committed, also when a batch is rolled back.
 describe('SqliteMessageStore and rolled-back batches', () => {
-  const message = (id: number, from: string, to: string) => ({
+  const message = (
+    id: number,
+    from: string,
+    to: string,
+    clientMessageId?: string,
+  ): Message => ({
     id: `01JZ${String(id).padStart(22, '0')}`,
     content: `m${id}`,
     from,
     to,
     at: new Date(Date.UTC(2025, 0, 1, 0, 0, id)).toISOString(),
+    ...(clientMessageId !== undefined && { clientMessageId }),
   });
 
   it('still stores the conversation and the latest id of a message retried alone', async () => {
@@ -93,15 +100,15 @@ describe('SqliteMessageStore and rolled-back batches', () => {
     const database = openDatabase();
     const store = new SqliteMessageStore(database);
     const results = await Promise.allSettled([
-      store.saveMessage(message(1, 'alice', 'bob'), 'k'),
+      store.saveMessage(message(1, 'alice', 'bob', 'k')),
       // A repeat in the same batch, then a write that fails it (the same conversation and id).
-      store.saveMessage(message(2, 'alice', 'bob'), 'k'),
+      store.saveMessage(message(2, 'alice', 'bob', 'k')),
       store.saveMessage(message(1, 'bob', 'alice')),
-      store.saveMessage(message(3, 'alice', 'bob'), 'k'),
+      store.saveMessage(message(3, 'alice', 'bob', 'k')),
     ]);
     expect(results).toEqual([
-      { status: 'fulfilled', value: message(1, 'alice', 'bob') },
-      { status: 'fulfilled', value: message(1, 'alice', 'bob') },
+      { status: 'fulfilled', value: message(1, 'alice', 'bob', 'k') },
+      { status: 'fulfilled', value: message(1, 'alice', 'bob', 'k') },
       {
         status: 'rejected',
         // Not expect.any(Error): better-sqlite3's errors may come from another realm under Jest.
@@ -109,7 +116,7 @@ describe('SqliteMessageStore and rolled-back batches', () => {
           code: 'SQLITE_CONSTRAINT_PRIMARYKEY',
         }),
       },
-      { status: 'fulfilled', value: message(1, 'alice', 'bob') },
+      { status: 'fulfilled', value: message(1, 'alice', 'bob', 'k') },
     ]);
     expect(
       database.db

@@ -20,10 +20,8 @@ export class MemoryMessageStore extends MessageStore {
   private readonly conversations = new Map<string, Message[]>();
   private readonly peers = new Map<string, Set<string>>();
   private latestID: string | undefined;
-  // The messages saved with a `clientMessageId` (clientKey → the stored object), and each one's key
-  // by message id, to forget it with its message.
+  // The messages saved with a `clientMessageId`, by clientKey (the stored objects keep their key).
   private readonly byClientKey = new Map<string, Message>();
-  private readonly clientKeyOf = new Map<string, string>();
 
   async saveMessage(message: Message): Promise<Message> {
     // The stored object keeps the message's `clientMessageId`, if any: reads hand it out.
@@ -34,7 +32,6 @@ export class MemoryMessageStore extends MessageStore {
       const earlier = this.byClientKey.get(clientID);
       if (earlier) return copy(earlier);
       this.byClientKey.set(clientID, stored);
-      this.clientKeyOf.set(message.id, clientID);
     }
     const key = conversationKey(message.from, message.to);
     const list = this.conversations.get(key) ?? [];
@@ -77,7 +74,9 @@ export class MemoryMessageStore extends MessageStore {
       // Oldest first, like the SQLite store.
       const deleted = list.splice(0, budget);
       budget -= deleted.length;
-      for (const { id } of deleted) this.forgetClientKey(id);
+      for (const { from, clientMessageId } of deleted)
+        if (clientMessageId !== undefined)
+          this.byClientKey.delete(clientKey(from, clientMessageId));
       if (list.length > 0) return false;
       this.conversations.delete(key);
       this.peers.get(userID)?.delete(peerID);
@@ -108,13 +107,6 @@ export class MemoryMessageStore extends MessageStore {
       else high = middle;
     }
     return low;
-  }
-
-  private forgetClientKey(messageID: string): void {
-    const clientID = this.clientKeyOf.get(messageID);
-    if (clientID === undefined) return;
-    this.clientKeyOf.delete(messageID);
-    this.byClientKey.delete(clientID);
   }
 
   private addPeer(userID: string, peerID: string): void {

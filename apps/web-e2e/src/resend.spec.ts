@@ -1,4 +1,7 @@
-import { startApi } from '@chat/test-support';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from '@playwright/test';
+import { startApi, type ApiProcess } from '@chat/test-support';
 import {
   expect,
   messages,
@@ -49,6 +52,74 @@ test('a message written while the api is down shows as sending and is delivered 
     await expectSettled(alice, [text]);
     await expect(messages(bob.page)).toHaveText([text]);
     await expect(alice.page.getByTestId('send-error')).toHaveCount(0);
+
+    // Stored once: a reload of either side shows it once.
+    await bob.page.reload();
+    await userItem(bob.page, 'alice').click();
+    await expect(messages(bob.page)).toHaveText([text]);
+    await alice.page.reload();
+    await userItem(alice.page, 'bob').click();
+    await expectSettled(alice, [text]);
+  } finally {
+    await again.stop();
+  }
+});
+
+/**
+ * The api serves the web app too: while it is down, `page` gets the app's files from the build
+ * instead, as it would from a CDN or a development server. Only the chat server is gone.
+ */
+async function serveAppWhileDown(page: Page, api: ApiProcess) {
+  const root = api.env['WEB_DIST'];
+  await page.route(
+    (url) => !url.pathname.startsWith('/socket.io/'),
+    (route) => {
+      const file = join(root, new URL(route.request().url()).pathname);
+      return route.fulfill({
+        path:
+          existsSync(file) && !file.endsWith('/')
+            ? file
+            : join(root, 'index.html'),
+      });
+    },
+  );
+}
+
+test('a message written while the api is down survives a reload of the page and is delivered once when it is back', async ({
+  api,
+  join: openAs,
+}) => {
+  const alice = await openAs('alice');
+  const bob = await openAs('bob');
+  await expect(userStatus(bob.page, 'alice')).toHaveText('online');
+  await userItem(bob.page, 'alice').click();
+
+  await api.stop();
+  await serveAppWhileDown(alice.page, api);
+  await expect(alice.page.getByTestId('connection-banner')).toBeVisible();
+  const text = 'Written, then reloaded, while the server was down';
+  await sendMessage(alice.page, 'bob', text);
+  await expect(alice.page.getByTestId('message-sending')).toBeVisible();
+
+  // The tab reloads while the server is still down: the message is still there, still sending.
+  await alice.page.reload();
+  await expect(alice.page.getByTestId('connection-banner')).toBeVisible();
+  await userItem(alice.page, 'bob').click();
+  await expect(messages(alice.page)).toHaveText([text]);
+  await expect(alice.page.getByTestId('message-sending')).toBeVisible();
+  await expect(alice.page.getByTestId('send-error')).toHaveCount(0);
+
+  const again = await startApi({ ...api.env, PORT: String(api.port) });
+  try {
+    await alice.page.unrouteAll();
+    await expect(alice.page.getByTestId('connection-banner')).toHaveCount(0);
+    await expectSettled(alice, [text]);
+    await expect(messages(bob.page)).toHaveText([text]);
+    await expect(alice.page.getByTestId('send-error')).toHaveCount(0);
+    // Settled: nothing left to send after a further reload.
+    expect(
+      await alice.page.evaluate(() => sessionStorage.getItem('pendingSends')),
+    ).toBeNull();
 
     // Stored once: a reload of either side shows it once.
     await bob.page.reload();

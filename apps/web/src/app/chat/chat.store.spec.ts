@@ -121,7 +121,11 @@ const user = (store: ChatStore, username: string) => {
 const contents = (store: ChatStore, username: string) =>
   user(store, username).messages.map((m) => m.content);
 
-beforeEach(() => localStorage.clear());
+beforeEach(() => {
+  localStorage.clear();
+  // Pending sends kept for a reload (see saved-sends.spec.ts) stay out of these tests.
+  sessionStorage.clear();
+});
 afterEach(() => jest.useRealTimers());
 
 describe('ChatStore: session', () => {

@@ -52,6 +52,7 @@ import {
   readMarksKey,
   serializeReadMarks,
 } from './read-marks';
+import { SESSION_STORAGE, SavedSendsStorage } from './saved-sends';
 import { UserDirectory } from './user-directory';
 import { type UserState, compareUsers, mergeUserViews } from './users';
 
@@ -84,6 +85,8 @@ export class ChatStore {
   private readonly config = inject(CHAT_CONFIG);
   private readonly destroyRef = inject(DestroyRef);
   private readonly window = inject(DOCUMENT).defaultView;
+  /** Pending sends kept across a reload of this tab (sessionStorage). */
+  private readonly savedSends = new SavedSendsStorage(inject(SESSION_STORAGE));
 
   private readonly sessionState = signal<SessionInfo | null>(null);
   private readonly usersState = signal<readonly UserState[]>([]);
@@ -97,6 +100,8 @@ export class ChatStore {
   private epoch = 0;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private retryDelayMs = this.config.retryDelayMs;
+  /** Whose sends were restored after a reload, until the server says who we are (`session`). */
+  private restoredUserID: string | undefined;
 
   /**
    * The paged directory, server search and look-ups of unknown senders. It asks through our
@@ -130,6 +135,11 @@ export class ChatStore {
     failed: (send, code) => {
       this.settleSend(send, null);
       this.failSend(send.to, send.content, code);
+    },
+    save: (sends) => {
+      const userID = this.sessionState()?.userID ?? this.restoredUserID;
+      if (userID) this.savedSends.write({ userID, sends });
+      else this.savedSends.clear();
     },
     config: this.config,
   });
@@ -302,34 +312,27 @@ export class ChatStore {
    * Sends to the selected user. The message shows at once as pending and is replaced by the
    * stored one when the server acknowledges it (the server echoes only to our other tabs).
    * Unanswered, it stays pending and is sent again (see `PendingSends`); refused or given up on,
-   * it is removed with a `sendFailure`. False if nothing was sent.
+   * it is removed with a `sendFailure`. False if nothing was sent. After a reload, before the
+   * server says who we are, it joins the restored sends (and shares their fate).
    */
   send(content: string): boolean {
     const to = this.selectedID();
-    const session = this.sessionState();
-    if (!to || !session) return false;
+    const selfID = this.sessionState()?.userID ?? this.restoredUserID;
+    if (!to || !selfID) return false;
     const valid = validatePrivateMessage({ content, to });
     if (!valid.ok) {
       this.failSend(to, content, valid.error);
       return false;
     }
     if (this.error()?.kind === 'send') this.error.set(null);
+    const peer = this.usersState().find((user) => user.userID === to);
     // Its acknowledgement comes asynchronously, after the pending message is shown.
-    const send = this.pendingSends.add(to, content);
-    const pending: ChatMessage = {
-      id: send.localId,
-      content,
-      from: session.userID,
+    const send = this.pendingSends.add(
       to,
-      at: new Date(send.createdAt).toISOString(),
-      fromSelf: true,
-      pending: true,
-      clientMessageId: send.clientMessageId,
-    };
-    this.updateUser(to, (user) => ({
-      ...user,
-      messages: [...user.messages, pending],
-    }));
+      content,
+      peer && !peer.placeholder ? peer.username : undefined,
+    );
+    this.showPending(selfID, send);
     return true;
   }
 
@@ -350,10 +353,23 @@ export class ChatStore {
       .subscribe(handler);
   }
 
-  /** A stored session reconnects at once: a reload keeps identity and conversations. */
+  /**
+   * A stored session reconnects at once: a reload keeps identity and conversations, and the sends
+   * still pending show again (they go after the replay, if it does not show them stored).
+   */
   private resume(): void {
     const sessionID = parseSessionId(readStorage(SESSION_ID_KEY));
-    if (!sessionID) return;
+    if (!sessionID) {
+      // Logged out meanwhile (another tab): they belong to no one here.
+      this.savedSends.clear();
+      return;
+    }
+    const saved = this.savedSends.read();
+    if (saved) {
+      this.restoredUserID = saved.userID;
+      for (const send of this.pendingSends.restore(saved.sends))
+        this.showPending(saved.userID, send);
+    }
     const username = readStorage(USERNAME_KEY);
     // With the username too, an expired session starts a fresh one under the same name.
     this.connect(username ? { sessionID, username } : { sessionID });
@@ -367,16 +383,19 @@ export class ChatStore {
 
   private onSession(session: SessionInfo): void {
     const previous = this.sessionState();
+    // Before the first `session`, the identity of the sends restored after a reload, if any.
+    const previousID = previous?.userID ?? this.restoredUserID;
+    this.restoredUserID = undefined;
     const stored = parseReadMarks(readStorage(readMarksKey(session.userID)));
-    if (previous?.userID === session.userID) {
+    if (previousID === session.userID) {
       this.marks.set(mergeReadMarks(this.marks(), stored));
     } else {
-      if (previous) {
-        // A new identity (the old session expired): the old conversations are not ours,
-        // and the old identity cannot come back on this browser.
+      if (previousID !== undefined) {
+        // A new identity (the old session expired): the old conversations and pending sends are
+        // not ours, and the old identity cannot come back on this browser.
         this.usersState.set([]);
         this.selectedID.set(null);
-        removeStorage(readMarksKey(previous.userID));
+        if (previous) removeStorage(readMarksKey(previous.userID));
         this.epoch++;
         this.userDirectory.forget();
         this.pendingSends.forget();
@@ -497,21 +516,7 @@ export class ChatStore {
     const otherID = chatMessage.fromSelf ? message.to : message.from;
     if (!this.usersState().some((user) => user.userID === otherID)) {
       // Someone not known yet: listed at once under a stand-in, named once the server answers.
-      this.usersState.update((users) => [
-        ...users,
-        {
-          userID: otherID,
-          username: '',
-          self: false,
-          connected: false,
-          messages: [],
-          hasMoreMessages: false,
-          loadingOlder: false,
-          olderError: null,
-          placeholder: true,
-          listed: true,
-        },
-      ]);
+      this.usersState.update((users) => [...users, conversation(otherID)]);
       this.userDirectory.lookUp([otherID]);
     }
     this.updateUser(otherID, (user) => {
@@ -565,6 +570,34 @@ export class ChatStore {
     }, delay);
   }
 
+  /**
+   * A send shows as pending at the end of its conversation. A send restored after a reload may be
+   * to someone the list does not hold yet: listed under the name it was written to, until the
+   * replay or a look-up by id (after the replay) tells more.
+   */
+  private showPending(from: string, send: PendingSend): void {
+    const { to } = send;
+    if (!this.usersState().some((user) => user.userID === to))
+      this.usersState.update((users) => [
+        ...users,
+        conversation(to, send.toName),
+      ]);
+    const pending: ChatMessage = {
+      id: send.localId,
+      content: send.content,
+      from,
+      to,
+      at: new Date(send.createdAt).toISOString(),
+      fromSelf: true,
+      pending: true,
+      clientMessageId: send.clientMessageId,
+    };
+    this.updateUser(to, (user) => ({
+      ...user,
+      messages: [...user.messages, pending],
+    }));
+  }
+
   /** A pending message goes: replaced by the stored one (merged by id: never twice), or removed. */
   private settleSend(send: PendingSend, stored: Message | null): void {
     this.updateUser(send.to, (user) => {
@@ -578,7 +611,7 @@ export class ChatStore {
           : messages,
       };
     });
-    // No read mark to move: own messages are never unread (and a send writes no storage).
+    // No read mark to move: own messages are never unread.
   }
 
   /**
@@ -712,8 +745,25 @@ export class ChatStore {
     this.selectedID.set(null);
     this.error.set(null);
     this.userDirectory.reset();
+    this.restoredUserID = undefined;
     this.pendingSends.forget();
   }
+}
+
+/** A conversation with someone not described by the server yet: under a name we had, or a stand-in. */
+function conversation(userID: string, username?: string): UserState {
+  return {
+    userID,
+    username: username ?? '',
+    self: false,
+    connected: false,
+    messages: [],
+    hasMoreMessages: false,
+    loadingOlder: false,
+    olderError: null,
+    placeholder: username === undefined,
+    listed: true,
+  };
 }
 
 function toChatMessage(

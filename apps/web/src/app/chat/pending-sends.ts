@@ -13,14 +13,20 @@ export interface PendingSend {
   /** Ours for the server, the same on every attempt: a repeat is stored once. */
   readonly clientMessageId: string;
   readonly to: string;
+  /** The recipient's name when it was written: shows the conversation again after a reload. */
+  readonly toName?: string;
   readonly content: string;
   /** When it was written (`Date.now()`), for the age bound. */
   readonly createdAt: number;
 }
 
-interface Entry extends PendingSend {
+/** What is kept of a pending send across a reload of the tab (see `PendingSendsDeps.save`). */
+export interface SavedSend extends Omit<PendingSend, 'localId'> {
   /** Emits so far. */
   readonly attempts: number;
+}
+
+interface Entry extends PendingSend, SavedSend {
   /** Emitted and not answered yet; otherwise it waits for its next attempt. */
   readonly inFlight: boolean;
 }
@@ -34,6 +40,8 @@ export interface PendingSendsDeps {
   delivered(send: PendingSend, message: Message): void;
   /** Refused, or given up on: the pending one goes and the user is told why. */
   failed(send: PendingSend, code: ErrorCode): void;
+  /** The queue changed (empty: nothing pending): kept so that a reload can `restore` it. */
+  save(sends: readonly SavedSend[]): void;
   config: Pick<
     ChatConfig,
     'retryDelayMs' | 'maxRetryDelayMs' | 'sendMaxAttempts' | 'sendMaxAgeMs'
@@ -53,6 +61,9 @@ export interface PendingSendsDeps {
  * after a reconnect (`resume`) and, while connected, after a growing delay. A new send waits
  * behind the waiting ones of its conversation, and nothing is emitted while the link is down
  * (socket.io would buffer it and send it on reconnect, ahead of the older ones).
+ *
+ * Every change of the queue is handed to `save`; after a reload, `restore` takes it back, and the
+ * restored sends wait like any other for the replay (`confirm`, then `resume`).
  */
 export class PendingSends {
   private queue: readonly Entry[] = [];
@@ -66,21 +77,35 @@ export class PendingSends {
   }
 
   /** Queues a new send to `to`, and emits it unless the link is down or older ones wait first. */
-  add(to: string, content: string): PendingSend {
-    const clientMessageId = newClientMessageId();
-    const entry: Entry = {
-      localId: `pending-${clientMessageId}`,
-      clientMessageId,
+  add(to: string, content: string, toName?: string): PendingSend {
+    const entry = toEntry({
+      clientMessageId: newClientMessageId(),
       to,
+      ...(toName && { toName }),
       content,
       createdAt: Date.now(),
       attempts: 0,
-      inFlight: false,
-    };
+    });
     const behind = this.queue.some((e) => e.to === to && !e.inFlight);
-    this.queue = [...this.queue, entry];
+    this.setQueue([...this.queue, entry]);
     if (!behind && this.deps.isConnected()) this.emit(entry);
     return entry;
+  }
+
+  /**
+   * Sends saved before a reload, queued again as waiting (ids already queued are skipped): they
+   * go with the next `resume`, unless the replay shows them stored first. Returns those queued.
+   */
+  restore(saved: readonly SavedSend[]): PendingSend[] {
+    const ids = new Set(this.queue.map((e) => e.clientMessageId));
+    const entries: Entry[] = [];
+    for (const send of saved) {
+      if (ids.has(send.clientMessageId)) continue;
+      ids.add(send.clientMessageId);
+      entries.push(toEntry(send));
+    }
+    if (entries.length) this.setQueue([...this.queue, ...entries]);
+    return entries;
   }
 
   /**
@@ -102,22 +127,28 @@ export class PendingSends {
     this.flush();
   }
 
-  /** Logout or a new identity: pending sends are dropped and their answers ignored. */
+  /** Logout or a new identity: pending sends are dropped (saved ones too) and their answers ignored. */
   forget(): void {
-    this.gen++;
-    this.queue = [];
-    this.clearTimer();
+    this.dispose();
+    this.setQueue([]);
     this.delayMs = this.deps.config.retryDelayMs;
   }
 
+  /** The page goes: answers are ignored from now on, and what is saved stays for a reload. */
   dispose(): void {
-    this.forget();
+    this.gen++;
+    this.clearTimer();
   }
 
   private flush(): void {
     for (const entry of this.queue) {
       if (entry.inFlight) continue;
-      if (this.tooOld(entry)) this.fail(entry, ErrorCode.Unavailable);
+      // Restored sends may have used up their attempts before the reload.
+      if (
+        this.tooOld(entry) ||
+        entry.attempts >= this.deps.config.sendMaxAttempts
+      )
+        this.fail(entry, ErrorCode.Unavailable);
       else this.emit(entry);
     }
   }
@@ -189,17 +220,44 @@ export class PendingSends {
   }
 
   private replace(entry: Entry, next: Entry): Entry {
-    this.queue = this.queue.map((e) =>
-      e.clientMessageId === entry.clientMessageId ? next : e,
+    this.setQueue(
+      this.queue.map((e) =>
+        e.clientMessageId === entry.clientMessageId ? next : e,
+      ),
     );
     return next;
   }
 
   private remove(entry: Entry): void {
-    this.queue = this.queue.filter(
-      (e) => e.clientMessageId !== entry.clientMessageId,
+    this.setQueue(
+      this.queue.filter((e) => e.clientMessageId !== entry.clientMessageId),
     );
   }
+
+  private setQueue(queue: readonly Entry[]): void {
+    this.queue = queue;
+    this.deps.save(
+      queue.map(
+        ({ clientMessageId, to, toName, content, createdAt, attempts }) => ({
+          clientMessageId,
+          to,
+          ...(toName !== undefined && { toName }),
+          content,
+          createdAt,
+          attempts,
+        }),
+      ),
+    );
+  }
+}
+
+/** A send waiting for its next attempt. */
+function toEntry(send: SavedSend): Entry {
+  return {
+    ...send,
+    localId: `pending-${send.clientMessageId}`,
+    inFlight: false,
+  };
 }
 
 /**

@@ -14,7 +14,10 @@ const START_TIMEOUT_MS = 30_000;
  * Node flags the api runs with, as package.json's `start` runs it (apps/api/README.md says why):
  * tests and the benchmark start the product the way it is deployed.
  */
-export const API_NODE_FLAGS: readonly string[] = ['--single-threaded-gc'];
+export const API_NODE_FLAGS: readonly string[] = [
+  '--single-threaded-gc',
+  '--max-semi-space-size=8',
+];
 
 export interface ApiProcess {
   url: string;

@@ -52,8 +52,9 @@ import {
   readMarksKey,
   serializeReadMarks,
 } from './read-marks';
-import { SESSION_STORAGE, SavedSendsStorage } from './saved-sends';
+import { SavedSendsStorage } from './saved-sends';
 import { UserDirectory } from './user-directory';
+import { LOCAL_STORAGE, SESSION_STORAGE, SafeStorage } from './web-storage';
 import { type UserState, compareUsers, mergeUserViews } from './users';
 
 /** localStorage keys; `sessionID` is the guide's. */
@@ -85,6 +86,8 @@ export class ChatStore {
   private readonly config = inject(CHAT_CONFIG);
   private readonly destroyRef = inject(DestroyRef);
   private readonly window = inject(DOCUMENT).defaultView;
+  /** Session, username and read marks (localStorage). */
+  private readonly local = new SafeStorage(inject(LOCAL_STORAGE));
   /** Pending sends kept across a reload of this tab (sessionStorage). */
   private readonly savedSends = new SavedSendsStorage(inject(SESSION_STORAGE));
 
@@ -358,7 +361,7 @@ export class ChatStore {
    * still pending show again (they go after the replay, if it does not show them stored).
    */
   private resume(): void {
-    const sessionID = parseSessionId(readStorage(SESSION_ID_KEY));
+    const sessionID = parseSessionId(this.local.get(SESSION_ID_KEY));
     if (!sessionID) {
       // Logged out meanwhile (another tab): they belong to no one here.
       this.savedSends.clear();
@@ -370,7 +373,7 @@ export class ChatStore {
       for (const send of this.pendingSends.restore(saved.sends))
         this.showPending(saved.userID, send);
     }
-    const username = readStorage(USERNAME_KEY);
+    const username = this.local.get(USERNAME_KEY);
     // With the username too, an expired session starts a fresh one under the same name.
     this.connect(username ? { sessionID, username } : { sessionID });
   }
@@ -386,7 +389,7 @@ export class ChatStore {
     // Before the first `session`, the identity of the sends restored after a reload, if any.
     const previousID = previous?.userID ?? this.restoredUserID;
     this.restoredUserID = undefined;
-    const stored = parseReadMarks(readStorage(readMarksKey(session.userID)));
+    const stored = parseReadMarks(this.local.get(readMarksKey(session.userID)));
     if (previousID === session.userID) {
       this.marks.set(mergeReadMarks(this.marks(), stored));
     } else {
@@ -395,7 +398,7 @@ export class ChatStore {
         // not ours, and the old identity cannot come back on this browser.
         this.usersState.set([]);
         this.selectedID.set(null);
-        if (previous) removeStorage(readMarksKey(previous.userID));
+        if (previous) this.local.remove(readMarksKey(previous.userID));
         this.epoch++;
         this.userDirectory.forget();
         this.pendingSends.forget();
@@ -403,8 +406,8 @@ export class ChatStore {
       this.marks.set(stored);
     }
     this.sessionState.set(session);
-    writeStorage(SESSION_ID_KEY, session.sessionID);
-    writeStorage(USERNAME_KEY, session.username);
+    this.local.set(SESSION_ID_KEY, session.sessionID);
+    this.local.set(USERNAME_KEY, session.username);
     this.socket.setAuth({
       sessionID: session.sessionID,
       username: session.username,
@@ -678,10 +681,10 @@ export class ChatStore {
     // Another tab of ours may have read further meanwhile: keep the newer of both.
     const marks = mergeReadMarks(
       new Map(this.marks()).set(userID, newest),
-      parseReadMarks(readStorage(key)),
+      parseReadMarks(this.local.get(key)),
     );
     this.marks.set(marks);
-    writeStorage(key, serializeReadMarks(marks));
+    this.local.set(key, serializeReadMarks(marks));
   }
 
   private onStorage(event: StorageEvent): void {
@@ -731,13 +734,13 @@ export class ChatStore {
 
   private reset(): void {
     const selfID = this.sessionState()?.userID;
-    if (selfID) removeStorage(readMarksKey(selfID));
+    if (selfID) this.local.remove(readMarksKey(selfID));
     this.marks.set(new Map());
     this.epoch++;
     clearTimeout(this.retryTimer);
     this.retryDelayMs = this.config.retryDelayMs;
-    removeStorage(SESSION_ID_KEY);
-    removeStorage(USERNAME_KEY);
+    this.local.remove(SESSION_ID_KEY);
+    this.local.remove(USERNAME_KEY);
     this.socket.setAuth({});
     this.state.set('idle');
     this.sessionState.set(null);
@@ -779,29 +782,4 @@ function toChatMessage(
     fromSelf: message.from === selfID,
     pending: false,
   };
-}
-
-// Storage can throw (disabled, quota, privacy modes): the chat then simply does not persist.
-function readStorage(key: string): string | null {
-  try {
-    return localStorage.getItem(key);
-  } catch {
-    return null;
-  }
-}
-
-function writeStorage(key: string, value: string): void {
-  try {
-    localStorage.setItem(key, value);
-  } catch {
-    // not persisted; the session still works until the page closes
-  }
-}
-
-function removeStorage(key: string): void {
-  try {
-    localStorage.removeItem(key);
-  } catch {
-    // nothing stored to forget
-  }
 }

@@ -8,13 +8,9 @@ import {
 import { CHAT_CONFIG, DEFAULT_CHAT_CONFIG } from './chat-config';
 import { CHAT_SOCKET } from './chat-socket';
 import { ChatStore } from './chat.store';
-import {
-  type KeyValueStorage,
-  SAVED_SENDS_KEY,
-  SESSION_STORAGE,
-  parseSavedSends,
-} from './saved-sends';
+import { SAVED_SENDS_KEY, parseSavedSends } from './saved-sends';
 import { FakeChatSocket } from './testing/fake-chat-socket';
+import { type KeyValueStorage, SESSION_STORAGE } from './web-storage';
 
 const ALICE = {
   sessionID: 'sessAlice0123456789',

@@ -1,35 +1,10 @@
-import { DOCUMENT, InjectionToken, inject } from '@angular/core';
 import {
   parseSessionId,
   validatePrivateMessage,
   validateUsername,
 } from '@chat/contracts';
 import type { SavedSend } from './pending-sends';
-
-/** The part of the Web Storage API the app uses. */
-export type KeyValueStorage = Pick<
-  Storage,
-  'getItem' | 'setItem' | 'removeItem'
->;
-
-/**
- * This tab's `sessionStorage`, or null where the browser denies it (reading the property itself
- * can throw). Per tab and kept across reloads only: unsent text does not outlive the tab on a
- * shared machine, and two tabs never hold (and resend) the same queue.
- */
-export const SESSION_STORAGE = new InjectionToken<KeyValueStorage | null>(
-  'SessionStorage',
-  {
-    providedIn: 'root',
-    factory: () => {
-      try {
-        return inject(DOCUMENT).defaultView?.sessionStorage ?? null;
-      } catch {
-        return null;
-      }
-    },
-  },
-);
+import { type KeyValueStorage, SafeStorage } from './web-storage';
 
 /** sessionStorage key of the pending sends. */
 export const SAVED_SENDS_KEY = 'pendingSends';
@@ -46,36 +21,28 @@ export interface SavedSends {
  * validated: a malformed queue counts as none, a malformed send is dropped.
  */
 export class SavedSendsStorage {
-  constructor(private readonly storage: KeyValueStorage | null) {}
+  private readonly storage: SafeStorage;
+
+  constructor(storage: KeyValueStorage | null) {
+    this.storage = new SafeStorage(storage);
+  }
 
   read(): SavedSends | null {
-    try {
-      return parseSavedSends(this.storage?.getItem(SAVED_SENDS_KEY) ?? null);
-    } catch {
-      return null;
-    }
+    return parseSavedSends(this.storage.get(SAVED_SENDS_KEY));
   }
 
   /** Nothing pending: the key goes. */
   write(saved: SavedSends): void {
-    if (!saved.sends.length) {
+    // Not stored (full, denied): an older copy must not come back after a reload.
+    if (
+      !saved.sends.length ||
+      !this.storage.set(SAVED_SENDS_KEY, JSON.stringify(saved))
+    )
       this.clear();
-      return;
-    }
-    try {
-      this.storage?.setItem(SAVED_SENDS_KEY, JSON.stringify(saved));
-    } catch {
-      // Full or denied: an older copy must not come back after a reload.
-      this.clear();
-    }
   }
 
   clear(): void {
-    try {
-      this.storage?.removeItem(SAVED_SENDS_KEY);
-    } catch {
-      // nothing stored to forget
-    }
+    this.storage.remove(SAVED_SENDS_KEY);
   }
 }
 

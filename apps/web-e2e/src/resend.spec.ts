@@ -18,6 +18,15 @@ import {
  * stores at most once per sender.
  */
 
+/** alice and bob signed in, bob with alice's conversation open (where her message will show). */
+async function aliceAndBob(openAs: (name: string) => Promise<ChatUser>) {
+  const alice = await openAs('alice');
+  const bob = await openAs('bob');
+  await expect(userStatus(bob.page, 'alice')).toHaveText('online');
+  await userItem(bob.page, 'alice').click();
+  return { alice, bob };
+}
+
 /** The conversation on screen has exactly these messages, none of them still on its way. */
 async function expectSettled(user: ChatUser, texts: string[]) {
   await expect(messages(user.page)).toHaveText(texts);
@@ -28,10 +37,7 @@ test('a message written while the api is down shows as sending and is delivered 
   api,
   join: openAs,
 }) => {
-  const alice = await openAs('alice');
-  const bob = await openAs('bob');
-  await expect(userStatus(bob.page, 'alice')).toHaveText('online');
-  await userItem(bob.page, 'alice').click();
+  const { alice, bob } = await aliceAndBob(openAs);
 
   await api.stop();
   await expect(alice.page.getByTestId('connection-banner')).toBeVisible();
@@ -89,10 +95,7 @@ test('a message written while the api is down survives a reload of the page and 
   api,
   join: openAs,
 }) => {
-  const alice = await openAs('alice');
-  const bob = await openAs('bob');
-  await expect(userStatus(bob.page, 'alice')).toHaveText('online');
-  await userItem(bob.page, 'alice').click();
+  const { alice, bob } = await aliceAndBob(openAs);
 
   await api.stop();
   await serveAppWhileDown(alice.page, api);
@@ -136,10 +139,7 @@ test('a message written while the api is down survives a reload of the page and 
 test('a message whose acknowledgement is lost with the connection is settled by the replay and delivered once', async ({
   join: openAs,
 }) => {
-  const alice = await openAs('alice');
-  const bob = await openAs('bob');
-  await expect(userStatus(bob.page, 'alice')).toHaveText('online');
-  await userItem(bob.page, 'alice').click();
+  const { alice, bob } = await aliceAndBob(openAs);
 
   const text = 'Stored, but the acknowledgement never came';
   // alice's link goes through us: the server's acknowledgement of that message is swallowed and

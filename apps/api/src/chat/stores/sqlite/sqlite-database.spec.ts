@@ -365,12 +365,12 @@ describe('SQLite database', () => {
   });
 
   describe('group commit', () => {
-    const setup = () => {
+    const setup = (maxBatch?: number) => {
       const path = join(dir, 'g.sqlite');
       const db = raw(path);
       db.pragma('journal_mode = WAL');
       db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)');
-      const commits = new GroupCommit(db);
+      const commits = new GroupCommit(db, maxBatch);
       const insert = db.prepare<[number, string]>(
         'INSERT INTO t (id, v) VALUES (?, ?)',
       );
@@ -401,6 +401,31 @@ describe('SQLite database', () => {
       // Every promise settled after all three rows were committed together.
       expect(committed).toEqual([3, 3, 3]);
       expect(db.inTransaction).toBe(false);
+    });
+
+    it('commits a batch as soon as it is full, within the write that filled it; the next batch waits for the turn', async () => {
+      const { commits, insert, count } = setup(2);
+      const writes = [1, 2, 3].map((id) =>
+        commits.run(() => insert.run(id, `v${id}`).changes),
+      );
+      // The first two were committed when the second was asked for; the third waits.
+      expect(count()).toBe(2);
+      expect(commits.size).toBe(1);
+      expect(await Promise.all(writes)).toEqual([1, 1, 1]);
+      expect(count()).toBe(3);
+    });
+
+    it('never commits a full batch from within a write: a write asked for by a write waits for the next batch', async () => {
+      const { commits, insert, count } = setup(1);
+      let inner: Promise<unknown> | undefined;
+      const outer = commits.run(() => {
+        inner = commits.run(() => insert.run(2, 'inner'));
+        return insert.run(1, 'outer');
+      });
+      expect(count()).toBe(1);
+      await outer;
+      await inner;
+      expect(count()).toBe(2);
     });
 
     it('makes separate batches for separate turns, in order', async () => {

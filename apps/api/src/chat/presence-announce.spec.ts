@@ -57,13 +57,14 @@ describe('ChatService: announcements checked against presence', () => {
     presence.comeBack = frankID;
 
     frank.client.close();
+    // The second `user connected` about frank: the first was his arrival.
     await eventually(
       () =>
-        observer.client.received.some(
+        observer.client.received.filter(
           (r) =>
             r.event === 'user connected' &&
             (r.payload as UserView).userID === frankID,
-        ),
+        ).length === 2,
       'frank announced back',
     );
     const about = observer.client.received.filter(

@@ -5,6 +5,7 @@ import {
   embedInReadme,
   joinsPlan,
   joinsTable,
+  latencyTable,
   README_END,
   README_START,
   summarize,
@@ -15,7 +16,14 @@ const load = (cpu: number, rate: number) =>
   ({
     serverCpuMicrosPerMessage: cpu,
     messagesPerSecond: rate,
-    latencyMs: { p50: 1, p90: 2, p99: 3, max: 4, mean: 1 },
+    latencyMs: {
+      p50: 1,
+      p90: 2,
+      p99: 3,
+      p99AfterFirstSecond: 2.5,
+      max: 4,
+      mean: 1,
+    },
   }) as LoadResult;
 
 describe('the runner', () => {
@@ -72,6 +80,33 @@ describe('the runner', () => {
     // Two good runs: the lower middle.
     expect(sqlite.median?.serverCpuMicrosPerMessage).toBe(9);
     expect(sqlite).toMatchObject({ runs: 3, failedRuns: 1, error: 'boom' });
+  });
+
+  it('tabulates latency with the p99 after the first second beside the whole run, the goal on the latter', () => {
+    const [reference, redis] = summarize(
+      [
+        {
+          target: 'reference',
+          name: 'reference',
+          round: 1,
+          result: load(10, 10_000),
+        },
+        {
+          target: 'redis',
+          name: 'product (redis, 2 nodes)',
+          round: 1,
+          error: 'no Redis',
+        },
+      ],
+      (r) => r.latencyMs.p99,
+    );
+    const lines = latencyTable([reference, redis], 10_000).split('\n');
+    expect(lines[0]).toContain('| p99 min–max | p99 after 1 s, ms | max ms |');
+    expect(lines[2]).toContain('| 3.0 | 3.0–3.0 | 2.5 | 4.0 |');
+    expect(lines[2]).toContain('≤ 10 ms: (met)');
+    // A failed run keeps the table's shape: as many cells as the header.
+    const cells = (line: string) => line.split('|').length;
+    expect(lines.map(cells)).toEqual(lines.map(() => cells(lines[0])));
   });
 
   it('plans the joins: the reference and paged product at every size, the guide-mode product up to 1000', () => {

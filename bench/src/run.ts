@@ -269,20 +269,21 @@ const latencyGoal = (target: TargetName) =>
 /** Markdown table of the paced scenario: the median run by p99 per target. */
 export function latencyTable(summaries: TargetSummary[], rate: number): string {
   const header =
-    '| server | offered msg/s | delivered msg/s | p50 ms | p90 ms | p99 ms | p99 min–max | max ms | lost | p99 goal |';
+    '| server | offered msg/s | delivered msg/s | p50 ms | p90 ms | p99 ms | p99 min–max | p99 after 1 s, ms | max ms | lost | p99 goal |';
   const rows = summaries.map((s) => {
     const r = s.median;
-    if (!r) return failedRow(s.name, s, 10);
+    if (!r) return failedRow(s.name, s, 11);
     const goal = latencyGoal(s.target);
     const met = r.latencyMs.p99 <= goal && !r.lost && !r.timedOut;
     return (
       `| ${s.name}${runsNote(s)} | ${rate} | ${Math.round(r.messagesPerSecond)} ` +
       `| ${fixed(r.latencyMs.p50, 1)} | ${fixed(r.latencyMs.p90, 1)} | ${fixed(r.latencyMs.p99, 1)} ` +
-      `| ${spreadText(s.spread.p99Ms, 1)} | ${fixed(r.latencyMs.max, 1)} | ${lostText(r)} ` +
+      `| ${spreadText(s.spread.p99Ms, 1)} | ${fixed(r.latencyMs.p99AfterFirstSecond, 1)} ` +
+      `| ${fixed(r.latencyMs.max, 1)} | ${lostText(r)} ` +
       `| ≤ ${goal} ms: ${s.target === 'reference' ? (met ? '(met)' : '(missed)') : met ? 'met' : '**missed**'} |`
     );
   });
-  return [header, `|${' --- |'.repeat(10)}`, ...rows].join('\n');
+  return [header, `|${' --- |'.repeat(11)}`, ...rows].join('\n');
 }
 
 /** Markdown table of the joins scenario, and CPU(largest)/CPU(smallest) per server and mode. */
@@ -780,6 +781,7 @@ async function main(): Promise<void> {
       `${latencyLoad.pairs} pairs × ${latencyMessages} messages × ${load.payloadBytes} bytes, paced at ${latencyRate} msg/s in total ` +
         `(open loop), ${repeat} alternating run(s) per target; each row is the median run by p99. ` +
         `Latency: from the sender's emit to the receiver's event, both in the load generator. ` +
+        `p99 after 1 s: the same run without the messages sent in its first second (the server steps from idle to the full rate; the goal is checked on the whole run's p99). ` +
         `The issue's goal: p99 ≤ ${LATENCY_GOAL_MS.oneNode} ms on one node, ≤ ${LATENCY_GOAL_MS.twoNodes} ms across two nodes on Redis.`,
       latencyTable(latency, latencyRate),
     );

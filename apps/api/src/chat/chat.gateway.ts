@@ -65,41 +65,37 @@ export class ChatGateway
    * Nest's socket.io adapter hands them, and a failure answered and logged by ChatExceptionFilter.
    * A guard, pipe or interceptor added to this gateway would NOT apply to this event.
    */
-  private async receivePrivateMessage(
-    socket: ChatSocket,
-    args: unknown[],
-  ): Promise<void> {
+  private receivePrivateMessage(socket: ChatSocket, args: unknown[]): void {
     // IoAdapter.mapPayload: the ack is the last argument if it is a function; the payload is the
     // only other argument, or all of them.
-    const ack: unknown = args.at(-1);
-    const hasAck = typeof ack === 'function';
-    const rest = hasAck ? args.slice(0, -1) : args;
+    const last: unknown = args.at(-1);
+    // Only a function if the client asked for an acknowledgement; typed unknown since it controls it.
+    const ack = typeof last === 'function' ? last : undefined;
+    const rest = ack ? args.slice(0, -1) : args;
     const payload = rest.length > 1 ? rest : rest[0];
-    try {
-      await this.onPrivateMessage(socket, payload, hasAck ? ack : undefined);
-    } catch (error) {
-      // As Nest's WsProxy: the arguments the handler had, then the event.
-      const host = new ExecutionContextHost([
-        socket,
-        payload,
-        hasAck ? ack : undefined,
-        ChatEvent.PrivateMessage,
-      ]);
-      host.setType('ws');
-      this.exceptionFilter.catch(error, host);
-    }
+    // One promise per message rather than a chain of async calls: under load each message waits
+    // for its store, and everything it holds meanwhile is what the garbage collector copies.
+    this.chat
+      .sendPrivateMessage(socket, payload)
+      .then((response) => this.answerPrivateMessage(socket, response, ack))
+      .catch((error: unknown) => {
+        // As Nest's WsProxy: the arguments the handler had, then the event.
+        const host = new ExecutionContextHost([
+          socket,
+          payload,
+          ack,
+          ChatEvent.PrivateMessage,
+        ]);
+        host.setType('ws');
+        this.exceptionFilter.catch(error, host);
+      });
   }
 
-  // Only a function if the client asked for an acknowledgement; typed unknown since it controls it.
-  async onPrivateMessage(
+  private answerPrivateMessage(
     socket: ChatSocket,
-    payload: unknown,
+    response: PrivateMessageAck,
     ack: unknown,
-  ): Promise<void> {
-    const response: PrivateMessageAck = await this.chat.sendPrivateMessage(
-      socket,
-      payload,
-    );
+  ): void {
     if (typeof ack === 'function') {
       ack(response);
       return;

@@ -104,7 +104,7 @@ const CONNECT_TIMEOUT_MS = 15_000;
  * A fresh server stepped from idle to the full rate takes about a second to settle (queues filled
  * at the step, heaps still growing): `p99AfterFirstSecond` leaves that out, beside the whole run's.
  */
-export const STEADY_AFTER_MS = 1000;
+const STEADY_AFTER_MS = 1000;
 const CONNECT_CONCURRENCY = 20;
 
 export async function runLoad(

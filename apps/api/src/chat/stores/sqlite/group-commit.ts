@@ -20,8 +20,8 @@ interface PendingWrite {
 /**
  * Group commit: every write asked for during one turn of the event loop runs in a single
  * transaction, at the end of that turn (`setImmediate`: after the I/O callbacks that asked), or as
- * soon as `maxBatch` writes wait (then within the `run` call that made it full), and
- * each write's promise settles only after that transaction has committed. One COMMIT for many
+ * soon as `maxBatch` writes wait (then within the `run` call that made it full), and each write's
+ * promise settles only after that transaction has committed. One COMMIT for many
  * messages is several times cheaper than one each (measured: README, "Stores and data").
  *
  * If the batch fails, it is rolled back and each write is retried alone, so that one bad write

@@ -33,6 +33,16 @@ async function expectSettled(user: ChatUser, texts: string[]) {
   await expect(user.page.getByTestId('message-sending')).toHaveCount(0);
 }
 
+/** Stored once: after a reload, both sides show alice's message once, settled. */
+async function expectStoredOnce(alice: ChatUser, bob: ChatUser, text: string) {
+  await bob.page.reload();
+  await userItem(bob.page, 'alice').click();
+  await expect(messages(bob.page)).toHaveText([text]);
+  await alice.page.reload();
+  await userItem(alice.page, 'bob').click();
+  await expectSettled(alice, [text]);
+}
+
 test('a message written while the api is down shows as sending and is delivered once when it is back', async ({
   api,
   join: openAs,
@@ -59,13 +69,7 @@ test('a message written while the api is down shows as sending and is delivered 
     await expect(messages(bob.page)).toHaveText([text]);
     await expect(alice.page.getByTestId('send-error')).toHaveCount(0);
 
-    // Stored once: a reload of either side shows it once.
-    await bob.page.reload();
-    await userItem(bob.page, 'alice').click();
-    await expect(messages(bob.page)).toHaveText([text]);
-    await alice.page.reload();
-    await userItem(alice.page, 'bob').click();
-    await expectSettled(alice, [text]);
+    await expectStoredOnce(alice, bob, text);
   } finally {
     await again.stop();
   }
@@ -124,13 +128,7 @@ test('a message written while the api is down survives a reload of the page and 
       await alice.page.evaluate(() => sessionStorage.getItem('pendingSends')),
     ).toBeNull();
 
-    // Stored once: a reload of either side shows it once.
-    await bob.page.reload();
-    await userItem(bob.page, 'alice').click();
-    await expect(messages(bob.page)).toHaveText([text]);
-    await alice.page.reload();
-    await userItem(alice.page, 'bob').click();
-    await expectSettled(alice, [text]);
+    await expectStoredOnce(alice, bob, text);
   } finally {
     await again.stop();
   }
@@ -185,11 +183,5 @@ test('a message whose acknowledgement is lost with the connection is settled by 
   // Settled, not sent again: a resend (same clientMessageId) would have been stored once too.
   expect(attempts).toHaveLength(1);
   expect(attempts[0]).toMatch(/^[A-Za-z0-9_-]{22}$/);
-  // Stored once: a reload of either side shows it once.
-  await bob.page.reload();
-  await userItem(bob.page, 'alice').click();
-  await expect(messages(bob.page)).toHaveText([text]);
-  await alice.page.reload();
-  await userItem(alice.page, 'bob').click();
-  await expectSettled(alice, [text]);
+  await expectStoredOnce(alice, bob, text);
 });

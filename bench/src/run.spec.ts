@@ -82,14 +82,21 @@ describe('the runner', () => {
     expect(sqlite).toMatchObject({ runs: 3, failedRuns: 1, error: 'boom' });
   });
 
-  it('tabulates latency with the p99 after the first second beside the whole run, the goal on the latter', () => {
-    const [reference, redis] = summarize(
+  it('tabulates latency with the p99 after the first second beside the whole run, the goal on the latter, ratios to the reference', () => {
+    const slower = load(25, 10_000);
+    const [reference, sqlite, redis] = summarize(
       [
         {
           target: 'reference',
           name: 'reference',
           round: 1,
           result: load(10, 10_000),
+        },
+        {
+          target: 'sqlite',
+          name: 'product (sqlite)',
+          round: 1,
+          result: { ...slower, latencyMs: { ...slower.latencyMs, p99: 12 } },
         },
         {
           target: 'redis',
@@ -100,9 +107,17 @@ describe('the runner', () => {
       ],
       (r) => r.latencyMs.p99,
     );
-    const lines = latencyTable([reference, redis], 10_000).split('\n');
-    expect(lines[0]).toContain('| p99 min–max | p99 after 1 s, ms | max ms |');
-    expect(lines[2]).toContain('| 3.0 | 3.0–3.0 | 2.5 | 4.0 |');
+    const lines = latencyTable([reference, sqlite, redis], 10_000).split('\n');
+    expect(lines[0]).toContain(
+      '| p99 min–max | p99 after 1 s, ms | max ms | server CPU µs/msg |',
+    );
+    expect(lines[2]).toContain(
+      '| 3.0 (1.00×) | 3.0–3.0 | 2.5 | 4.0 | 10.0 (1.00×) |',
+    );
+    expect(lines[3]).toContain(
+      '| 12.0 (4.00×) | 12.0–12.0 | 2.5 | 4.0 | 25.0 (2.50×) |',
+    );
+    expect(lines[3]).toContain('≤ 10 ms: **missed**');
     expect(lines[2]).toContain('≤ 10 ms: (met)');
     // A failed run keeps the table's shape: as many cells as the header.
     const cells = (line: string) => line.split('|').length;

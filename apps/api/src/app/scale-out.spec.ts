@@ -7,10 +7,14 @@ import {
 import { redisForTests, type TestRedis } from '@chat/test-support';
 import { MessageType } from 'socket.io-adapter';
 import { PresenceKeeper } from '../chat/presence-keeper';
+import { SessionPruner } from '../chat/session-pruner';
 import { PresenceStore } from '../chat/stores/presence.store';
 import { RedisKeys } from '../chat/stores/redis/redis-keys';
 import type { RedisPresenceStore } from '../chat/stores/redis/redis-presence.store';
+import { SessionStore } from '../chat/stores/session.store';
 import { RedisConnection } from '../redis/redis-connection';
+import { ManualClock } from '../testing/manual-clock';
+import type { CreateAppOptions } from './create-app';
 import { BATCH_TYPE } from './batched-streams-adapter';
 import {
   ClientPool,
@@ -19,6 +23,8 @@ import {
   type ConnectedUser,
   type TestServer,
 } from '../testing/chat-test-kit';
+
+const HOUR = 3_600_000;
 
 /** How long a negative is given to show up, once a positive control has arrived. */
 const SETTLE_MS = 200;
@@ -51,22 +57,29 @@ describe('several api nodes on one Redis', () => {
   async function startNodes(
     count: number,
     env: Record<string, string> = {},
+    options: CreateAppOptions = {},
   ): Promise<TestServer[]> {
     prefix = `${redis.prefix}${++run}:`;
     nodes = await Promise.all(
-      Array.from({ length: count }, () => startNode(env)),
+      Array.from({ length: count }, () => startNode(env, options)),
     );
     return nodes;
   }
 
   /** One node of the deployment of the last `startNodes`; the caller adds it to `nodes`. */
-  const startNode = (env: Record<string, string> = {}): Promise<TestServer> =>
-    startServer({
-      STORE: 'redis',
-      REDIS_URL: redis.url,
-      REDIS_PREFIX: prefix,
-      ...env,
-    });
+  const startNode = (
+    env: Record<string, string> = {},
+    options: CreateAppOptions = {},
+  ): Promise<TestServer> =>
+    startServer(
+      {
+        STORE: 'redis',
+        REDIS_URL: redis.url,
+        REDIS_PREFIX: prefix,
+        ...env,
+      },
+      options,
+    );
 
   const on = (node: TestServer, auth: unknown): Promise<ConnectedUser> =>
     pool.connect(auth, node.url);
@@ -360,6 +373,39 @@ describe('several api nodes on one Redis', () => {
       expect(disconnections(observer, bob)).toHaveLength(1);
     const later = await on(three, { username: 'erin' });
     expect(presenceOf(later.users)['bob']).toBe(false);
+  });
+
+  it('tells the watchers of a pruned user on every node, once, that the user is forgotten', async () => {
+    const clock = new ManualClock();
+    const [one, two] = await startNodes(2, { SESSION_TTL: '1h' }, { clock });
+    const alice = await on(one, { username: 'alice' });
+    const bob = await on(one, { username: 'bob' });
+    const dave = await on(two, { username: 'dave', directory: 'paged' });
+    expect(
+      (await dave.client.fetchUsers({ userIDs: [alice.session.userID] })).ok,
+    ).toBe(true);
+    alice.client.close();
+    await eventually(
+      async () =>
+        (await two.app.get(SessionStore).findSession(alice.session.sessionID))
+          ?.connected === false,
+      'alice stored offline',
+    );
+    clock.advance(HOUR);
+
+    // Both nodes prune at once; one of them deletes the session and tells everyone.
+    const pruned = await Promise.all(
+      [one, two].map((node) => node.app.get(SessionPruner).prune()),
+    );
+    expect(pruned.sort()).toEqual([0, 1]);
+    const forgotten = { userID: alice.session.userID };
+    for (const watcher of [bob, dave])
+      expect(await watcher.client.waitFor(ChatEvent.UserForgotten)).toEqual(
+        forgotten,
+      );
+    await settle();
+    for (const watcher of [bob, dave])
+      expect(watcher.client.all(ChatEvent.UserForgotten)).toEqual([forgotten]);
   });
 
   it('announces once when tabs on several nodes close at the same moment', async () => {

@@ -58,12 +58,18 @@ const PRUNE_BATCH_SIZE = 500;
         sessions: SessionStore,
         messages: MessageStore,
         config: AppConfigService,
+        chat: ChatService,
       ) =>
-        new SessionPruner(sessions, messages, {
-          intervalMs: config.get('sessionPruneIntervalMs', { infer: true }),
-          batchSize: PRUNE_BATCH_SIZE,
-        }),
-      inject: [SessionStore, MessageStore, ConfigService],
+        new SessionPruner(
+          sessions,
+          messages,
+          {
+            intervalMs: config.get('sessionPruneIntervalMs', { infer: true }),
+            batchSize: PRUNE_BATCH_SIZE,
+          },
+          chat,
+        ),
+      inject: [SessionStore, MessageStore, ConfigService, ChatService],
     },
   ],
   exports: [SessionPruner, PresenceKeeper],

@@ -270,6 +270,21 @@ export class ChatService {
     }
   }
 
+  /**
+   * Tells every socket that hears about the user's presence that the user is gone for good (their
+   * session expired and was deleted, SessionPruner), so that open clients drop them from their
+   * lists. Never rejects: a client that misses it finds the user gone from its next `users`.
+   */
+  async announceForgotten(userID: string): Promise<void> {
+    try {
+      await this.broadcastToOthers(userID, ChatEvent.UserForgotten, { userID });
+    } catch (error) {
+      this.logger.warn(
+        `announcing forgotten user ${userID} failed: ${describeError(error)}`,
+      );
+    }
+  }
+
   /** `announce` for a user known only by id: the rest comes from their session. */
   private async announceKnown(userID: string, online: boolean): Promise<void> {
     try {

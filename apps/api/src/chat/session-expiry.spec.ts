@@ -1,7 +1,8 @@
-import { ErrorCode, INVALID_USERNAME } from '@chat/contracts';
+import { ChatEvent, ErrorCode, INVALID_USERNAME } from '@chat/contracts';
 import {
   ClientPool,
   eventually,
+  say,
   startServer,
   type ConnectedUser,
   type TestServer,
@@ -120,6 +121,37 @@ describe.each(['memory', 'sqlite'])(
           })
         ).ok,
       ).toBe(true);
+    });
+
+    it('tells whoever hears about a pruned user that the user is forgotten, and nobody else', async () => {
+      // bob (the guide's events) hears about everyone; a paged client only about users it was
+      // given: dave asked for alice, erin did not.
+      const dave = await pool.connect({ username: 'dave', directory: 'paged' });
+      expect(
+        (await dave.client.fetchUsers({ userIDs: [alice.session.userID] })).ok,
+      ).toBe(true);
+      const erin = await pool.connect({ username: 'erin', directory: 'paged' });
+      await aliceLeaves();
+      clock.advance(HOUR);
+      expect(await server.app.get(SessionPruner).prune()).toBe(1);
+
+      const forgotten = { userID: alice.session.userID };
+      expect(await bob.client.waitFor(ChatEvent.UserForgotten)).toEqual(
+        forgotten,
+      );
+      expect(await dave.client.waitFor(ChatEvent.UserForgotten)).toEqual(
+        forgotten,
+      );
+      // Sent after the announcement, on the same connection: erin has it, so she was never told.
+      await say(bob, erin, 'after the pruning');
+      await erin.client.waitFor(
+        ChatEvent.PrivateMessage,
+        (message) => message.content === 'after the pruning',
+      );
+      expect(erin.client.all(ChatEvent.UserForgotten)).toEqual([]);
+      // Once: a second run has nobody left to forget.
+      expect(await server.app.get(SessionPruner).prune()).toBe(0);
+      expect(bob.client.all(ChatEvent.UserForgotten)).toEqual([forgotten]);
     });
 
     it("prunes an expired user's session and conversations from the store", async () => {

@@ -14,6 +14,12 @@ export interface SessionPrunerOptions {
   batchSize: number;
 }
 
+/** Told of each user the pruner forgot (ChatService, which tells the clients). */
+export interface ForgottenUserListener {
+  /** Never rejects. */
+  announceForgotten(userID: string): Promise<void>;
+}
+
 /** Lets the event loop run everything that is waiting (I/O included) before going on. */
 const nextTurn = (): Promise<void> =>
   new Promise((resolve) => setImmediate(resolve));
@@ -25,7 +31,8 @@ const nextTurn = (): Promise<void> =>
  * event loop between them, so chat traffic is never held up for long.
  *
  * Runs once just after start, then every `intervalMs` (an unref'd timer: it never keeps the
- * process alive); stops between two steps on shutdown.
+ * process alive); stops between two steps on shutdown. Each user forgotten is announced to
+ * `listener`, so that open clients drop them from their lists.
  */
 export class SessionPruner implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(SessionPruner.name);
@@ -37,6 +44,7 @@ export class SessionPruner implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly sessions: SessionStore,
     private readonly messages: MessageStore,
     private readonly options: SessionPrunerOptions,
+    private readonly listener?: ForgottenUserListener,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -97,7 +105,10 @@ export class SessionPruner implements OnApplicationBootstrap, OnModuleDestroy {
           if (this.stopped) return forgotten;
           await nextTurn();
         }
-        if (await this.sessions.deleteExpired(sessionID)) forgotten += 1;
+        if (await this.sessions.deleteExpired(sessionID)) {
+          forgotten += 1;
+          await this.listener?.announceForgotten(userID);
+        }
         await nextTurn();
       }
     }

@@ -3,6 +3,7 @@ import type {
   DirectoryMode,
   FetchMessagesInput,
   FetchUsersInput,
+  ForgottenUser,
   Message,
   PrivateMessageInput,
   SessionInfo,
@@ -20,6 +21,8 @@ export const ChatEvent = {
   FetchMessages: 'fetch messages',
   /** Ours (additive): a page of the user directory, or given users, answered by acknowledgement. */
   FetchUsers: 'fetch users',
+  /** Ours (additive): a user's session expired and was deleted, with their conversations. */
+  UserForgotten: 'user forgotten',
 } as const;
 export type ChatEventName = (typeof ChatEvent)[keyof typeof ChatEvent];
 
@@ -41,6 +44,8 @@ export interface ServerToClientEvents {
   /** Payload: the bare `userID` (the guide's shape). */
   [ChatEvent.UserDisconnected]: (userID: string) => void;
   [ChatEvent.PrivateMessage]: (message: Message) => void;
+  /** To whoever hears about the user's presence; a guide client ignores it. */
+  [ChatEvent.UserForgotten]: (forgotten: ForgottenUser) => void;
 }
 
 export interface ClientToServerEvents {

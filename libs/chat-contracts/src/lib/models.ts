@@ -35,6 +35,11 @@ export interface UserView {
   hasMoreMessages?: boolean;
 }
 
+/** `user forgotten`: nobody can resume this user's session or write to them any more. */
+export interface ForgottenUser {
+  userID: string;
+}
+
 /** Payload of `session`: `sessionID` is the secret to resume with; `username` is our addition. */
 export interface SessionInfo {
   sessionID: string;

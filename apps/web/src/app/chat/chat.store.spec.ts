@@ -11,6 +11,7 @@ import { CHAT_CONFIG, DEFAULT_CHAT_CONFIG } from './chat-config';
 import { CHAT_SOCKET } from './chat-socket';
 import { ChatStore, SESSION_ID_KEY, USERNAME_KEY } from './chat.store';
 import { readMarksKey } from './read-marks';
+import { SAVED_SENDS_KEY, parseSavedSends } from './saved-sends';
 import { FakeChatSocket } from './testing/fake-chat-socket';
 
 const ALICE = {
@@ -1685,5 +1686,166 @@ describe('ChatStore: unknown senders', () => {
     expect(socket.userFetches).toHaveLength(3);
     jest.advanceTimersByTime(1);
     expect(socket.userFetches).toHaveLength(4);
+  });
+});
+
+describe('ChatStore: forgotten users', () => {
+  const fromBob = message('uBob', 'uAlice', 'from bob', 'm0901');
+  const fromCarol = message('uCarol', 'uAlice', 'from carol', 'm0902');
+  /** alice, with conversations with bob and carol (both online). */
+  const withConversations = () =>
+    signedIn([
+      view('uBob', 'bob', true, [fromBob]),
+      view('uCarol', 'carol', true, [fromCarol]),
+    ]);
+  const forget = (socket: FakeChatSocket, userID: string) =>
+    socket.serverEmit(ChatEvent.UserForgotten, { userID });
+  const visible = (store: ChatStore) =>
+    store.visibleUsers().map((u) => u.username);
+  const contentsSent = (socket: FakeChatSocket) =>
+    socket.sent.map((sent) => (sent.payload as { content: string }).content);
+
+  it('removes the user from the list and the search results, also from answers read before the event', async () => {
+    jest.useFakeTimers();
+    const { socket, store } = withConversations();
+    socket.userFetches[0].ack({
+      ok: true,
+      users: [view('uann', 'ann'), view('uBob', 'bob')],
+      next: 'c1',
+    });
+    await settle();
+    expect(names(store)).toEqual(['alice', 'ann', 'bob', 'carol']);
+    // The next page is on its way: the server read it before the deletions.
+    store.loadMoreUsers();
+    forget(socket, 'uBob');
+    forget(socket, 'uann');
+    forget(socket, 'ueve');
+    expect(names(store)).toEqual(['alice', 'carol']);
+    socket.userFetches[1].ack({
+      ok: true,
+      users: [view('ueve', 'eve'), view('udan', 'dan')],
+    });
+    await settle();
+    expect(names(store)).toEqual(['alice', 'carol', 'dan']);
+
+    store.searchUsers('a');
+    jest.advanceTimersByTime(200);
+    socket.userFetches[2].ack({
+      ok: true,
+      users: [view('uabe', 'abe'), view('uamy', 'amy')],
+    });
+    await settle();
+    expect(visible(store)).toEqual(['alice', 'abe', 'amy']);
+    forget(socket, 'uabe');
+    expect(visible(store)).toEqual(['alice', 'amy']);
+    store.searchUsers('');
+    expect(visible(store)).toEqual(['alice', 'carol', 'dan']);
+  });
+
+  it('leaves nothing selected when the forgotten user was on screen', async () => {
+    const { socket, store } = withConversations();
+    store.select('uBob');
+    store.send('too fast');
+    socket.sent[0].ack({ ok: false, error: ErrorCode.RateLimited });
+    await settle();
+    expect(store.sendFailure()).not.toBeNull();
+    forget(socket, 'uBob');
+    expect(store.selectedUserID()).toBeNull();
+    expect(store.selectedUser()).toBeUndefined();
+    expect(store.sendFailure()).toBeNull();
+    expect(store.lastError()).toBeNull();
+    expect(store.send('anyone?')).toBe(false);
+  });
+
+  it('keeps the conversation on screen when another user is forgotten', () => {
+    const { socket, store } = withConversations();
+    store.select('uCarol');
+    forget(socket, 'uBob');
+    expect(store.selectedUserID()).toBe('uCarol');
+    expect(store.selectedUser()?.username).toBe('carol');
+    expect(store.selectedUser()?.messages.map((m) => m.content)).toEqual([
+      'from carol',
+    ]);
+  });
+
+  it('drops the read mark of the forgotten user from localStorage, keeping the others', () => {
+    const { socket, store } = withConversations();
+    store.select('uBob');
+    store.select('uCarol');
+    // Stored by another tab of ours meanwhile: it stays.
+    localStorage.setItem(
+      readMarksKey('uAlice'),
+      JSON.stringify({ uBob: 'm0901', uCarol: 'm0902', uDan: 'm0903' }),
+    );
+    forget(socket, 'uBob');
+    expect(storedMarks()).toEqual({ uCarol: 'm0902', uDan: 'm0903' });
+    expect(user(store, 'carol').hasNewMessages).toBe(false);
+  });
+
+  it('drops pending sends to the forgotten user: never sent again, no failure, late answers ignored', async () => {
+    jest.useFakeTimers();
+    const { socket, store } = withConversations();
+    store.select('uBob');
+    store.send('waiting');
+    store.send('in flight');
+    socket.sent[0].ack({ ok: false, error: ErrorCode.Unavailable });
+    await settle();
+    store.select('uCarol');
+    store.send('to carol');
+    socket.sent[2].ack({ ok: false, error: ErrorCode.Unavailable });
+    await settle();
+
+    forget(socket, 'uBob');
+    expect(
+      parseSavedSends(sessionStorage.getItem(SAVED_SENDS_KEY))?.sends.map(
+        (send) => send.content,
+      ),
+    ).toEqual(['to carol']);
+    socket.sent[1].ack({ ok: false, error: ErrorCode.UnknownRecipient });
+    await settle();
+    expect(store.lastError()).toBeNull();
+
+    // Neither the retry timer nor the replay after a reconnect sends them again.
+    jest.advanceTimersByTime(100);
+    expect(contentsSent(socket).slice(3)).toEqual(['to carol']);
+    socket.drop();
+    socket.sent[3].fail(new Error('socket has been disconnected'));
+    await settle();
+    socket.connectOk();
+    socket.serverEmit(ChatEvent.Session, ALICE);
+    socket.serverEmit(ChatEvent.Users, [
+      view('uAlice', 'alice'),
+      view('uCarol', 'carol', true, [fromCarol]),
+    ]);
+    expect(contentsSent(socket).slice(4)).toEqual(['to carol']);
+    expect(names(store)).toEqual(['alice', 'carol']);
+    expect(store.lastError()).toBeNull();
+  });
+
+  it('ignores the event for our own userID', () => {
+    const { socket, store } = withConversations();
+    store.select('uBob');
+    forget(socket, ALICE.userID);
+    expect(names(store)).toEqual(['alice', 'bob', 'carol']);
+    expect(store.self()).toMatchObject({ userID: 'uAlice', connected: true });
+    expect(store.session()).toEqual({ userID: 'uAlice', username: 'alice' });
+    expect(storedMarks()).toEqual({ uBob: 'm0901' });
+    expect(localStorage.getItem(SESSION_ID_KEY)).toBe(ALICE.sessionID);
+  });
+
+  it('changes nothing for a userID it does not know', () => {
+    const { socket, store } = withConversations();
+    store.select('uBob');
+    store.send('pending');
+    const users = store.users();
+    forget(socket, 'uNobody');
+    expect(store.users()).toBe(users);
+    expect(store.selectedUserID()).toBe('uBob');
+    expect(storedMarks()).toEqual({ uBob: 'm0901' });
+    expect(
+      user(store, 'bob')
+        .messages.filter((m) => m.pending)
+        .map((m) => m.content),
+    ).toEqual(['pending']);
   });
 });

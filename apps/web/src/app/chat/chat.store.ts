@@ -51,6 +51,7 @@ import {
   parseReadMarks,
   readMarksKey,
   serializeReadMarks,
+  withoutReadMark,
 } from './read-marks';
 import { SavedSendsStorage } from './saved-sends';
 import { UserDirectory } from './user-directory';
@@ -220,6 +221,9 @@ export class ChatStore {
       this.onUserDisconnected(userID),
     );
     this.on(ChatEvent.PrivateMessage, (message) => this.onMessage(message));
+    this.on(ChatEvent.UserForgotten, ({ userID }) =>
+      this.onUserForgotten(userID),
+    );
     this.on('connect', () => this.onConnect());
     this.on('disconnect', (reason) => this.onDisconnect(reason));
     this.on('connect_error', (err) => this.onConnectError(err));
@@ -511,6 +515,27 @@ export class ChatStore {
     );
   }
 
+  /**
+   * The server deleted this user's session and conversations: nobody can be them or write to them
+   * again, so nothing of theirs stays here (for a user we hold nothing of, nothing changes).
+   */
+  private onUserForgotten(userID: string): void {
+    // Our own session is alive while we are connected, whatever a stale event says.
+    if (userID === (this.sessionState()?.userID ?? this.restoredUserID)) return;
+    // Sends to them could only fail as `unknown recipient`: dropped, never sent again.
+    this.pendingSends.forgetRecipient(userID);
+    this.userDirectory.forgetUser(userID);
+    if (this.usersState().some((user) => user.userID === userID))
+      this.usersState.update((users) =>
+        users.filter((user) => user.userID !== userID),
+      );
+    if (this.selectedID() === userID) this.selectedID.set(null);
+    // A failed send to them could only be shown in their conversation.
+    const error = this.error();
+    if (error?.kind === 'send' && error.to === userID) this.error.set(null);
+    this.dropMark(userID);
+  }
+
   private onMessage(message: Message): void {
     const selfID = this.sessionState()?.userID;
     if (!selfID) return;
@@ -683,6 +708,19 @@ export class ChatStore {
       new Map(this.marks()).set(userID, newest),
       parseReadMarks(this.local.get(key)),
     );
+    this.marks.set(marks);
+    this.local.set(key, serializeReadMarks(marks));
+  }
+
+  /** Removes the mark of a conversation that is gone, and persists the rest. */
+  private dropMark(userID: string): void {
+    const selfID = this.sessionState()?.userID;
+    if (!selfID) return;
+    const key = readMarksKey(selfID);
+    const stored = parseReadMarks(this.local.get(key));
+    if (!this.marks().has(userID) && !stored.has(userID)) return;
+    // As in `markRead`: the marks another tab stored meanwhile stay.
+    const marks = withoutReadMark(mergeReadMarks(this.marks(), stored), userID);
     this.marks.set(marks);
     this.local.set(key, serializeReadMarks(marks));
   }

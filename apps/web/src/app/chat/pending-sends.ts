@@ -127,6 +127,16 @@ export class PendingSends {
     this.flush();
   }
 
+  /**
+   * The server forgot `to` (`user forgotten`): its sends could only fail as `unknown recipient`,
+   * so they leave the queue (and the saved copy) at once, like a final error, but without
+   * `failed`: their conversation is gone, there is nowhere to report it. Late answers are ignored.
+   */
+  forgetRecipient(to: string): void {
+    if (this.queue.some((e) => e.to === to))
+      this.setQueue(this.queue.filter((e) => e.to !== to));
+  }
+
   /** Logout or a new identity: pending sends are dropped (saved ones too) and their answers ignored. */
   forget(): void {
     this.dispose();
@@ -167,7 +177,7 @@ export class PendingSends {
   }
 
   private settle(entry: Entry, ack: PrivateMessageAck): void {
-    // Delivered meanwhile (`confirm`): a late answer, whatever it says, changes nothing.
+    // Delivered meanwhile (`confirm`), or its recipient forgotten: a late answer changes nothing.
     if (!this.queue.some((e) => e.clientMessageId === entry.clientMessageId))
       return;
     if (ack.ok) {

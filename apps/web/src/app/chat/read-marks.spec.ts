@@ -5,6 +5,7 @@ import {
   parseReadMarks,
   readMarksKey,
   serializeReadMarks,
+  withoutReadMark,
 } from './read-marks';
 
 describe('read marks', () => {
@@ -49,6 +50,18 @@ describe('read marks', () => {
         ['uDan', 'm0002'],
       ]),
     );
+  });
+
+  it('drop the mark of one conversation, unchanged when it has none', () => {
+    const marks = new Map([
+      ['uBob', 'm0005'],
+      ['uCarol', 'm0001'],
+    ]);
+    expect(withoutReadMark(marks, 'uBob')).toEqual(
+      new Map([['uCarol', 'm0001']]),
+    );
+    expect(marks.has('uBob')).toBe(true);
+    expect(withoutReadMark(marks, 'uDan')).toBe(marks);
   });
 
   describe('unread', () => {

@@ -47,6 +47,14 @@ export function mergeReadMarks(
   return merged ?? current;
 }
 
+/** The marks without the one of `userID`'s conversation; `marks` itself when it has none. */
+export function withoutReadMark(marks: ReadMarks, userID: string): ReadMarks {
+  if (!marks.has(userID)) return marks;
+  const rest = new Map(marks);
+  rest.delete(userID);
+  return rest;
+}
+
 /** Unread: a stored message from the other user newer than the mark (any, without a mark). */
 export function hasUnread(
   messages: readonly ChatMessage[],

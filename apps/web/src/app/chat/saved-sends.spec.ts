@@ -354,6 +354,46 @@ describe('ChatStore: pending sends across a reload of the tab', () => {
     expect(storage.getItem(SAVED_SENDS_KEY)).toBeNull();
   });
 
+  it('drops the restored sends to a user the server forgot, from the storage too', async () => {
+    const storage = new MemoryStorage();
+    writtenOffline(storage, ['to bob']);
+    const bob = firstSaved(storage);
+    const carol = {
+      ...bob,
+      clientMessageId: 'carolsKey0123456789ab',
+      to: 'uCarol',
+      toName: 'carol',
+      content: 'to carol',
+    };
+    storage.setItem(
+      SAVED_SENDS_KEY,
+      JSON.stringify({ userID: ALICE.userID, sends: [bob, carol] }),
+    );
+    const { socket, store } = open(storage);
+    connect(socket, [view('uBob', 'bob'), view('uCarol', 'carol')]);
+    expect(payloads(socket).map((p) => p.content)).toEqual([
+      'to bob',
+      'to carol',
+    ]);
+    socket.serverEmit(ChatEvent.UserForgotten, { userID: 'uBob' });
+    expect(saved(storage)?.sends.map((s) => s.to)).toEqual(['uCarol']);
+    // The answer to the resend still on its way changes nothing.
+    socket.sent[0].ack({ ok: false, error: ErrorCode.UnknownRecipient });
+    await settle();
+    expect(store.lastError()).toBeNull();
+
+    const again = open(storage);
+    expect(again.store.users().map((u) => u.userID)).toEqual(['uCarol']);
+    connect(again.socket, [view('uCarol', 'carol')]);
+    expect(payloads(again.socket)).toEqual([
+      {
+        content: 'to carol',
+        clientMessageId: carol.clientMessageId,
+        to: 'uCarol',
+      },
+    ]);
+  });
+
   it('gives up on a restored send whose attempts ran out before the reload', () => {
     const storage = new MemoryStorage();
     writtenOffline(storage, ['tried enough']);

@@ -99,6 +99,53 @@ describe('UserDirectory', () => {
     expect(directory.foundIDs().size).toBe(0);
   });
 
+  it('forgets a user: out of the results, of answers read before, and of look-ups', async () => {
+    jest.useFakeTimers();
+    const { directory, requests, asked, merged } = setup();
+    directory.search('b');
+    jest.advanceTimersByTime(200);
+    requests[0].answer({ ok: true, users: [view('ubea'), view('ubo')] });
+    await settle();
+    directory.lookUp(['uzoe', 'uzed']);
+    directory.forgetUser('ubea');
+    directory.forgetUser('uzoe');
+    expect([...directory.foundIDs()]).toEqual(['ubo']);
+    // The look-up was read before the deletion: zoe is left out.
+    requests[1].answer({ ok: true, users: [view('uzoe'), view('uzed')] });
+    await settle();
+    expect(merged[1].ids).toEqual(['uzed']);
+
+    // A look-up to retry asks no more for a user forgotten meanwhile.
+    directory.lookUp(['uamy', 'uann']);
+    requests[2].answer({ ok: false, error: ErrorCode.Unavailable });
+    await settle();
+    directory.forgetUser('uamy');
+    jest.advanceTimersByTime(100);
+    expect(asked()[3]).toEqual({ userIDs: ['uann'] });
+    requests[3].answer({ ok: true, users: [view('uann')] });
+    await settle();
+
+    // A request sent after the event: the server's answer is newer, and taken as it is.
+    directory.lookUp(['uzoe']);
+    requests[4].answer({ ok: true, users: [view('uzoe')] });
+    await settle();
+    expect(merged.at(-1)?.ids).toEqual(['uzoe']);
+  });
+
+  it('does not end a listing on a page left empty by a forgotten user', async () => {
+    const { directory, requests, asked } = setup();
+    directory.restart();
+    requests[0].answer({ ok: true, users: [view('ua')], next: 'c1' });
+    await settle();
+    directory.loadMore();
+    directory.forgetUser('ub');
+    requests[1].answer({ ok: true, users: [view('ub')], next: 'c2' });
+    await settle();
+    expect(directory.view()).toMatchObject({ more: true, loading: false });
+    directory.loadMore();
+    expect(asked()[2]).toEqual({ after: 'c2' });
+  });
+
   it('batches look-ups, one at a time, retried with growing delays, and waits for the link', async () => {
     jest.useFakeTimers();
     const { directory, requests, asked, setConnected } = setup();

@@ -25,6 +25,12 @@ interface Paging {
   error: string | null;
 }
 
+/** `paging` without `userID` among its users; `paging` itself when it does not hold them. */
+const withoutUser = (paging: Paging, userID: string): Paging =>
+  paging.ids.includes(userID)
+    ? { ...paging, ids: paging.ids.filter((id) => id !== userID) }
+    : paging;
+
 const page = (query = '', loading = true): Paging => ({
   query,
   ids: [],
@@ -76,6 +82,8 @@ export class UserDirectory {
     string,
     [tick: number, connected: boolean]
   >();
+  /** Per user forgotten by the server, the tick it happened: answers read before leave them out. */
+  private readonly forgotten = new Map<string, number>();
 
   /** What the user search field holds. */
   readonly searchText = this.text.asReadonly();
@@ -163,7 +171,7 @@ export class UserDirectory {
       if (ack.ok) {
         // Users left out do not exist: they keep their stand-in.
         for (const id of ids) this.unresolved.delete(id);
-        this.deps.merge(this.withPresence(ack.users, sentAt), true);
+        this.deps.merge(this.current(ack.users, sentAt), true);
         this.lookupDelayMs = this.deps.config.retryDelayMs;
         this.lookUp([]);
       } else {
@@ -183,6 +191,19 @@ export class UserDirectory {
   }
 
   /**
+   * The server forgot this user (their session expired): out of the pages and search results
+   * loaded, never looked up again, and left out of answers to requests sent before (the server
+   * read those before it deleted them).
+   */
+  forgetUser(userID: string): void {
+    this.unresolved.delete(userID);
+    this.presence.delete(userID);
+    this.forgotten.set(userID, ++this.tick);
+    this.dir.update((paging) => withoutUser(paging, userID));
+    this.found.update((paging) => paging && withoutUser(paging, userID));
+  }
+
+  /**
    * A new identity: answers still on their way are ignored from now on, and the next requests go
    * at once. The search text stays.
    */
@@ -192,6 +213,8 @@ export class UserDirectory {
     this.lookingUp = false;
     this.unresolved.clear();
     this.presence.clear();
+    // Requests from now on are answered after every deletion we were told of.
+    this.forgotten.clear();
     clearTimeout(this.lookupTimer);
     this.lookupDelayMs = this.deps.config.retryDelayMs;
     this.dir.set(page('', false));
@@ -242,14 +265,14 @@ export class UserDirectory {
           now.next === asked.next
         ) {
           if (ack.ok) {
-            this.deps.merge(this.withPresence(ack.users, sentAt), !asked.query);
-            const ids = ack.users.map((user) => user.userID);
+            const users = this.current(ack.users, sentAt);
+            this.deps.merge(users, !asked.query);
             target.set({
               ...now,
-              ids: [...now.ids, ...ids],
+              ids: [...now.ids, ...users.map((user) => user.userID)],
               next: ack.next,
               // An empty page ends the listing whatever it claims, so scrolling cannot loop.
-              end: !ack.next || !ids.length,
+              end: !ack.next || !ack.users.length,
               loading: false,
             });
           } else {
@@ -260,16 +283,20 @@ export class UserDirectory {
       });
   }
 
-  /** The answer's presence, but a presence event that came after the request was sent wins. */
-  private withPresence(
+  /**
+   * The answer brought up to date with the events that came after the request was sent: their
+   * presence wins, and the users forgotten since are left out.
+   */
+  private current(
     views: readonly UserView[],
     sentAt: number,
   ): readonly UserView[] {
-    return views.map((view) => {
+    return views.flatMap((view) => {
+      if ((this.forgotten.get(view.userID) ?? 0) > sentAt) return [];
       const event = this.presence.get(view.userID);
       return event && event[0] > sentAt
-        ? { ...view, connected: event[1] }
-        : view;
+        ? [{ ...view, connected: event[1] }]
+        : [view];
     });
   }
 

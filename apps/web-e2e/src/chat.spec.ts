@@ -5,6 +5,7 @@ import { startApi } from '@chat/test-support';
 import {
   expect,
   messages,
+  openChat,
   sendMessage,
   test,
   userItem,
@@ -164,5 +165,33 @@ test('a message written while bob is away waits for him, marked unread, and hist
     await expect(userStatus(alice.page, 'bob')).toHaveText('online');
   } finally {
     await again.stop();
+  }
+});
+
+test('a user whose session expires leaves the list of whoever is still online', async ({
+  browser,
+}) => {
+  // Sessions expire a second after their last tab closes, and are pruned every second.
+  const api = await startApi({
+    SESSION_TTL: '1s',
+    SESSION_PRUNE_INTERVAL: '1s',
+  });
+  const alice = await openChat(browser, api.url, 'alice');
+  const bob = await openChat(browser, api.url, 'bob');
+  try {
+    await sendMessage(alice.page, 'bob', 'See you next week');
+    await expect(messages(alice.page)).toHaveText(['See you next week']);
+
+    await bob.close();
+    await expect(userStatus(alice.page, 'bob')).toHaveText('offline');
+    // Forgotten: gone from alice's list, and the conversation she had open with him too.
+    await expect(userItem(alice.page, 'bob')).toHaveCount(0, {
+      timeout: 10_000,
+    });
+    await expect(alice.page.getByText('Select a user')).toBeVisible();
+    await expect(userItem(alice.page, 'alice')).toContainText('(yourself)');
+  } finally {
+    await Promise.all([alice.close(), bob.close()]);
+    await api.stop();
   }
 });

@@ -1757,6 +1757,25 @@ describe('ChatStore: forgotten users', () => {
     expect(store.send('anyone?')).toBe(false);
   });
 
+  it('drops a conversation whose user was forgotten while we were away: the look-up after the replay leaves them out', async () => {
+    const { socket, store } = withConversations();
+    store.select('uBob');
+    // The replay after a lost link no longer has bob: the server forgot him meanwhile.
+    socket.serverEmit(ChatEvent.Users, [
+      view(ALICE.userID, 'alice'),
+      view('uCarol', 'carol', true, [fromCarol]),
+    ]);
+    expect(names(store)).toEqual(['alice', 'bob', 'carol']);
+    const lookUp = socket.userFetches.find(
+      (fetch) => 'userIDs' in (fetch.payload as object),
+    );
+    expect(lookUp?.payload).toEqual({ userIDs: ['uBob'] });
+    lookUp?.ack({ ok: true, users: [] });
+    await settle();
+    expect(names(store)).toEqual(['alice', 'carol']);
+    expect(store.selectedUserID()).toBeNull();
+  });
+
   it('keeps the conversation on screen when another user is forgotten', () => {
     const { socket, store } = withConversations();
     store.select('uCarol');

@@ -121,6 +121,9 @@ export class ChatStore {
           listed,
         }),
       ),
+    gone: (userIDs) => {
+      for (const userID of userIDs) this.onUserForgotten(userID);
+    },
     isConnected: () => this.state() === 'connected',
     config: this.config,
   });

@@ -23,6 +23,7 @@ function setup() {
     answer(ack: FetchUsersAck): void;
   }[] = [];
   const merged: { ids: string[]; connected: boolean[]; listed: boolean }[] = [];
+  const gone: string[][] = [];
   let connected = true;
   const directory = new UserDirectory({
     fetchUsers: (input) =>
@@ -33,12 +34,13 @@ function setup() {
         connected: views.map((v) => v.connected),
         listed,
       }),
+    gone: (ids) => gone.push([...ids]),
     isConnected: () => connected,
     config: { searchDebounceMs: 200, retryDelayMs: 100, maxRetryDelayMs: 400 },
   });
   const asked = () => requests.map((r) => r.input);
   const setConnected = (value: boolean) => (connected = value);
-  return { directory, requests, asked, merged, setConnected };
+  return { directory, requests, asked, merged, gone, setConnected };
 }
 
 afterEach(() => jest.useRealTimers());
@@ -144,6 +146,19 @@ describe('UserDirectory', () => {
     expect(directory.view()).toMatchObject({ more: true, loading: false });
     directory.loadMore();
     expect(asked()[2]).toEqual({ after: 'c2' });
+  });
+
+  it('reports the users a look-up left out as gone, and nobody for a failed one', async () => {
+    const { directory, requests, merged, gone } = setup();
+    directory.lookUp(['u1', 'u2', 'u3']);
+    requests[0].answer({ ok: true, users: [view('u2')] });
+    await settle();
+    expect(merged).toEqual([{ ids: ['u2'], connected: [true], listed: true }]);
+    expect(gone).toEqual([['u1', 'u3']]);
+    directory.lookUp(['u4']);
+    requests[1].answer({ ok: false, error: ErrorCode.Unavailable });
+    await settle();
+    expect(gone).toHaveLength(1);
   });
 
   it('batches look-ups, one at a time, retried with growing delays, and waits for the link', async () => {

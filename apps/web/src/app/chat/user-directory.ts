@@ -45,6 +45,11 @@ export interface UserDirectoryDeps {
   fetchUsers(input: FetchUsersInput): Promise<FetchUsersAck>;
   /** Users of an answer join those held; `listed`: they join the list, not only a search. */
   merge(views: readonly UserView[], listed: boolean): void;
+  /**
+   * Users a look-up by id left out: the server has no such user (any more: their session
+   * expired, and `user forgotten` may have been sent while we were away).
+   */
+  gone(userIDs: readonly string[]): void;
   /** Requests wait while the link is down: the next `users` restarts them. */
   isConnected(): boolean;
   config: Pick<
@@ -169,9 +174,11 @@ export class UserDirectory {
       if (gen !== this.gen) return;
       this.lookingUp = false;
       if (ack.ok) {
-        // Users left out do not exist: they keep their stand-in.
         for (const id of ids) this.unresolved.delete(id);
         this.deps.merge(this.current(ack.users, sentAt), true);
+        const answered = new Set(ack.users.map((user) => user.userID));
+        const gone = ids.filter((id) => !answered.has(id));
+        if (gone.length) this.deps.gone(gone);
         this.lookupDelayMs = this.deps.config.retryDelayMs;
         this.lookUp([]);
       } else {

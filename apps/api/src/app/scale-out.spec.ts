@@ -6,6 +6,7 @@ import {
 } from '@chat/contracts';
 import { redisForTests, type TestRedis } from '@chat/test-support';
 import { MessageType } from 'socket.io-adapter';
+import { watchRoom } from '../chat/chat.types';
 import { PresenceKeeper } from '../chat/presence-keeper';
 import { SessionPruner } from '../chat/session-pruner';
 import { PresenceStore } from '../chat/stores/presence.store';
@@ -384,6 +385,9 @@ describe('several api nodes on one Redis', () => {
     expect(
       (await dave.client.fetchUsers({ userIDs: [alice.session.userID] })).ok,
     ).toBe(true);
+    const aliceWatchers = () =>
+      two.io.sockets.adapter.rooms.get(watchRoom(alice.session.userID));
+    expect(aliceWatchers()?.size).toBe(1);
     alice.client.close();
     await eventually(
       async () =>
@@ -406,6 +410,11 @@ describe('several api nodes on one Redis', () => {
     await settle();
     for (const watcher of [bob, dave])
       expect(watcher.client.all(ChatEvent.UserForgotten)).toEqual([forgotten]);
+    // Whichever node pruned, dave's node dropped the room of alice's watchers.
+    await eventually(
+      () => aliceWatchers() === undefined,
+      "alice's watch room gone on dave's node",
+    );
   });
 
   it('announces once when tabs on several nodes close at the same moment', async () => {

@@ -278,6 +278,8 @@ export class ChatService {
   async announceForgotten(userID: string): Promise<void> {
     try {
       await this.broadcastToOthers(userID, ChatEvent.UserForgotten, { userID });
+      // Nothing will be said of this user again: their watchers leave the room, on every node.
+      this.server?.in(watchRoom(userID)).socketsLeave(watchRoom(userID));
     } catch (error) {
       this.logger.warn(
         `announcing forgotten user ${userID} failed: ${describeError(error)}`,

@@ -9,6 +9,7 @@ import {
 } from '../testing/chat-test-kit';
 import { ManualClock } from '../testing/manual-clock';
 import { TempDir } from '../testing/temp-dir';
+import { watchRoom } from './chat.types';
 import { SessionPruner } from './session-pruner';
 import { MessageStore } from './stores/message.store';
 import { SessionStore } from './stores/session.store';
@@ -131,9 +132,14 @@ describe.each(['memory', 'sqlite'])(
         (await dave.client.fetchUsers({ userIDs: [alice.session.userID] })).ok,
       ).toBe(true);
       const erin = await pool.connect({ username: 'erin', directory: 'paged' });
+      const aliceWatchers = () =>
+        server.io.sockets.adapter.rooms.get(watchRoom(alice.session.userID));
+      expect(aliceWatchers()?.size).toBe(1);
       await aliceLeaves();
       clock.advance(HOUR);
       expect(await server.app.get(SessionPruner).prune()).toBe(1);
+      // Nothing more will be said of alice: the room of her watchers is gone.
+      expect(aliceWatchers()).toBeUndefined();
 
       const forgotten = { userID: alice.session.userID };
       expect(await bob.client.waitFor(ChatEvent.UserForgotten)).toEqual(

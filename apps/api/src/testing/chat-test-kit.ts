@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { INestApplication, LoggerService } from '@nestjs/common';
 import { WAIT_MS, within } from '@chat/test-support';
 import { createApp, type CreateAppOptions } from '../app/create-app';
+import type { ChatServer } from '../chat/chat.types';
 import type { RawEnv } from '../config/app-config';
 
 // The socket.io-client side is shared with the process-level tests (apps/api-e2e).
@@ -64,6 +65,8 @@ export class RecordingLogger implements LoggerService {
 
 export interface TestServer {
   app: INestApplication;
+  /** Its socket.io server, for what no client can see (which rooms a node still holds). */
+  io: ChatServer;
   url: string;
   logger: RecordingLogger;
 }
@@ -77,11 +80,16 @@ export async function startServer(
   options: CreateAppOptions = {},
 ): Promise<TestServer> {
   const logger = new RecordingLogger();
-  const { app } = await createApp(
+  const { app, ioAdapter } = await createApp(
     { NODE_ENV: 'test', PORT: '0', STORE: 'memory', ...env },
     { logger, ...options },
   );
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
-  return { app, url: `http://127.0.0.1:${port}`, logger };
+  return {
+    app,
+    io: ioAdapter.server as ChatServer,
+    url: `http://127.0.0.1:${port}`,
+    logger,
+  };
 }

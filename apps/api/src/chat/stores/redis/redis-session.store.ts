@@ -156,13 +156,19 @@ export class RedisSessionStore extends SessionStore {
    * Answers in the order asked: a cached yes waits for the lookups asked before it. Otherwise a
    * sender's second message, to a recipient cached meanwhile (by a lookup for someone else's
    * message), would be saved and delivered before its first, still waiting for Redis.
+   *
+   * A lookup counts as pending until the microtasks of its answer have all run (`nextTick`): its
+   * callers resume among them and save at once. A second message whose rate-limit answer came in
+   * the same read from Redis resumes among those microtasks too, and must not skip ahead.
    */
   override hasUser(userID: string): Promise<boolean> {
     const now = this.options.clock.now();
     if (now < (this.aliveUntil.get(userID) ?? -Infinity))
       return this.lookups === 0 ? Promise.resolve(true) : this.lastLookup;
     this.lookups += 1;
-    const lookup = this.lookUp(userID, now).finally(() => (this.lookups -= 1));
+    const lookup = this.lookUp(userID, now);
+    const settled = () => process.nextTick(() => (this.lookups -= 1));
+    lookup.then(settled, settled);
     // A cached yes after this lookup resolves after it; a failed lookup is that caller's alone.
     this.lastLookup = lookup.then(
       () => true,

@@ -6,6 +6,7 @@ import {
   type RecentConversation,
 } from '../message.store';
 import type { RedisKeys } from './redis-keys';
+import { TurnBatch } from './turn-batch';
 
 /**
  * A conversation member: the id, a NUL, the message as JSON. All scores are 0, so members sort
@@ -108,27 +109,22 @@ interface SaveMessagesCommand {
   ): Promise<string[]>;
 }
 
-interface PendingSave {
-  message: Message;
-  resolve: (stored: Message) => void;
-  reject: (error: unknown) => void;
-}
-
 /**
  * `STORE=redis` messages: one sorted set per conversation (see toMember), each user's set of
  * conversation partners, the greatest id ever saved, and a client key per message sent with a
  * `clientMessageId` (for `CLIENT_MESSAGE_ID_TTL_MS`).
  *
  * Saves are group-committed, as with SQLite: every message saved during one turn of the event loop
- * goes in one script (SAVE_MESSAGES) at the end of that turn, and each save resolves once that
- * script has run. A message and its indexes appear together or not at all; one write to Redis for
- * many messages instead of one each (under load, the socket writes were the largest cost of a
- * send). A repeated `clientMessageId` is told apart inside the script, so atomically, whatever node
- * or turn the first one came from.
+ * goes in one script (SAVE_MESSAGES) at the end of that turn (TurnBatch), and each save resolves
+ * once that script has run. A message and its indexes appear together or not at all. A repeated
+ * `clientMessageId` is told apart inside the script, so atomically, whatever node or turn the
+ * first one came from.
  */
 export class RedisMessageStore extends MessageStore {
-  private pending: PendingSave[] = [];
-  private scheduled = false;
+  private readonly saves = new TurnBatch<Message, Message>(
+    (messages) => this.commit(messages),
+    MAX_BATCH,
+  );
 
   private readonly redis: Redis & SaveMessagesCommand;
 
@@ -144,14 +140,7 @@ export class RedisMessageStore extends MessageStore {
   }
 
   saveMessage(message: Message): Promise<Message> {
-    return new Promise((resolve, reject) => {
-      this.pending.push({ message, resolve, reject });
-      // Bounds a script's arguments (a burst after a stall): the rest go in the next one.
-      if (this.pending.length >= MAX_BATCH) return void this.commit();
-      if (this.scheduled) return;
-      this.scheduled = true;
-      setImmediate(() => void this.commit());
-    });
+    return this.saves.add(message);
   }
 
   async findRecentConversations(
@@ -225,12 +214,8 @@ export class RedisMessageStore extends MessageStore {
     return latest;
   }
 
-  /** Writes the pending saves in one script; a failed write rejects the saves it belongs to. */
-  private async commit(): Promise<void> {
-    const batch = this.pending;
-    this.pending = [];
-    this.scheduled = false;
-    if (batch.length === 0) return;
+  /** Writes a turn's saves in one script: what each save stored, or why it failed. */
+  private async commit(batch: Message[]): Promise<(Message | Error)[]> {
     const conversations: string[] = [];
     const members: string[] = [];
     const pairs = new Set<string>();
@@ -238,7 +223,7 @@ export class RedisMessageStore extends MessageStore {
     const keyedKeys: string[] = [];
     const keyedArgs: (string | number)[] = [];
     let latest = '';
-    batch.forEach(({ message }, i) => {
+    batch.forEach((message, i) => {
       const { from, to, id, clientMessageId } = message;
       conversations.push(this.keys.conversation(from, to));
       members.push(toMember(message));
@@ -261,30 +246,26 @@ export class RedisMessageStore extends MessageStore {
       peerSets.push(this.keys.peers(a), this.keys.peers(b));
       peers.push(b, a);
     }
-    try {
-      const results = await this.redis.chatSaveMessages(
-        1 + conversations.length + peerSets.length + keyedKeys.length,
-        this.keys.latestMessageID,
-        ...conversations,
-        ...peerSets,
-        ...keyedKeys,
-        batch.length,
-        pairs.size,
-        keyedKeys.length / 3,
-        CLIENT_MESSAGE_ID_TTL_MS,
-        latest,
-        ...members,
-        ...peers,
-        ...keyedArgs,
-      );
-      batch.forEach(({ message, resolve, reject }, i) => {
-        const result = results[i];
-        if (result === '') resolve(message);
-        else if (result.startsWith('=')) resolve(toMessage(result.slice(1)));
-        else reject(new Error(result.slice(1)));
-      });
-    } catch (error) {
-      for (const { reject } of batch) reject(error);
-    }
+    const results = await this.redis.chatSaveMessages(
+      1 + conversations.length + peerSets.length + keyedKeys.length,
+      this.keys.latestMessageID,
+      ...conversations,
+      ...peerSets,
+      ...keyedKeys,
+      batch.length,
+      pairs.size,
+      keyedKeys.length / 3,
+      CLIENT_MESSAGE_ID_TTL_MS,
+      latest,
+      ...members,
+      ...peers,
+      ...keyedArgs,
+    );
+    return batch.map((message, i) => {
+      const result = results[i];
+      if (result === '') return message;
+      if (result.startsWith('=')) return toMessage(result.slice(1));
+      return new Error(result.slice(1));
+    });
   }
 }

@@ -1,5 +1,6 @@
 import {
   ChatEvent,
+  ErrorCode,
   type Message,
   type SessionInfo,
   type UserView,
@@ -233,6 +234,29 @@ describe('several api nodes on one Redis', () => {
       (u) => u.userID === alice.session.userID,
     )?.messages;
     expect(history).toEqual([first.message, control.message]);
+  });
+
+  it('gives a user one rate limit across nodes: tabs on another node share the budget', async () => {
+    const [one, two] = await startNodes(2, {
+      RATE_LIMIT_BURST: '3',
+      RATE_LIMIT_PER_SECOND: '0.001',
+    });
+    const alice = await on(one, { username: 'alice' });
+    const aliceThere = await resume(two, alice.session);
+    const bob = await on(two, { username: 'bob' });
+    const to = bob.session.userID;
+    const sent = await Promise.all(
+      ['a', 'b', 'c'].map((content) => alice.client.send({ content, to })),
+    );
+    expect(sent.map((ack) => ack.ok)).toEqual([true, true, true]);
+    expect(await aliceThere.client.send({ content: 'd', to })).toEqual({
+      ok: false,
+      error: ErrorCode.RateLimited,
+    });
+    // Another user's budget is their own, on either node.
+    expect(
+      (await bob.client.send({ content: 'hi', to: alice.session.userID })).ok,
+    ).toBe(true);
   });
 
   it('with REDIS_BATCH_BROADCASTS=false writes one stock entry per broadcast, and still reads the batches of other nodes', async () => {

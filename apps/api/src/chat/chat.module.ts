@@ -1,16 +1,19 @@
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AppConfigService } from '../config/app-config.module';
+import { RedisConnection } from '../redis/redis-connection';
 import { ChatGateway } from './chat.gateway';
 import { ChatOptions, ChatService } from './chat.service';
 import { Clock } from './clock';
 import { HandshakeMiddleware } from './handshake.middleware';
 import { IdGenerator } from './ids';
 import { PresenceKeeper } from './presence-keeper';
-import { RateLimiter } from './rate-limiter';
+import { MemoryRateLimiter, RateLimiter } from './rate-limiter';
 import { SessionPruner } from './session-pruner';
 import { MessageStore } from './stores/message.store';
 import { PresenceStore } from './stores/presence.store';
+import { RedisKeys } from './stores/redis/redis-keys';
+import { RedisRateLimiter } from './stores/redis/redis-rate-limiter';
 import { SessionStore } from './stores/session.store';
 
 /** Messages deleted (or sessions listed) per step of the pruner. */
@@ -39,10 +42,21 @@ const PRUNE_BATCH_SIZE = 500;
       inject: [MessageStore, Clock],
     },
     {
+      // One budget per user for the whole deployment: with Redis (several nodes) the buckets live
+      // there, like the rest of the shared state.
       provide: RateLimiter,
-      useFactory: (config: AppConfigService) =>
-        new RateLimiter(config.get('rateLimit', { infer: true })),
-      inject: [ConfigService],
+      useFactory: (config: AppConfigService, redis?: RedisConnection) => {
+        const limits = config.get('rateLimit', { infer: true });
+        return redis
+          ? new RedisRateLimiter(
+              redis.client,
+              new RedisKeys(redis.prefix),
+              limits,
+            )
+          : new MemoryRateLimiter(limits);
+      },
+      // The global RedisModule is there with STORE=redis only.
+      inject: [ConfigService, { token: RedisConnection, optional: true }],
     },
     {
       provide: ChatOptions,

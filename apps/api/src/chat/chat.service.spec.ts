@@ -4,7 +4,7 @@ import { ManualClock } from '../testing/manual-clock';
 import { ChatOptions, ChatService } from './chat.service';
 import type { ChatSocket } from './chat.types';
 import { IdGenerator } from './ids';
-import { RateLimiter } from './rate-limiter';
+import { MemoryRateLimiter } from './rate-limiter';
 import { MemoryMessageStore } from './stores/memory/memory-message.store';
 import { MemoryPresenceStore } from './stores/memory/memory-presence.store';
 import { MemorySessionStore } from './stores/memory/memory-session.store';
@@ -55,7 +55,7 @@ describe('ChatService', () => {
       sessions,
       messages,
       new IdGenerator(() => clock.now()),
-      new RateLimiter({ perSecond: 1, burst: 5 }),
+      new MemoryRateLimiter({ perSecond: 1, burst: 5 }),
       clock,
       new ChatOptions({ historyLimit: 3 }),
       presence,

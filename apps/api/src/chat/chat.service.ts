@@ -401,6 +401,22 @@ export class ChatService {
     ]).finally(() => clearTimeout(timer));
   }
 
+  /**
+   * Takes a token from `bucket`: the error to answer with if there is none, or if the buckets
+   * cannot be reached (Redis away: nothing could be stored or read either).
+   */
+  private async spend(bucket: string): Promise<ErrorCode | undefined> {
+    try {
+      if (await this.rateLimiter.take(bucket)) return undefined;
+      return ErrorCode.RateLimited;
+    } catch (error) {
+      this.logger.error(
+        `reading the rate limit of ${bucket} failed: ${describeError(error)}`,
+      );
+      return ErrorCode.Unavailable;
+    }
+  }
+
   private track<T>(work: Promise<T>): Promise<T> {
     this.running.add(work);
     const done = () => this.running.delete(work);
@@ -421,7 +437,8 @@ export class ChatService {
   ): Promise<PrivateMessageAck> {
     const from = socket.data.userID;
     // Counted before validation, so floods of garbage are bounded too.
-    if (!this.rateLimiter.tryTake(from)) return failure(ErrorCode.RateLimited);
+    const refused = await this.spend(from);
+    if (refused) return failure(refused);
     const input = validatePrivateMessage(payload);
     if (!input.ok) return failure(input.error);
     const { content, to, clientMessageId } = input.value;
@@ -465,8 +482,8 @@ export class ChatService {
     userID: string,
     payload: unknown,
   ): Promise<FetchMessagesAck> {
-    if (!this.rateLimiter.tryTake(fetchBucket(userID)))
-      return failure(ErrorCode.RateLimited);
+    const refused = await this.spend(fetchBucket(userID));
+    if (refused) return failure(refused);
     const input = validateFetchMessages(payload);
     if (!input.ok) return failure(input.error);
     const { userID: peerID, before, limit } = input.value;
@@ -495,8 +512,8 @@ export class ChatService {
     socket: ChatSocket,
     payload: unknown,
   ): Promise<FetchUsersAck> {
-    if (!this.rateLimiter.tryTake(fetchBucket(socket.data.userID)))
-      return failure(ErrorCode.RateLimited);
+    const refused = await this.spend(fetchBucket(socket.data.userID));
+    if (refused) return failure(refused);
     const input = validateFetchUsers(payload);
     if (!input.ok) return failure(input.error);
     try {

@@ -8,10 +8,18 @@ interface Bucket {
 const SWEEP_INTERVAL_MS = 60_000;
 
 /**
- * Token bucket per key (userID): `burst` tokens, refilled at `perSecond`. In-process: with several
- * nodes each one limits separately, which stays a bound (nodes × rate) rather than none.
+ * Token bucket per key (a userID, or a userID's bucket for reads): `burst` tokens, refilled at
+ * `perSecond`. Every node of a deployment must share the buckets, or a user with tabs on several
+ * nodes gets the budget once per node: `STORE=redis` keeps them in Redis (RedisRateLimiter),
+ * single-process stores in memory.
  */
-export class RateLimiter {
+export abstract class RateLimiter {
+  /** Takes one token for `key`: false when the bucket is empty. Rejects when the state is unreachable. */
+  abstract take(key: string): Promise<boolean>;
+}
+
+/** The buckets of one process (memory and SQLite stores: one process holds all the state). */
+export class MemoryRateLimiter extends RateLimiter {
   private readonly buckets = new Map<string, Bucket>();
   private lastSweep: number;
 
@@ -19,10 +27,15 @@ export class RateLimiter {
     private readonly config: RateLimitConfig,
     private readonly now: () => number = () => performance.now(),
   ) {
+    super();
     this.lastSweep = now();
   }
 
-  /** Takes one token for `key`; false when the bucket is empty. */
+  take(key: string): Promise<boolean> {
+    return Promise.resolve(this.tryTake(key));
+  }
+
+  /** `take`, synchronously. */
   tryTake(key: string): boolean {
     const now = this.now();
     this.sweep(now);

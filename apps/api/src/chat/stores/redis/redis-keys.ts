@@ -96,6 +96,12 @@ export class RedisKeys {
     return `${this.prefix}presence:sweep-lock:${nodeID}`;
   }
 
+  // Rate limits.
+  /** Hash { tokens, at } with a TTL (until it would be full again): one token bucket. */
+  rateLimit(bucket: string): string {
+    return `${this.prefix}rate:${bucket}`;
+  }
+
   // The socket.io adapter (@socket.io/redis-streams-adapter).
   /** Stream of the broadcasts between nodes. */
   get adapterStream(): string {

@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import type { MessageStore } from '../message.store';
 import { messageStoreContract } from '../message.store.contract';
 import { presenceStoreContract } from '../presence.store.contract';
+import { rateLimiterContract } from '../../rate-limiter.contract';
 import { sessionStoreContract } from '../session.store.contract';
 import { RedisKeys } from './redis-keys';
 import {
@@ -11,6 +12,7 @@ import {
   RedisMessageStore,
 } from './redis-message.store';
 import { RedisPresenceStore } from './redis-presence.store';
+import { RedisRateLimiter } from './redis-rate-limiter';
 import { RedisSessionStore } from './redis-session.store';
 
 // The contract suites against a real Redis (REDIS_URL, or a redis-server of this run's own): one
@@ -64,6 +66,40 @@ presenceStoreContract(
   () => new RedisPresenceStore(client, keys(), { nodeTimeoutMs: 10_000 }),
 );
 
+rateLimiterContract(
+  'redis',
+  (config) => new RedisRateLimiter(client, keys(), config),
+);
+
+describe('RedisRateLimiter', () => {
+  it('shares the buckets between nodes: one budget whatever node a tab is on', async () => {
+    const k = keys();
+    const config = { perSecond: 0.001, burst: 4 };
+    const nodes = [
+      new RedisRateLimiter(client, k, config),
+      new RedisRateLimiter(otherNode, new RedisKeys(k.prefix), config),
+    ];
+    const answers = await Promise.all(
+      nodes.flatMap((node) =>
+        Array.from({ length: 4 }, () => node.take('alice')),
+      ),
+    );
+    expect(answers.filter(Boolean)).toHaveLength(4);
+    expect(await nodes[1].take('bob')).toBe(true);
+  });
+
+  it('lets Redis forget a bucket once it would be full again', async () => {
+    const k = keys();
+    // Refilled in 2 s: kept 2 s, plus a second of margin.
+    await new RedisRateLimiter(client, k, { perSecond: 2, burst: 4 }).take(
+      'alice',
+    );
+    const ttl = await client.pttl(k.rateLimit('alice'));
+    expect(ttl).toBeGreaterThan(2_000);
+    expect(ttl).toBeLessThanOrEqual(3_000);
+  });
+});
+
 describe('Redis keys', () => {
   it('start with the prefix, all of them', async () => {
     const k = keys();
@@ -89,6 +125,7 @@ describe('Redis keys', () => {
     });
     await presence.refresh();
     await presence.connect('u');
+    await new RedisRateLimiter(client, k, { perSecond: 1, burst: 1 }).take('u');
     const ours: string[] = [];
     let cursor = '0';
     do {
@@ -114,6 +151,7 @@ describe('Redis keys', () => {
         'presence:nodes',
         'presence:online',
         'presence:user:u',
+        'rate:u',
         'session-of:u',
         'session:s',
         'sessions',

@@ -6,6 +6,7 @@ import {
   type RecentConversation,
 } from '../message.store';
 import type { RedisKeys } from './redis-keys';
+import { defineOnce } from './redis-session.store';
 import { TurnBatch } from './turn-batch';
 
 /**
@@ -133,9 +134,7 @@ export class RedisMessageStore extends MessageStore {
     private readonly keys: RedisKeys,
   ) {
     super();
-    // Variadic keys: no numberOfKeys, the first argument of each call says how many.
-    if (!('chatSaveMessages' in redis))
-      redis.defineCommand('chatSaveMessages', { lua: SAVE_MESSAGES });
+    defineOnce(redis, 'chatSaveMessages', 'variadic', SAVE_MESSAGES);
     this.redis = redis as Redis & SaveMessagesCommand;
   }
 

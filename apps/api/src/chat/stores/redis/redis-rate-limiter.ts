@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { RateLimitConfig } from '../../../config/app-config';
 import { RateLimiter } from '../../rate-limiter';
 import type { RedisKeys } from './redis-keys';
+import { defineOnce } from './redis-session.store';
 import { TurnBatch } from './turn-batch';
 
 /**
@@ -65,9 +66,7 @@ export class RedisRateLimiter extends RateLimiter {
     private readonly config: RateLimitConfig,
   ) {
     super();
-    // Variadic keys: no numberOfKeys, the first argument of each call says how many.
-    if (!('chatTakeTokens' in redis))
-      redis.defineCommand('chatTakeTokens', { lua: TAKE_TOKENS });
+    defineOnce(redis, 'chatTakeTokens', 'variadic', TAKE_TOKENS);
     this.redis = redis as Redis & TakeTokensCommand;
     this.ttlMs = Math.min(
       MAX_TTL_MS,

@@ -343,13 +343,19 @@ function toSession(
   };
 }
 
-/** Defines a Lua script as a command of the client, unless a store on the same client did. */
+/**
+ * Defines a Lua script as a command of the client, unless a store on the same client did.
+ * `variadic`: no fixed number of keys, the first argument of each call says how many.
+ */
 export function defineOnce(
   redis: Redis,
   name: string,
-  numberOfKeys: number,
+  numberOfKeys: number | 'variadic',
   lua: string,
 ): void {
   if (name in redis) return;
-  redis.defineCommand(name, { numberOfKeys, lua });
+  redis.defineCommand(
+    name,
+    numberOfKeys === 'variadic' ? { lua } : { numberOfKeys, lua },
+  );
 }

@@ -259,6 +259,16 @@ describe('several api nodes on one Redis', () => {
     ).toBe(true);
   });
 
+  it('starts at most NEW_SESSIONS_PER_MINUTE new users per address across nodes', async () => {
+    const [one, two] = await startNodes(2, { NEW_SESSIONS_PER_MINUTE: '2' });
+    await on(one, { username: 'alice' });
+    await on(two, { username: 'bob' });
+    for (const node of [one, two])
+      expect(
+        (await pool.refused({ username: 'carol' }, node.url)).message,
+      ).toBe(ErrorCode.RateLimited);
+  });
+
   it('with REDIS_BATCH_BROADCASTS=false writes one stock entry per broadcast, and still reads the batches of other nodes', async () => {
     // The first step of a rolling upgrade: `single` writes what nodes of earlier versions read,
     // next to `batching`, a node that already batches.

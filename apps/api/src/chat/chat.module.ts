@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import type { RateLimitConfig } from '../config/app-config';
 import type { AppConfigService } from '../config/app-config.module';
 import { RedisConnection } from '../redis/redis-connection';
 import { ChatGateway } from './chat.gateway';
@@ -8,7 +9,11 @@ import { Clock } from './clock';
 import { HandshakeMiddleware } from './handshake.middleware';
 import { IdGenerator } from './ids';
 import { PresenceKeeper } from './presence-keeper';
-import { MemoryRateLimiter, RateLimiter } from './rate-limiter';
+import {
+  MemoryRateLimiter,
+  RateLimits,
+  type RateLimiter,
+} from './rate-limiter';
 import { SessionPruner } from './session-pruner';
 import { MessageStore } from './stores/message.store';
 import { PresenceStore } from './stores/presence.store';
@@ -42,18 +47,22 @@ const PRUNE_BATCH_SIZE = 500;
       inject: [MessageStore, Clock],
     },
     {
-      // One budget per user for the whole deployment: with Redis (several nodes) the buckets live
-      // there, like the rest of the shared state.
-      provide: RateLimiter,
+      // One budget per user (and per address) for the whole deployment: with Redis (several
+      // nodes) the buckets live there, like the rest of the shared state.
+      provide: RateLimits,
       useFactory: (config: AppConfigService, redis?: RedisConnection) => {
-        const limits = config.get('rateLimit', { infer: true });
-        return redis
-          ? new RedisRateLimiter(
-              redis.client,
-              new RedisKeys(redis.prefix),
-              limits,
-            )
-          : new MemoryRateLimiter(limits);
+        const limiter = (limits: RateLimitConfig): RateLimiter =>
+          redis
+            ? new RedisRateLimiter(
+                redis.client,
+                new RedisKeys(redis.prefix),
+                limits,
+              )
+            : new MemoryRateLimiter(limits);
+        return new RateLimits(
+          limiter(config.get('rateLimit', { infer: true })),
+          limiter(config.get('newSessionLimit', { infer: true })),
+        );
       },
       // The global RedisModule is there with STORE=redis only.
       inject: [ConfigService, { token: RedisConnection, optional: true }],
@@ -63,6 +72,7 @@ const PRUNE_BATCH_SIZE = 500;
       useFactory: (config: AppConfigService) =>
         new ChatOptions({
           historyLimit: config.get('historyLimit', { infer: true }),
+          trustProxy: config.get('trustProxy', { infer: true }),
         }),
       inject: [ConfigService],
     },

@@ -1,10 +1,14 @@
 import { Logger } from '@nestjs/common';
 import { ErrorCode, type Message, type SocketData } from '@chat/contracts';
 import { ManualClock } from '../testing/manual-clock';
-import { ChatOptions, ChatService } from './chat.service';
+import {
+  ChatOptions,
+  ChatService,
+  TOO_MANY_NEW_SESSIONS,
+} from './chat.service';
 import type { ChatSocket } from './chat.types';
 import { IdGenerator } from './ids';
-import { MemoryRateLimiter } from './rate-limiter';
+import { MemoryRateLimiter, RateLimits } from './rate-limiter';
 import { MemoryMessageStore } from './stores/memory/memory-message.store';
 import { MemoryPresenceStore } from './stores/memory/memory-presence.store';
 import { MemorySessionStore } from './stores/memory/memory-session.store';
@@ -55,7 +59,10 @@ describe('ChatService', () => {
       sessions,
       messages,
       new IdGenerator(() => clock.now()),
-      new MemoryRateLimiter({ perSecond: 1, burst: 5 }),
+      new RateLimits(
+        new MemoryRateLimiter({ perSecond: 1, burst: 5 }),
+        new MemoryRateLimiter({ perSecond: 0.001, burst: 3 }),
+      ),
       clock,
       new ChatOptions({ historyLimit: 3 }),
       presence,
@@ -74,9 +81,12 @@ describe('ChatService', () => {
   });
 
   describe('authenticate', () => {
+    const authenticate = (auth: unknown, address = '203.0.113.7') =>
+      service.authenticate(auth, address);
+
     it('starts a new session for a valid username, with fresh random ids, and stores nothing', async () => {
-      const first = await service.authenticate({ username: ' carol ' });
-      const second = await service.authenticate({ username: 'carol' });
+      const first = await authenticate({ username: ' carol ' });
+      const second = await authenticate({ username: 'carol' });
       if (!first.ok || !second.ok) throw new Error('refused');
       expect(first).toMatchObject({
         resumed: false,
@@ -94,7 +104,7 @@ describe('ChatService', () => {
 
     it('resumes a known session, ignoring any username sent along', async () => {
       expect(
-        await service.authenticate({
+        await authenticate({
           sessionID: 'alice-secret',
           username: 'Eve',
         }),
@@ -106,7 +116,7 @@ describe('ChatService', () => {
     });
 
     it('starts afresh for an unknown sessionID with a valid username', async () => {
-      const result = await service.authenticate({
+      const result = await authenticate({
         sessionID: 'unknown',
         username: 'Dan',
       });
@@ -126,16 +136,37 @@ describe('ChatService', () => {
       ['an unknown sessionID alone', { sessionID: 'unknown' }],
       ['a bad username', { username: 'x'.repeat(33) }],
     ])('refuses %s with a username reason', async (_label, auth) => {
-      const result = await service.authenticate(auth);
+      const result = await authenticate(auth);
       expect(result.ok).toBe(false);
       if (!result.ok) expect(result.reason).toMatch(/^username /);
     });
 
+    it('starts at most NEW_SESSIONS_PER_MINUTE new sessions per client address; resumes are not counted', async () => {
+      const starts = [];
+      for (let i = 0; i < 4; i++)
+        starts.push(await authenticate({ username: `user${i}` }));
+      expect(starts.map((result) => result.ok)).toEqual([
+        true,
+        true,
+        true,
+        false,
+      ]);
+      expect(starts[3]).toEqual({
+        ok: false,
+        error: ErrorCode.RateLimited,
+        reason: TOO_MANY_NEW_SESSIONS,
+      });
+      expect((await authenticate({ sessionID: 'alice-secret' })).ok).toBe(true);
+      expect(
+        (await authenticate({ username: 'elsewhere' }, '198.51.100.1')).ok,
+      ).toBe(true);
+    });
+
     it('rejects when the store fails, so the handshake can answer "unavailable"', async () => {
       sessions.findSession = () => Promise.reject(new Error('down'));
-      await expect(
-        service.authenticate({ sessionID: 'alice-secret' }),
-      ).rejects.toThrow('down');
+      await expect(authenticate({ sessionID: 'alice-secret' })).rejects.toThrow(
+        'down',
+      );
     });
   });
 

@@ -30,7 +30,7 @@ import { Clock } from './clock';
 import { IdGenerator } from './ids';
 import { isoTime } from './iso-time';
 import { KeyedQueue } from './keyed-queue';
-import { RateLimiter } from './rate-limiter';
+import { RateLimits, type RateLimiter } from './rate-limiter';
 import { MessageStore, type RecentConversation } from './stores/message.store';
 import { PresenceStore } from './stores/presence.store';
 import {
@@ -41,7 +41,8 @@ import {
 
 export type HandshakeResult =
   | { ok: true; data: SocketData; resumed: boolean }
-  | { ok: false; reason: string };
+  /** `error`: the `connect_error` message, when it is not the guide's `invalid username`. */
+  | { ok: false; reason: string; error?: ErrorCode };
 
 const failure = (error: ErrorCode): { ok: false; error: ErrorCode } => ({
   ok: false,
@@ -52,6 +53,8 @@ const failure = (error: ErrorCode): { ok: false; error: ErrorCode } => ({
 export class ChatOptions {
   /** Messages per conversation in `users`; the default page of `fetch messages` (up to its max). */
   historyLimit = DEFAULT_HISTORY_LIMIT;
+  /** The client address is the last X-Forwarded-For entry (TRUST_PROXY), not the peer's. */
+  trustProxy = false;
 
   constructor(options: Partial<ChatOptions> = {}) {
     Object.assign(this, options);
@@ -61,6 +64,11 @@ export class ChatOptions {
 // Fetching history has its own token bucket (same rate as messages), so reading back through a
 // long conversation never costs the right to send. UserIDs have no ':'.
 const fetchBucket = (userID: string) => `fetch:${userID}`;
+/** The rate-limit bucket of the new sessions started from one client address (or IPv6 /64). */
+const newSessionBucket = (address: string) => `new-session:${address}`;
+/** The `connect_error` reason of a handshake over the new-session limit. */
+export const TOO_MANY_NEW_SESSIONS =
+  'too many new sessions from this address, try again in a minute';
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -118,7 +126,7 @@ export class ChatService {
     private readonly sessions: SessionStore,
     private readonly messages: MessageStore,
     private readonly ids: IdGenerator,
-    private readonly rateLimiter: RateLimiter,
+    private readonly limits: RateLimits,
     private readonly clock: Clock,
     private readonly options: ChatOptions,
     private readonly presence: PresenceStore,
@@ -139,7 +147,7 @@ export class ChatService {
    * Writes nothing: a refused handshake leaves no trace, and an accepted one is stored on connection.
    * Rejects only if the store fails.
    */
-  async authenticate(auth: unknown): Promise<HandshakeResult> {
+  async authenticate(auth: unknown, address: string): Promise<HandshakeResult> {
     const fields = isRecord(auth) ? auth : {};
     const directory = parseDirectoryMode(fields['directory']);
     const sessionID = parseSessionId(fields['sessionID']);
@@ -157,6 +165,20 @@ export class ChatService {
     // No usable session: an unknown or expired sessionID with a valid username starts afresh.
     const username = validateUsername(fields['username']);
     if (!username.ok) return { ok: false, reason: username.error };
+    // A new user each time: bounded per address, or one client could fill the directory.
+    const refused = await this.spend(
+      this.limits.newSessions,
+      newSessionBucket(address),
+    );
+    if (refused)
+      return {
+        ok: false,
+        error: refused,
+        reason:
+          refused === ErrorCode.RateLimited
+            ? TOO_MANY_NEW_SESSIONS
+            : 'store unavailable',
+      };
     return {
       ok: true,
       resumed: false,
@@ -405,9 +427,12 @@ export class ChatService {
    * Takes a token from `bucket`: the error to answer with if there is none, or if the buckets
    * cannot be reached (Redis away: nothing could be stored or read either).
    */
-  private async spend(bucket: string): Promise<ErrorCode | undefined> {
+  private async spend(
+    limiter: RateLimiter,
+    bucket: string,
+  ): Promise<ErrorCode | undefined> {
     try {
-      if (await this.rateLimiter.take(bucket)) return undefined;
+      if (await limiter.take(bucket)) return undefined;
       return ErrorCode.RateLimited;
     } catch (error) {
       this.logger.error(
@@ -437,7 +462,7 @@ export class ChatService {
   ): Promise<PrivateMessageAck> {
     const from = socket.data.userID;
     // Counted before validation, so floods of garbage are bounded too.
-    const refused = await this.spend(from);
+    const refused = await this.spend(this.limits.messages, from);
     if (refused) return failure(refused);
     const input = validatePrivateMessage(payload);
     if (!input.ok) return failure(input.error);
@@ -482,7 +507,7 @@ export class ChatService {
     userID: string,
     payload: unknown,
   ): Promise<FetchMessagesAck> {
-    const refused = await this.spend(fetchBucket(userID));
+    const refused = await this.spend(this.limits.messages, fetchBucket(userID));
     if (refused) return failure(refused);
     const input = validateFetchMessages(payload);
     if (!input.ok) return failure(input.error);
@@ -512,7 +537,10 @@ export class ChatService {
     socket: ChatSocket,
     payload: unknown,
   ): Promise<FetchUsersAck> {
-    const refused = await this.spend(fetchBucket(socket.data.userID));
+    const refused = await this.spend(
+      this.limits.messages,
+      fetchBucket(socket.data.userID),
+    );
     if (refused) return failure(refused);
     const input = validateFetchUsers(payload);
     if (!input.ok) return failure(input.error);

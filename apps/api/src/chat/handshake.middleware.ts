@@ -5,7 +5,8 @@ import {
   type ConnectErrorData,
 } from '@chat/contracts';
 import type { ExtendedError } from 'socket.io';
-import { ChatService, describeError } from './chat.service';
+import { ChatOptions, ChatService, describeError } from './chat.service';
+import { clientAddress } from './client-address';
 import type { ChatSocket } from './chat.types';
 
 /** The error a refused handshake reaches the client with (`connect_error`). */
@@ -24,18 +25,27 @@ export function connectError(message: string, reason: string): ExtendedError {
 export class HandshakeMiddleware {
   private readonly logger = new Logger(HandshakeMiddleware.name);
 
-  constructor(private readonly chat: ChatService) {}
+  constructor(
+    private readonly chat: ChatService,
+    private readonly options: ChatOptions,
+  ) {}
 
   /** Arrow property so it can be passed to `server.use` as is. */
   readonly use = (
     socket: ChatSocket,
     next: (err?: ExtendedError) => void,
   ): void => {
-    this.chat.authenticate(socket.handshake.auth).then(
+    const { auth, address, headers } = socket.handshake;
+    const client = clientAddress(
+      address,
+      headers['x-forwarded-for'],
+      this.options.trustProxy,
+    );
+    this.chat.authenticate(auth, client).then(
       (result) => {
         if (!result.ok) {
-          // The guide's client reacts to this exact message; the precise reason is additive.
-          next(connectError(INVALID_USERNAME, result.reason));
+          // The guide's client reacts to `invalid username`; the precise reason is additive.
+          next(connectError(result.error ?? INVALID_USERNAME, result.reason));
           return;
         }
         socket.data = result.data;

@@ -6,7 +6,7 @@ import {
   type ConnectedUser,
   type TestServer,
 } from '../testing/chat-test-kit';
-import { ChatService } from './chat.service';
+import { ChatService, TOO_MANY_NEW_SESSIONS } from './chat.service';
 import {
   FlakyMessageStore,
   GatedSessionStore,
@@ -655,6 +655,57 @@ describe('ChatGateway: limits', () => {
       'm1',
       'm2',
     ]);
+  });
+
+  it('starts at most NEW_SESSIONS_PER_MINUTE new users per client address; resuming is not counted', async () => {
+    server = await startServer({ NEW_SESSIONS_PER_MINUTE: '2' });
+    const alice = await pool.connect({ username: 'alice' });
+    await pool.connect({ username: 'bob' });
+    const refused = await pool.refused({ username: 'carol' });
+    expect(refused.message).toBe(ErrorCode.RateLimited);
+    expect(refused.data).toEqual({ reason: TOO_MANY_NEW_SESSIONS });
+    // Her session is no new user: it resumes.
+    const again = await pool.connect({ sessionID: alice.session.sessionID });
+    expect(again.session).toEqual(alice.session);
+    // Nothing was stored for carol.
+    expect(again.users.map((user) => user.username).sort()).toEqual([
+      'alice',
+      'bob',
+    ]);
+  });
+
+  it('counts the address a trusted proxy forwards (TRUST_PROXY), and only then', async () => {
+    const from = (address: string) => ({
+      headers: { 'x-forwarded-for': address },
+    });
+    server = await startServer({
+      NEW_SESSIONS_PER_MINUTE: '1',
+      TRUST_PROXY: 'true',
+    });
+    const url = server.url;
+    await pool.connect({ username: 'alice' }, url, from('198.51.100.1'));
+    await pool.connect({ username: 'bob' }, url, from('198.51.100.2'));
+    // The last entry is the one the proxy added; the ones before it, the client's own word.
+    const forged = await pool.refused(
+      { username: 'mallory' },
+      url,
+      from('198.51.100.3, 198.51.100.1'),
+    );
+    expect(forged.message).toBe(ErrorCode.RateLimited);
+    await server.app.close();
+
+    // Without TRUST_PROXY the header changes nothing: one address, one new user.
+    server = await startServer({ NEW_SESSIONS_PER_MINUTE: '1' });
+    await pool.connect({ username: 'alice' }, server.url, from('198.51.100.1'));
+    expect(
+      (
+        await pool.refused(
+          { username: 'bob' },
+          server.url,
+          from('198.51.100.2'),
+        )
+      ).message,
+    ).toBe(ErrorCode.RateLimited);
   });
 
   it('cuts a frame above MAX_PAYLOAD_BYTES at the transport, and the server keeps serving', async () => {

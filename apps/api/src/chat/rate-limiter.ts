@@ -18,6 +18,16 @@ export abstract class RateLimiter {
   abstract take(key: string): Promise<boolean>;
 }
 
+/** What the chat rate-limits, each with budgets of its own. */
+export class RateLimits {
+  constructor(
+    /** Per user (RATE_LIMIT_*): sends; and, in a bucket of their own, `fetch messages` and `fetch users`. */
+    readonly messages: RateLimiter,
+    /** Per client address (NEW_SESSIONS_PER_MINUTE): handshakes that start a new session. */
+    readonly newSessions: RateLimiter,
+  ) {}
+}
+
 /** The buckets of one process (memory and SQLite stores: one process holds all the state). */
 export class MemoryRateLimiter extends RateLimiter {
   private readonly buckets = new Map<string, Bucket>();

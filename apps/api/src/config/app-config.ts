@@ -30,6 +30,13 @@ export interface AppConfig {
   /** socket.io `maxHttpBufferSize`: bigger frames are cut by engine.io before any handler. */
   maxPayloadBytes: number;
   rateLimit: RateLimitConfig;
+  /** Handshakes that start a new session (a new user), per client address. */
+  newSessionLimit: RateLimitConfig;
+  /**
+   * Whether the client address is the last entry of X-Forwarded-For (set by a reverse proxy in
+   * front) rather than the connection's peer.
+   */
+  trustProxy: boolean;
   /** Redis server of `store` `redis`: sessions, messages, presence and the socket.io adapter. */
   redisUrl: string;
   /** Start of every Redis key, stream and channel name this deployment uses. */
@@ -46,9 +53,9 @@ export interface AppConfig {
 }
 
 export interface RateLimitConfig {
-  /** Tokens refilled per second, per user. */
+  /** Tokens refilled per second, per bucket (a user, a client address). */
   perSecond: number;
-  /** Bucket size: messages a user may send in one burst. */
+  /** Bucket size: what may be spent in one burst. */
   burst: number;
 }
 
@@ -58,6 +65,7 @@ export type RawEnv = Record<string, string | undefined>;
 export const DEFAULT_DEV_CORS_ORIGIN = 'http://localhost:4200';
 export const DEFAULT_WEB_DIST = 'dist/apps/web/browser';
 export const DEFAULT_SQLITE_PATH = 'data/chat.sqlite';
+export const DEFAULT_NEW_SESSIONS_PER_MINUTE = 30;
 /** SQLite's name for a private, in-process database (tests). */
 export const SQLITE_IN_MEMORY = ':memory:';
 export const DEFAULT_HISTORY_LIMIT = 50;
@@ -226,6 +234,13 @@ const envSchema = z.object({
       .int('must be an integer')
       .min(1),
   ),
+  NEW_SESSIONS_PER_MINUTE: optional(
+    z.coerce
+      .number({ error: 'must be a number' })
+      .int('must be an integer')
+      .min(1, 'must be at least 1'),
+  ),
+  TRUST_PROXY: optional(boolean()),
   REDIS_URL: optional(
     z.string().trim().refine(isRedisUrl, {
       error:
@@ -304,6 +319,10 @@ export function validateEnv(
       perSecond: env.RATE_LIMIT_PER_SECOND ?? 20,
       burst: env.RATE_LIMIT_BURST ?? 40,
     },
+    newSessionLimit: newSessionLimit(
+      env.NEW_SESSIONS_PER_MINUTE ?? DEFAULT_NEW_SESSIONS_PER_MINUTE,
+    ),
+    trustProxy: env.TRUST_PROXY ?? false,
     redisUrl: env.REDIS_URL ?? DEFAULT_REDIS_URL,
     redisPrefix: env.REDIS_PREFIX ?? DEFAULT_REDIS_PREFIX,
     presenceNodeTimeoutMs:
@@ -311,6 +330,11 @@ export function validateEnv(
     redisBatchBroadcasts: env.REDIS_BATCH_BROADCASTS ?? true,
     clusterWorkers: env.CLUSTER_WORKERS ?? 1,
   };
+}
+
+/** N a minute, all of them at once if need be (a team signing up together). */
+function newSessionLimit(perMinute: number): RateLimitConfig {
+  return { perSecond: perMinute / 60, burst: perMinute };
 }
 
 /** Relative to the working directory; `:memory:` stays as is. */

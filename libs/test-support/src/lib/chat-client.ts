@@ -55,6 +55,13 @@ export function within<T>(
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
+export interface ClientOptions {
+  /** Connect at once (default) or wait for `socket.connect()`. */
+  connect?: boolean;
+  /** HTTP headers of the handshake (X-Forwarded-For, as a proxy would add it). */
+  headers?: Record<string, string>;
+}
+
 /**
  * A socket.io-client user that records every event it receives, so a test can wait for one
  * (already received or still to come) and later assert what never arrived.
@@ -65,9 +72,10 @@ export class TestClient {
   private listeners = new Set<() => void>();
   private disconnectReason: string | undefined;
 
-  constructor(url: string, auth: unknown, options: { connect?: boolean } = {}) {
+  constructor(url: string, auth: unknown, options: ClientOptions = {}) {
     this.socket = io(url, {
       transports: ['websocket'],
+      extraHeaders: options.headers,
       // auth is anything on purpose: tests send what a hostile client could.
       auth: auth as Record<string, unknown>,
       reconnection: false,
@@ -209,8 +217,12 @@ export class ClientPool {
   constructor(private readonly url: () => string) {}
 
   /** Connects (to `url`, by default the pool's) and waits for `session` and `users`. */
-  async connect(auth: unknown, url = this.url()): Promise<ConnectedUser> {
-    const client = this.open(auth, url);
+  async connect(
+    auth: unknown,
+    url = this.url(),
+    options: ClientOptions = {},
+  ): Promise<ConnectedUser> {
+    const client = this.open(auth, url, options);
     const [session, users] = await Promise.all([
       client.waitFor('session'),
       client.waitFor('users'),
@@ -219,15 +231,23 @@ export class ClientPool {
   }
 
   /** Opens a client without waiting for anything. */
-  open(auth: unknown, url = this.url()): TestClient {
-    const client = new TestClient(url, auth);
+  open(
+    auth: unknown,
+    url = this.url(),
+    options: ClientOptions = {},
+  ): TestClient {
+    const client = new TestClient(url, auth, options);
     this.clients.push(client);
     return client;
   }
 
   /** Expects the handshake to be refused; resolves with the connect_error. */
-  async refused(auth: unknown): Promise<Error & { data?: ConnectErrorData }> {
-    const client = this.open(auth);
+  async refused(
+    auth: unknown,
+    url = this.url(),
+    options: ClientOptions = {},
+  ): Promise<Error & { data?: ConnectErrorData }> {
+    const client = this.open(auth, url, options);
     return within(
       new Promise<Error & { data?: ConnectErrorData }>((resolve, reject) => {
         client.socket.once('connect_error', resolve);

@@ -96,6 +96,30 @@ test('an invalid username is refused with the reason and the form stays', async 
   await expect(page.getByTestId('user-item')).toHaveCount(0);
 });
 
+test('past NEW_SESSIONS_PER_MINUTE from one address, the form says why and stays; a known user still gets in', async ({
+  browser,
+  page,
+}) => {
+  const api = await startApi({ NEW_SESSIONS_PER_MINUTE: '1' });
+  const alice = await openChat(browser, api.url, 'alice');
+  try {
+    await page.goto(api.url);
+    await page.getByTestId('username-input').fill('bob');
+    await page.getByTestId('username-submit').click();
+    await expect(page.getByTestId('username-error')).toContainText(
+      'too many new sessions from this address',
+    );
+    await expect(page.getByTestId('user-item')).toHaveCount(0);
+    // Resuming a session is no new user: alice's reload gets her back in.
+    await alice.page.reload();
+    await expect(userItem(alice.page, 'alice')).toContainText('(yourself)');
+    await expect(userItem(alice.page, 'bob')).toHaveCount(0);
+  } finally {
+    await alice.close();
+    await api.stop();
+  }
+});
+
 test('the connection banner shows while the server is away and goes once it is back', async ({
   api,
   join: openAs,

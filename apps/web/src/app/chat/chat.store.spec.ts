@@ -210,6 +210,20 @@ describe('ChatStore: session', () => {
     expect(store.usernameError()).toBe(INVALID_USERNAME);
   });
 
+  it('goes back to the form, without retrying, when too many new users came from this address', () => {
+    jest.useFakeTimers();
+    const { socket, store } = setup();
+    store.selectUsername('alice');
+    const reason =
+      'too many new sessions from this address, try again in a minute';
+    socket.refuse(ErrorCode.RateLimited, { reason });
+    expect(store.view()).toBe('select-username');
+    expect(store.connectionState()).toBe('idle');
+    expect(store.usernameError()).toBe(reason);
+    jest.advanceTimersByTime(DEFAULT_CHAT_CONFIG.maxRetryDelayMs);
+    expect(socket.connects).toBe(1);
+  });
+
   it('forgets everything on logout', () => {
     const { socket, store } = signedIn();
     store.logout();

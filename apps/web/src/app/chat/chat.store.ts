@@ -576,8 +576,12 @@ export class ChatStore {
 
   private onConnectError(err: ChatConnectError): void {
     if (this.state() === 'idle') return;
-    if (err.message === INVALID_USERNAME) {
-      // The stored session is unusable: back to the form, with the server's reason if any.
+    // A refused username, or too many new users from this address (only a new session is
+    // limited; retrying at once would not help): back to the form, with the server's reason.
+    if (
+      err.message === INVALID_USERNAME ||
+      err.message === ErrorCode.RateLimited
+    ) {
       this.reset();
       this.socket.disconnect();
       this.error.set({

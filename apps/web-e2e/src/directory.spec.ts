@@ -12,6 +12,9 @@ import {
 const MEMBERS = DIRECTORY_PAGE_SIZE + 5;
 const member = (n: number) => `member-${String(n).padStart(2, '0')}`;
 
+// All these users come from one address: more new sessions than NEW_SESSIONS_PER_MINUTE allows.
+test.use({ apiEnv: { NEW_SESSIONS_PER_MINUTE: '1000' } });
+
 test('the directory comes in pages: the first at once, more on scroll or with the button, and anyone by search', async ({
   api,
   join: openAs,

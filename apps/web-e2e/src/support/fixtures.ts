@@ -20,15 +20,17 @@ export interface ChatUser {
 }
 
 interface Fixtures {
+  /** Environment of `api` beyond startApi's defaults (`test.use({ apiEnv })` in a spec file). */
+  apiEnv: Record<string, string>;
   api: ApiProcess;
   /** Opens the chat in a fresh browser context and signs in as `name`. */
   join(name: string): Promise<ChatUser>;
 }
 
 export const test = base.extend<Fixtures>({
-  // eslint-disable-next-line no-empty-pattern
-  api: async ({}, use) => {
-    const api = await startApi();
+  apiEnv: [{}, { option: true }],
+  api: async ({ apiEnv }, use) => {
+    const api = await startApi(apiEnv);
     await use(api);
     await api.stop();
   },

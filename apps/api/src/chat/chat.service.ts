@@ -143,9 +143,10 @@ export class ChatService {
   }
 
   /**
-   * Decides the identity of a connecting socket from its handshake `auth`, which may be anything.
-   * Writes nothing: a refused handshake leaves no trace, and an accepted one is stored on connection.
-   * Rejects only if the store fails.
+   * Decides the identity of a connecting socket from its handshake `auth`, which may be anything,
+   * and its client `address` (whose budget of new sessions a new user spends). Writes nothing else:
+   * a refused handshake leaves no trace, and an accepted one is stored on connection. Rejects only
+   * if the session store fails (a rate limit that cannot be read refuses with `unavailable`).
    */
   async authenticate(auth: unknown, address: string): Promise<HandshakeResult> {
     const fields = isRecord(auth) ? auth : {};

@@ -47,9 +47,9 @@ interface TakeTokensCommand {
 }
 
 /**
- * `STORE=redis`: the token buckets in Redis, shared by every node, so a user's budget is one
- * whatever node each of their tabs is on. The takes of one turn of the event loop go in one script
- * (TurnBatch), like the saves of the message store.
+ * `STORE=redis`: the token buckets in Redis, shared by every node, so a budget (a user's, an
+ * address's) is one whatever node each tab or handshake reaches. The takes of one turn of the
+ * event loop go in one script (TurnBatch), like the saves of the message store.
  */
 export class RedisRateLimiter extends RateLimiter {
   private readonly redis: Redis & TakeTokensCommand;

@@ -55,6 +55,8 @@ export class ChatOptions {
   historyLimit = DEFAULT_HISTORY_LIMIT;
   /** The client address is the last X-Forwarded-For entry (TRUST_PROXY), not the peer's. */
   trustProxy = false;
+  /** Open connections per client address in this process (MAX_CONNECTIONS_PER_ADDRESS). */
+  maxConnectionsPerAddress = Infinity;
 
   constructor(options: Partial<ChatOptions> = {}) {
     Object.assign(this, options);

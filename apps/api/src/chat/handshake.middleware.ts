@@ -7,7 +7,12 @@ import {
 import type { ExtendedError } from 'socket.io';
 import { ChatOptions, ChatService, describeError } from './chat.service';
 import { clientAddress } from './client-address';
+import { ConnectionLimit } from './connection-limit';
 import type { ChatSocket } from './chat.types';
+
+/** The `connect_error` reason of a handshake over MAX_CONNECTIONS_PER_ADDRESS. */
+export const TOO_MANY_CONNECTIONS =
+  'too many connections from this address, try again later';
 
 /** The error a refused handshake reaches the client with (`connect_error`). */
 export function connectError(message: string, reason: string): ExtendedError {
@@ -25,10 +30,16 @@ export function connectError(message: string, reason: string): ExtendedError {
 export class HandshakeMiddleware {
   private readonly logger = new Logger(HandshakeMiddleware.name);
 
+  private readonly connections: ConnectionLimit;
+  /** Transports already counted: a client may retry its handshake on the same one. */
+  private readonly counted = new WeakSet<object>();
+
   constructor(
     private readonly chat: ChatService,
     private readonly options: ChatOptions,
-  ) {}
+  ) {
+    this.connections = new ConnectionLimit(options.maxConnectionsPerAddress);
+  }
 
   /** Arrow property so it can be passed to `server.use` as is. */
   readonly use = (
@@ -41,6 +52,15 @@ export class HandshakeMiddleware {
       headers['x-forwarded-for'],
       this.options.trustProxy,
     );
+    if (!this.counted.has(socket.conn)) {
+      if (!this.connections.tryOpen(client)) {
+        next(connectError(ErrorCode.RateLimited, TOO_MANY_CONNECTIONS));
+        return;
+      }
+      // Counted until the transport closes, whatever becomes of this handshake.
+      this.counted.add(socket.conn);
+      socket.conn.once('close', () => this.connections.close(client));
+    }
     this.chat.authenticate(auth, client).then(
       (result) => {
         if (!result.ok) {

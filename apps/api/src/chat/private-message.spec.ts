@@ -1,12 +1,17 @@
 import { ErrorCode, MESSAGE_MAX_LENGTH, type Message } from '@chat/contracts';
+import { within } from '@chat/test-support';
 import {
   ClientPool,
+  eventually,
   say,
   startServer,
+  TestClient,
+  WAIT_MS,
   type ConnectedUser,
   type TestServer,
 } from '../testing/chat-test-kit';
 import { ChatService, TOO_MANY_NEW_SESSIONS } from './chat.service';
+import { TOO_MANY_CONNECTIONS } from './handshake.middleware';
 import {
   FlakyMessageStore,
   GatedSessionStore,
@@ -672,6 +677,36 @@ describe('ChatGateway: limits', () => {
       'alice',
       'bob',
     ]);
+  });
+
+  it('holds at most MAX_CONNECTIONS_PER_ADDRESS connections of one address open, resumes included', async () => {
+    server = await startServer({ MAX_CONNECTIONS_PER_ADDRESS: '2' });
+    /** How a client's handshake ends: connected, or its connect_error. */
+    const outcome = (client: TestClient) =>
+      within(
+        new Promise<'connected' | (Error & { data?: unknown })>((resolve) => {
+          client.socket.once('connect', () => resolve('connected'));
+          client.socket.once('connect_error', resolve);
+        }),
+        WAIT_MS,
+        'the end of the handshake',
+      );
+    const alice = await pool.connect({ username: 'alice' });
+    const again = { sessionID: alice.session.sessionID };
+    const second = await pool.connect(again);
+    const third = pool.open(again);
+    expect(await outcome(third)).toMatchObject({
+      message: ErrorCode.RateLimited,
+      data: { reason: TOO_MANY_CONNECTIONS },
+    });
+    second.client.close();
+    // Once the server has seen one close, another tab gets in.
+    await eventually(async () => {
+      const tab = pool.open(again);
+      if ((await outcome(tab)) === 'connected') return true;
+      tab.close();
+      return false;
+    }, 'another tab of alice connected');
   });
 
   it('counts the address a trusted proxy forwards (TRUST_PROXY), and only then', async () => {

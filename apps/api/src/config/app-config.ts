@@ -32,6 +32,8 @@ export interface AppConfig {
   rateLimit: RateLimitConfig;
   /** Handshakes that start a new session (a new user), per client address. */
   newSessionLimit: RateLimitConfig;
+  /** Open connections per client address, per process. */
+  maxConnectionsPerAddress: number;
   /**
    * Whether the client address is the last entry of X-Forwarded-For (set by a reverse proxy in
    * front) rather than the connection's peer.
@@ -66,6 +68,7 @@ export const DEFAULT_DEV_CORS_ORIGIN = 'http://localhost:4200';
 export const DEFAULT_WEB_DIST = 'dist/apps/web/browser';
 export const DEFAULT_SQLITE_PATH = 'data/chat.sqlite';
 export const DEFAULT_NEW_SESSIONS_PER_MINUTE = 30;
+export const DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 500;
 /** SQLite's name for a private, in-process database (tests). */
 export const SQLITE_IN_MEMORY = ':memory:';
 export const DEFAULT_HISTORY_LIMIT = 50;
@@ -240,6 +243,12 @@ const envSchema = z.object({
       .int('must be an integer')
       .min(1, 'must be at least 1'),
   ),
+  MAX_CONNECTIONS_PER_ADDRESS: optional(
+    z.coerce
+      .number({ error: 'must be a number' })
+      .int('must be an integer')
+      .min(1, 'must be at least 1'),
+  ),
   TRUST_PROXY: optional(boolean()),
   REDIS_URL: optional(
     z.string().trim().refine(isRedisUrl, {
@@ -322,6 +331,8 @@ export function validateEnv(
     newSessionLimit: newSessionLimit(
       env.NEW_SESSIONS_PER_MINUTE ?? DEFAULT_NEW_SESSIONS_PER_MINUTE,
     ),
+    maxConnectionsPerAddress:
+      env.MAX_CONNECTIONS_PER_ADDRESS ?? DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
     trustProxy: env.TRUST_PROXY ?? false,
     redisUrl: env.REDIS_URL ?? DEFAULT_REDIS_URL,
     redisPrefix: env.REDIS_PREFIX ?? DEFAULT_REDIS_PREFIX,

@@ -85,8 +85,9 @@ export async function startServer(
       NODE_ENV: 'test',
       PORT: '0',
       STORE: 'memory',
-      // Every test client comes from 127.0.0.1; the limit's own tests set it.
+      // Every test client comes from 127.0.0.1; the limits' own tests set them.
       NEW_SESSIONS_PER_MINUTE: '1000000',
+      MAX_CONNECTIONS_PER_ADDRESS: '1000000',
       ...env,
     },
     { logger, ...options },

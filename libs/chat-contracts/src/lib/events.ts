@@ -29,8 +29,8 @@ export type ChatEventName = (typeof ChatEvent)[keyof typeof ChatEvent];
 /**
  * The one `connect_error` message for every refused username: the guide's client reacts to
  * exactly this text. A more precise reason travels in `err.data` (see `ConnectErrorData`).
- * Other refusals have an `ErrorCode` as message: `rate limited` (too many new sessions from one
- * address), `unavailable` (the server's store failed).
+ * Other refusals have an `ErrorCode` as message: `rate limited` (too many new sessions, or open
+ * connections, from one address), `unavailable` (the server's store failed).
  */
 export const INVALID_USERNAME = 'invalid username';
 

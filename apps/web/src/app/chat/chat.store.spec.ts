@@ -224,6 +224,19 @@ describe('ChatStore: session', () => {
     expect(socket.connects).toBe(1);
   });
 
+  it('retries a stored session refused as rate limited (too many connections from this address)', () => {
+    jest.useFakeTimers();
+    const { socket, store } = setup({ [SESSION_ID_KEY]: ALICE.sessionID });
+    socket.refuse(ErrorCode.RateLimited, {
+      reason: 'too many connections from this address, try again later',
+    });
+    expect(store.view()).toBe('chat');
+    expect(store.connectionState()).toBe('disconnected');
+    expect(localStorage.getItem(SESSION_ID_KEY)).toBe(ALICE.sessionID);
+    jest.advanceTimersByTime(DEFAULT_CHAT_CONFIG.maxRetryDelayMs);
+    expect(socket.connects).toBe(2);
+  });
+
   it('forgets everything on logout', () => {
     const { socket, store } = signedIn();
     store.logout();

@@ -576,11 +576,13 @@ export class ChatStore {
 
   private onConnectError(err: ChatConnectError): void {
     if (this.state() === 'idle') return;
-    // A refused username, or too many new users from this address (only a new session is
-    // limited; retrying at once would not help): back to the form, with the server's reason.
+    // A refused username, or too many new users from this address (retrying at once would not
+    // help): back to the form, with the server's reason. A stored session refused as `rate
+    // limited` is one tab too many from this address: retried below, like any other refusal.
     if (
       err.message === INVALID_USERNAME ||
-      err.message === ErrorCode.RateLimited
+      (err.message === ErrorCode.RateLimited &&
+        this.local.get(SESSION_ID_KEY) === null)
     ) {
       this.reset();
       this.socket.disconnect();

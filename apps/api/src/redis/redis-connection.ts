@@ -41,9 +41,10 @@ const STORE_CLIENT_OPTIONS: RedisOptions = {
   // Commands issued in one event-loop turn leave in one write: under load, one syscall for many
   // messages instead of several per message (the largest cost of a send on Redis, measured).
   enableAutoPipelining: true,
-  // Already one command per turn (RedisMessageStore's group commit): a pipeline around it would
-  // only add objects (measured: ioredis's pipelines were then most of what the api promoted).
-  autoPipeliningIgnoredCommands: ['chatSaveMessages'],
+  // Already one command per turn (TurnBatch: the message store's saves, the rate limiter's takes):
+  // a pipeline around them would only add objects (measured: ioredis's pipelines were then most
+  // of what the api promoted).
+  autoPipeliningIgnoredCommands: ['chatSaveMessages', 'chatTakeTokens'],
   enableOfflineQueue: false,
   maxRetriesPerRequest: 0,
   commandTimeout: REDIS_COMMAND_TIMEOUT_MS,

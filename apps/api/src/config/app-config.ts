@@ -172,6 +172,13 @@ const duration = (max = Number.MAX_SAFE_INTEGER) =>
       }`,
     });
 
+/** A whole number from 1 up. */
+const positiveInteger = () =>
+  z.coerce
+    .number({ error: 'must be a number' })
+    .int('must be an integer')
+    .min(1, 'must be at least 1');
+
 /** A switch: `true`, `false`, `1` or `0`, in any case. */
 const boolean = () =>
   z
@@ -237,18 +244,8 @@ const envSchema = z.object({
       .int('must be an integer')
       .min(1),
   ),
-  NEW_SESSIONS_PER_MINUTE: optional(
-    z.coerce
-      .number({ error: 'must be a number' })
-      .int('must be an integer')
-      .min(1, 'must be at least 1'),
-  ),
-  MAX_CONNECTIONS_PER_ADDRESS: optional(
-    z.coerce
-      .number({ error: 'must be a number' })
-      .int('must be an integer')
-      .min(1, 'must be at least 1'),
-  ),
+  NEW_SESSIONS_PER_MINUTE: optional(positiveInteger()),
+  MAX_CONNECTIONS_PER_ADDRESS: optional(positiveInteger()),
   TRUST_PROXY: optional(boolean()),
   REDIS_URL: optional(
     z.string().trim().refine(isRedisUrl, {

@@ -582,7 +582,7 @@ export class ChatStore {
     if (
       err.message === INVALID_USERNAME ||
       (err.message === ErrorCode.RateLimited &&
-        this.local.get(SESSION_ID_KEY) === null)
+        parseSessionId(this.local.get(SESSION_ID_KEY)) === undefined)
     ) {
       this.reset();
       this.socket.disconnect();

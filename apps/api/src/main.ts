@@ -3,7 +3,7 @@ import cluster from 'node:cluster';
 import { createApp, listen } from './app/create-app';
 import { runPrimary, runWorker } from './app/cluster';
 import { ConfigValidationError, validateEnv } from './config/app-config';
-import { StartupError } from './redis/redis-connection';
+import { StartupError } from './shared/redis/redis-connection';
 
 async function bootstrap(): Promise<void> {
   if (cluster.isWorker) return runWorker();

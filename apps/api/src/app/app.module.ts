@@ -5,10 +5,10 @@ import { ServeStaticModule } from '@nestjs/serve-static';
 import type { AppConfig } from '../config/app-config';
 import { AppConfigModule } from '../config/app-config.module';
 import { ChatModule } from '../chat/chat.module';
-import { ClockModule, type Clock } from '../chat/clock';
-import { StoresModule } from '../chat/stores/stores.module';
-import type { RedisConnection } from '../redis/redis-connection';
-import { RedisModule } from '../redis/redis.module';
+import { ClockModule, type Clock } from '../shared/clock';
+import { StoresModule } from './stores.module';
+import type { RedisConnection } from '../shared/redis/redis-connection';
+import { RedisModule } from '../shared/redis/redis.module';
 
 export interface AppModuleOptions {
   /**

@@ -3,9 +3,9 @@ import { type INestApplicationContext, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import type { Server, ServerOptions } from 'socket.io';
-import { RedisKeys } from '../chat/stores/redis/redis-keys';
+import { RedisKeys } from '../shared/redis/redis-keys';
 import type { AppConfigService } from '../config/app-config.module';
-import { RedisConnection } from '../redis/redis-connection';
+import { RedisConnection } from '../shared/redis/redis-connection';
 import { batchStreamPublishes } from './batched-streams-adapter';
 import { LeanIoAdapter } from './lean-io.adapter';
 

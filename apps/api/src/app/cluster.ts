@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { Logger } from '@nestjs/common';
 import { setupMaster, setupWorker } from '@socket.io/sticky';
 import type { AppConfig } from '../config/app-config';
-import { RedisConnection } from '../redis/redis-connection';
+import { RedisConnection } from '../shared/redis/redis-connection';
 import { createApp, displayHost } from './create-app';
 
 /** What a worker sends the primary over IPC once it can take connections. */

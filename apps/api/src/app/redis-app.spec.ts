@@ -2,7 +2,10 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { ErrorCode } from '@chat/contracts';
 import { startRedisServer, type RedisServerProcess } from '@chat/test-support';
-import { RedisConnection, StartupError } from '../redis/redis-connection';
+import {
+  RedisConnection,
+  StartupError,
+} from '../shared/redis/redis-connection';
 import {
   ClientPool,
   eventually,

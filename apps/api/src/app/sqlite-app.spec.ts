@@ -5,7 +5,7 @@ import {
   startServer,
   type TestServer,
 } from '../testing/chat-test-kit';
-import { SqliteDatabase } from '../chat/stores/sqlite/sqlite-database';
+import { SqliteDatabase } from '../shared/sqlite/sqlite-database';
 import { TempDir } from '../testing/temp-dir';
 
 // The whole app on STORE=sqlite: a conversation, a restart on the same file, and what survives.

@@ -2,24 +2,24 @@ import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { RateLimitConfig } from '../config/app-config';
 import type { AppConfigService } from '../config/app-config.module';
-import { RedisConnection } from '../redis/redis-connection';
-import { ChatGateway } from './chat.gateway';
+import { RedisConnection } from '../shared/redis/redis-connection';
+import { ChatGateway } from '../transport/chat.gateway';
 import { ChatOptions, ChatService } from './chat.service';
-import { Clock } from './clock';
-import { HandshakeMiddleware } from './handshake.middleware';
-import { IdGenerator } from './ids';
-import { PresenceKeeper } from './presence-keeper';
+import { Clock } from '../shared/clock';
+import { HandshakeMiddleware } from '../transport/handshake.middleware';
+import { IdGenerator } from '../shared/ids';
+import { PresenceKeeper } from '../presence/presence-keeper';
 import {
   MemoryRateLimiter,
   RateLimits,
   type RateLimiter,
-} from './rate-limiter';
-import { SessionPruner } from './session-pruner';
-import { MessageStore } from './stores/message.store';
-import { PresenceStore } from './stores/presence.store';
-import { RedisKeys } from './stores/redis/redis-keys';
-import { RedisRateLimiter } from './stores/redis/redis-rate-limiter';
-import { SessionStore } from './stores/session.store';
+} from '../rate-limiting/stores/rate-limiter';
+import { SessionPruner } from '../sessions/session-pruner';
+import { MessageStore } from '../messaging/stores/message.store';
+import { PresenceStore } from '../presence/stores/presence.store';
+import { RedisKeys } from '../shared/redis/redis-keys';
+import { RedisRateLimiter } from '../rate-limiting/stores/redis/redis-rate-limiter';
+import { SessionStore } from '../sessions/stores/session.store';
 
 /** Messages deleted (or sessions listed) per step of the pruner. */
 const PRUNE_BATCH_SIZE = 500;

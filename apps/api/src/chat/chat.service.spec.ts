@@ -6,12 +6,15 @@ import {
   ChatService,
   TOO_MANY_NEW_SESSIONS,
 } from './chat.service';
-import type { ChatSocket } from './chat.types';
-import { IdGenerator } from './ids';
-import { MemoryRateLimiter, RateLimits } from './rate-limiter';
-import { MemoryMessageStore } from './stores/memory/memory-message.store';
-import { MemoryPresenceStore } from './stores/memory/memory-presence.store';
-import { MemorySessionStore } from './stores/memory/memory-session.store';
+import type { ChatSocket } from '../transport/chat.types';
+import { IdGenerator } from '../shared/ids';
+import {
+  MemoryRateLimiter,
+  RateLimits,
+} from '../rate-limiting/stores/rate-limiter';
+import { MemoryMessageStore } from '../messaging/stores/memory/memory-message.store';
+import { MemoryPresenceStore } from '../presence/stores/memory/memory-presence.store';
+import { MemorySessionStore } from '../sessions/stores/memory/memory-session.store';
 
 /** Records what the service routes; the real socket.io routing is covered by the gateway specs. */
 function fakeSocket(data: SocketData) {

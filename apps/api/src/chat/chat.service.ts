@@ -25,19 +25,25 @@ import {
   watchRoom,
   type ChatServer,
   type ChatSocket,
-} from './chat.types';
-import { Clock } from './clock';
-import { IdGenerator } from './ids';
-import { isoTime } from './iso-time';
-import { KeyedQueue } from './keyed-queue';
-import { RateLimits, type RateLimiter } from './rate-limiter';
-import { MessageStore, type RecentConversation } from './stores/message.store';
-import { PresenceStore } from './stores/presence.store';
+} from '../transport/chat.types';
+import { Clock } from '../shared/clock';
+import { IdGenerator } from '../shared/ids';
+import { isoTime } from '../shared/iso-time';
+import { KeyedQueue } from '../shared/keyed-queue';
+import {
+  RateLimits,
+  type RateLimiter,
+} from '../rate-limiting/stores/rate-limiter';
+import {
+  MessageStore,
+  type RecentConversation,
+} from '../messaging/stores/message.store';
+import { PresenceStore } from '../presence/stores/presence.store';
 import {
   nameKey,
   SessionStore,
   type StoredSession,
-} from './stores/session.store';
+} from '../sessions/stores/session.store';
 
 export type HandshakeResult =
   | { ok: true; data: SocketData; resumed: boolean }

@@ -1,4 +1,4 @@
-import { Clock } from '../chat/clock';
+import { Clock } from '../shared/clock';
 
 /** A clock that moves only when the test says so. */
 export class ManualClock extends Clock {

@@ -1,11 +1,14 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { Message } from '@chat/contracts';
-import { MemoryMessageStore } from '../chat/stores/memory/memory-message.store';
-import { MemoryPresenceStore } from '../chat/stores/memory/memory-presence.store';
-import { MemorySessionStore } from '../chat/stores/memory/memory-session.store';
-import { MessageStore } from '../chat/stores/message.store';
-import { PresenceStore } from '../chat/stores/presence.store';
-import { SessionStore, type StoredSession } from '../chat/stores/session.store';
+import { MemoryMessageStore } from '../messaging/stores/memory/memory-message.store';
+import { MemoryPresenceStore } from '../presence/stores/memory/memory-presence.store';
+import { MemorySessionStore } from '../sessions/stores/memory/memory-session.store';
+import { MessageStore } from '../messaging/stores/message.store';
+import { PresenceStore } from '../presence/stores/presence.store';
+import {
+  SessionStore,
+  type StoredSession,
+} from '../sessions/stores/session.store';
 
 /** A promise the test resolves by hand: a store call waits on it instead of on a timer. */
 export class Gate {

@@ -1,13 +1,13 @@
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AppConfigService } from '../../../config/app-config.module';
-import { Clock } from '../../clock';
-import { MessageStore } from '../message.store';
-import { PresenceStore } from '../presence.store';
-import { SessionStore } from '../session.store';
-import { MemoryMessageStore } from './memory-message.store';
-import { MemoryPresenceStore } from './memory-presence.store';
-import { MemorySessionStore } from './memory-session.store';
+import { Clock } from '../../../shared/clock';
+import { MessageStore } from '../../../messaging/stores/message.store';
+import { PresenceStore } from '../../../presence/stores/presence.store';
+import { SessionStore } from '../../../sessions/stores/session.store';
+import { MemoryMessageStore } from '../../../messaging/stores/memory/memory-message.store';
+import { MemoryPresenceStore } from '../../../presence/stores/memory/memory-presence.store';
+import { MemorySessionStore } from '../../../sessions/stores/memory/memory-session.store';
 
 /** `STORE=memory`: everything in this process, lost on restart. */
 @Module({

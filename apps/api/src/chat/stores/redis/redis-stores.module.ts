@@ -1,15 +1,15 @@
 import { Logger, Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AppConfigService } from '../../../config/app-config.module';
-import { RedisConnection } from '../../../redis/redis-connection';
-import { Clock } from '../../clock';
-import { MessageStore } from '../message.store';
-import { PresenceStore } from '../presence.store';
-import { SessionStore } from '../session.store';
-import { RedisKeys } from './redis-keys';
-import { RedisMessageStore } from './redis-message.store';
-import { RedisPresenceStore } from './redis-presence.store';
-import { RedisSessionStore } from './redis-session.store';
+import { RedisConnection } from '../../../shared/redis/redis-connection';
+import { Clock } from '../../../shared/clock';
+import { MessageStore } from '../../../messaging/stores/message.store';
+import { PresenceStore } from '../../../presence/stores/presence.store';
+import { SessionStore } from '../../../sessions/stores/session.store';
+import { RedisKeys } from '../../../shared/redis/redis-keys';
+import { RedisMessageStore } from '../../../messaging/stores/redis/redis-message.store';
+import { RedisPresenceStore } from '../../../presence/stores/redis/redis-presence.store';
+import { RedisSessionStore } from '../../../sessions/stores/redis/redis-session.store';
 
 /**
  * `STORE=redis`: sessions, messages and presence in Redis (REDIS_URL), every key under

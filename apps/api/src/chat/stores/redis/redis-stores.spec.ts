@@ -1,19 +1,19 @@
 import type { Message } from '@chat/contracts';
 import { redisForTests, type TestRedis } from '@chat/test-support';
 import { Redis } from 'ioredis';
-import type { MessageStore } from '../message.store';
-import { messageStoreContract } from '../message.store.contract';
-import { presenceStoreContract } from '../presence.store.contract';
-import { rateLimiterContract } from '../../rate-limiter.contract';
-import { sessionStoreContract } from '../session.store.contract';
-import { RedisKeys } from './redis-keys';
+import type { MessageStore } from '../../../messaging/stores/message.store';
+import { messageStoreContract } from '../../../messaging/stores/message.store.contract';
+import { presenceStoreContract } from '../../../presence/stores/presence.store.contract';
+import { rateLimiterContract } from '../../../rate-limiting/stores/rate-limiter.contract';
+import { sessionStoreContract } from '../../../sessions/stores/session.store.contract';
+import { RedisKeys } from '../../../shared/redis/redis-keys';
 import {
   CLIENT_MESSAGE_ID_TTL_MS,
   RedisMessageStore,
-} from './redis-message.store';
-import { RedisPresenceStore } from './redis-presence.store';
-import { RedisRateLimiter } from './redis-rate-limiter';
-import { RedisSessionStore } from './redis-session.store';
+} from '../../../messaging/stores/redis/redis-message.store';
+import { RedisPresenceStore } from '../../../presence/stores/redis/redis-presence.store';
+import { RedisRateLimiter } from '../../../rate-limiting/stores/redis/redis-rate-limiter';
+import { RedisSessionStore } from '../../../sessions/stores/redis/redis-session.store';
 
 // The contract suites against a real Redis (REDIS_URL, or a redis-server of this run's own): one
 // key prefix per test, so each store starts empty; every key of the run is deleted at the end.

@@ -1,14 +1,14 @@
 import { Logger, Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AppConfigService } from '../../../config/app-config.module';
-import { Clock } from '../../clock';
-import { MemoryPresenceStore } from '../memory/memory-presence.store';
-import { MessageStore } from '../message.store';
-import { PresenceStore } from '../presence.store';
-import { SessionStore } from '../session.store';
-import { SqliteDatabase } from './sqlite-database';
-import { SqliteMessageStore } from './sqlite-message.store';
-import { SqliteSessionStore } from './sqlite-session.store';
+import { Clock } from '../../../shared/clock';
+import { MemoryPresenceStore } from '../../../presence/stores/memory/memory-presence.store';
+import { MessageStore } from '../../../messaging/stores/message.store';
+import { PresenceStore } from '../../../presence/stores/presence.store';
+import { SessionStore } from '../../../sessions/stores/session.store';
+import { SqliteDatabase } from '../../../shared/sqlite/sqlite-database';
+import { SqliteMessageStore } from '../../../messaging/stores/sqlite/sqlite-message.store';
+import { SqliteSessionStore } from '../../../sessions/stores/sqlite/sqlite-session.store';
 
 /**
  * `STORE=sqlite` (the default): one database file (`SQLITE_PATH`), opened and migrated when the

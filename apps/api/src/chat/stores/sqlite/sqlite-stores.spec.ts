@@ -2,12 +2,12 @@ import type { Message } from '@chat/contracts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { MessageStore } from '../message.store';
-import { messageStoreContract } from '../message.store.contract';
-import { sessionStoreContract } from '../session.store.contract';
-import { SqliteDatabase } from './sqlite-database';
-import { SqliteMessageStore } from './sqlite-message.store';
-import { SqliteSessionStore } from './sqlite-session.store';
+import type { MessageStore } from '../../../messaging/stores/message.store';
+import { messageStoreContract } from '../../../messaging/stores/message.store.contract';
+import { sessionStoreContract } from '../../../sessions/stores/session.store.contract';
+import { SqliteDatabase } from '../../../shared/sqlite/sqlite-database';
+import { SqliteMessageStore } from '../../../messaging/stores/sqlite/sqlite-message.store';
+import { SqliteSessionStore } from '../../../sessions/stores/sqlite/sqlite-session.store';
 
 // The contract suites against real files in a temporary folder, one database per test.
 let dir: string;

@@ -1,0 +1,481 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Redis } from 'ioredis';
+import {
+  PresenceStore,
+  type PresenceChanges,
+  type PresenceSchedule,
+} from '../presence.store';
+import type { RedisKeys } from '../../../shared/redis/redis-keys';
+import { defineOnce } from '../../../sessions/stores/redis/redis-session.store';
+
+/**
+ * Lua shared by the scripts: whether the user (hash `key`: nodeID → sockets) has a socket on a
+ * node whose heartbeat key (`hb` .. nodeID) still exists.
+ */
+const HAS_LIVE_SOCKET = `
+local function has_live_socket(key, hb)
+  local fields = redis.call('HGETALL', key)
+  for i = 1, #fields, 2 do
+    if tonumber(fields[i + 1]) > 0 and redis.call('EXISTS', hb .. fields[i]) == 1 then
+      return true
+    end
+  end
+  return false
+end
+`;
+
+/**
+ * Takes `node` out of one user's presence; if no live node has a socket of theirs left, the user
+ * leaves `online`, is recorded in `owed` (to be announced) and appended to `offline`.
+ */
+const RELEASE_USER = `${HAS_LIVE_SOCKET}
+local function release_user(user, node, user_prefix, hb, online, owed, offline)
+  local key = user_prefix .. user
+  redis.call('HDEL', key, node)
+  if not has_live_socket(key, hb) and redis.call('SREM', online, user) == 1 then
+    redis.call('SADD', owed, user)
+    table.insert(offline, user)
+  end
+end
+`;
+
+/**
+ * Each write carries this node's whole count for the user (not +1/-1): writes are idempotent, so
+ * the last one sent is right whatever failed before, and `refresh` can rewrite them all.
+ *
+ * CONNECT. KEYS: presenceUser, nodeUsers, online, presenceNodes. ARGV: node, user, count.
+ * Returns 1 if the user was not online (came online).
+ */
+const CONNECT = `
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+redis.call('SADD', KEYS[2], ARGV[2])
+redis.call('SADD', KEYS[4], ARGV[1])
+return redis.call('SADD', KEYS[3], ARGV[2])
+`;
+
+/**
+ * DISCONNECT. KEYS: as CONNECT, then this node's unannounced set.
+ * ARGV: node, user, count (after this socket), heartbeat prefix.
+ * Returns 1 if that was the user's last socket on any live node (went offline; kept as
+ * unannounced until acknowledged). The user leaves the online set here and only here (or in a
+ * sweep, refresh or leave): exactly one of them sees it.
+ */
+const DISCONNECT = `${HAS_LIVE_SOCKET}
+if tonumber(ARGV[3]) > 0 then
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+  redis.call('SADD', KEYS[2], ARGV[2])
+  return 0
+end
+redis.call('HDEL', KEYS[1], ARGV[1])
+redis.call('SREM', KEYS[2], ARGV[2])
+if has_live_socket(KEYS[1], ARGV[4]) then return 0 end
+if redis.call('SREM', KEYS[3], ARGV[2]) == 0 then return 0 end
+redis.call('SADD', KEYS[5], ARGV[2])
+return 1
+`;
+
+/**
+ * HEARTBEAT. KEYS: heartbeat, presenceNodes. ARGV: node, ttl (ms).
+ * Returns 1 if the heartbeat was still there; 0 if it had expired (this node may have been swept).
+ */
+const HEARTBEAT = `
+local alive = redis.call('EXISTS', KEYS[1])
+redis.call('SET', KEYS[1], '1', 'PX', ARGV[2])
+redis.call('SADD', KEYS[2], ARGV[1])
+return alive
+`;
+
+/**
+ * RESYNC: heartbeat, then replaces what Redis holds for this node by its own counts.
+ * KEYS: heartbeat, presenceNodes, nodeUsers, online, unannounced.
+ * ARGV: node, ttl, presenceUser prefix, heartbeat prefix, then user, count pairs.
+ * Returns { users that came online, users that went offline }.
+ */
+const RESYNC = `${HAS_LIVE_SOCKET}
+redis.call('SET', KEYS[1], '1', 'PX', ARGV[2])
+redis.call('SADD', KEYS[2], ARGV[1])
+local counts = {}
+for i = 5, #ARGV, 2 do counts[ARGV[i]] = ARGV[i + 1] end
+local offline = {}
+for _, user in ipairs(redis.call('SMEMBERS', KEYS[3])) do
+  if not counts[user] then
+    local key = ARGV[3] .. user
+    redis.call('HDEL', key, ARGV[1])
+    redis.call('SREM', KEYS[3], user)
+    if not has_live_socket(key, ARGV[4]) and redis.call('SREM', KEYS[4], user) == 1 then
+      redis.call('SADD', KEYS[5], user)
+      table.insert(offline, user)
+    end
+  end
+end
+local online = {}
+for i = 5, #ARGV, 2 do
+  redis.call('HSET', ARGV[3] .. ARGV[i], ARGV[1], ARGV[i + 1])
+  redis.call('SADD', KEYS[3], ARGV[i])
+  if redis.call('SADD', KEYS[4], ARGV[i]) == 1 then table.insert(online, ARGV[i]) end
+end
+return { online, offline }
+`;
+
+/**
+ * SWEEP one dead node, a chunk of its users at a time, by this node.
+ * KEYS: its heartbeat, its nodeUsers, online, presenceNodes, its unannounced, ours.
+ * ARGV: its node id, presenceUser prefix, heartbeat prefix, chunk size.
+ * Returns { users left on it (-1: it is alive again, nothing done), users that went offline,
+ * users it took offline but may not have announced }; all are now ours to announce.
+ */
+const SWEEP = `${RELEASE_USER}
+if redis.call('EXISTS', KEYS[1]) == 1 then return { -1, {}, {} } end
+local owed = redis.call('SMEMBERS', KEYS[5])
+for _, user in ipairs(owed) do redis.call('SADD', KEYS[6], user) end
+redis.call('DEL', KEYS[5])
+local offline = {}
+for _, user in ipairs(redis.call('SPOP', KEYS[2], ARGV[4])) do
+  release_user(user, ARGV[1], ARGV[2], ARGV[3], KEYS[3], KEYS[6], offline)
+end
+local left = redis.call('SCARD', KEYS[2])
+if left == 0 then redis.call('SREM', KEYS[4], ARGV[1]) end
+return { left, offline, owed }
+`;
+
+/**
+ * LEAVE: this node stops. KEYS: heartbeat, nodeUsers, online, presenceNodes, unannounced.
+ * ARGV: node, presenceUser prefix, heartbeat prefix. Returns the users that went offline. The node
+ * stays listed (so it is swept if it dies before acknowledging them) unless it owes nothing.
+ */
+const LEAVE = `${RELEASE_USER}
+redis.call('DEL', KEYS[1])
+local offline = {}
+for _, user in ipairs(redis.call('SMEMBERS', KEYS[2])) do
+  release_user(user, ARGV[1], ARGV[2], ARGV[3], KEYS[3], KEYS[5], offline)
+end
+redis.call('DEL', KEYS[2])
+if redis.call('SCARD', KEYS[5]) == 0 then redis.call('SREM', KEYS[4], ARGV[1]) end
+return offline
+`;
+
+/**
+ * ACKNOWLEDGE: these users' changes were announced. A node that has left is unlisted once it
+ * owes nothing. KEYS: unannounced, heartbeat, nodeUsers, presenceNodes. ARGV: node, users...
+ */
+const ACKNOWLEDGE = `
+for i = 2, #ARGV do redis.call('SREM', KEYS[1], ARGV[i]) end
+if redis.call('EXISTS', KEYS[2]) == 0 and redis.call('SCARD', KEYS[3]) == 0
+  and redis.call('SCARD', KEYS[1]) == 0 then
+  redis.call('SREM', KEYS[4], ARGV[1])
+end
+return 1
+`;
+
+/** Deletes a key only if it still holds our value. KEYS: key. ARGV: value. */
+const RELEASE = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`;
+
+/** Users of a dead node handled per script call, so no call blocks Redis for long. */
+const SWEEP_CHUNK = 200;
+
+interface PresenceCommands {
+  chatPresenceConnect(...args: (string | number)[]): Promise<number>;
+  chatPresenceDisconnect(...args: (string | number)[]): Promise<number>;
+  chatPresenceHeartbeat(...args: (string | number)[]): Promise<number>;
+  chatPresenceResync(
+    ...args: (string | number)[]
+  ): Promise<[string[], string[]]>;
+  chatPresenceSweep(
+    ...args: (string | number)[]
+  ): Promise<[number, string[], string[]]>;
+  chatPresenceLeave(...args: (string | number)[]): Promise<string[]>;
+  chatPresenceAcknowledge(...args: (string | number)[]): Promise<number>;
+  chatReleaseLock(key: string, value: string): Promise<number>;
+}
+
+export interface RedisPresenceOptions {
+  /** A node without heartbeat for this long (ms) is dead: PRESENCE_NODE_TIMEOUT. */
+  nodeTimeoutMs: number;
+  /** This node's id; by default host, pid and a random part (unique per process start). */
+  nodeID?: string;
+}
+
+/**
+ * `STORE=redis` presence, shared by every node (see README, "Presence across nodes"):
+ *
+ * - per user, a hash nodeID → sockets on that node; per node, the set of its users;
+ * - per node, a heartbeat key that expires after PRESENCE_NODE_TIMEOUT unless refreshed;
+ * - the set of users shown online, which a user enters and leaves only inside a Lua script:
+ *   whoever's script moves them is the one that announces it, so each change is told once.
+ *
+ * A socket on a node whose heartbeat has expired does not count. Sockets are counted here too
+ * (the truth for this node): every write carries the node's current count, and `refresh` rewrites
+ * them all when the node may have been swept by mistake (its heartbeat expired during a Redis
+ * outage or a long pause) or a write failed.
+ */
+export class RedisPresenceStore extends PresenceStore {
+  readonly nodeID: string;
+  readonly schedule: PresenceSchedule;
+  private readonly redis: Redis & PresenceCommands;
+  /** This node's sockets per user: the truth, which Redis mirrors. */
+  private readonly sockets = new Map<string, number>();
+  /** A write failed, or the node must be registered: the next refresh rewrites everything. */
+  private dirty = true;
+  /**
+   * Users whose change may have gone unannounced: a write failed without telling whether Redis
+   * applied it (its reply lost), or a sweep failed halfway. The next refresh reports their state.
+   */
+  private readonly uncertain = new Set<string>();
+
+  constructor(
+    redis: Redis,
+    private readonly keys: RedisKeys,
+    options: RedisPresenceOptions,
+  ) {
+    super();
+    this.nodeID =
+      options.nodeID ??
+      `${hostname()}:${process.pid}:${randomBytes(6).toString('base64url')}`;
+    this.schedule = {
+      nodeTimeoutMs: options.nodeTimeoutMs,
+      refreshMs: Math.max(1, Math.floor(options.nodeTimeoutMs / 3)),
+      sweepMs: Math.max(1, Math.floor(options.nodeTimeoutMs / 8)),
+    };
+    defineOnce(redis, 'chatPresenceConnect', 4, CONNECT);
+    defineOnce(redis, 'chatPresenceDisconnect', 5, DISCONNECT);
+    defineOnce(redis, 'chatPresenceHeartbeat', 2, HEARTBEAT);
+    defineOnce(redis, 'chatPresenceResync', 5, RESYNC);
+    defineOnce(redis, 'chatPresenceSweep', 6, SWEEP);
+    defineOnce(redis, 'chatPresenceLeave', 5, LEAVE);
+    defineOnce(redis, 'chatPresenceAcknowledge', 4, ACKNOWLEDGE);
+    defineOnce(redis, 'chatReleaseLock', 1, RELEASE);
+    this.redis = redis as Redis & PresenceCommands;
+  }
+
+  connect(userID: string): Promise<boolean> {
+    const count = (this.sockets.get(userID) ?? 0) + 1;
+    this.sockets.set(userID, count);
+    return this.write(
+      userID,
+      this.redis.chatPresenceConnect(
+        ...this.userKeys(userID),
+        this.nodeID,
+        userID,
+        count,
+      ),
+    );
+  }
+
+  disconnect(userID: string): Promise<boolean> {
+    const before = this.sockets.get(userID);
+    if (before === undefined) return Promise.resolve(false);
+    const count = before - 1;
+    if (count > 0) this.sockets.set(userID, count);
+    else this.sockets.delete(userID);
+    return this.write(
+      userID,
+      this.redis.chatPresenceDisconnect(
+        ...this.userKeys(userID),
+        this.keys.unannounced(this.nodeID),
+        this.nodeID,
+        userID,
+        count,
+        this.keys.heartbeatPrefix,
+      ),
+    );
+  }
+
+  async onlineAmong(userIDs: readonly string[]): Promise<Set<string>> {
+    if (userIDs.length === 0) return new Set();
+    const flags = await this.redis.smismember(this.keys.online, ...userIDs);
+    return new Set(userIDs.filter((_, i) => flags[i] === 1));
+  }
+
+  async refresh(): Promise<PresenceChanges> {
+    const changes = await this.heartbeat();
+    // Changes this node made but never confirmed announcing (the announcement failed): again.
+    const owed = await this.redis.smembers(this.keys.unannounced(this.nodeID));
+    for (const userID of owed) this.uncertain.add(userID);
+    if (this.uncertain.size === 0) return changes;
+    const reported = new Set([...changes.online, ...changes.offline]);
+    const users = [...this.uncertain].filter((userID) => !reported.has(userID));
+    this.uncertain.clear();
+    try {
+      const online = await this.onlineAmong(users);
+      for (const userID of users)
+        (online.has(userID) ? changes.online : changes.offline).push(userID);
+    } catch (error) {
+      // The changes found so far must not be lost either: all are reported next time.
+      for (const userID of [...users, ...reported]) this.uncertain.add(userID);
+      throw error;
+    }
+    return changes;
+  }
+
+  /** Says this node is alive; rewrites its sockets if they may be missing or wrong. */
+  private async heartbeat(): Promise<PresenceChanges> {
+    const { keys, nodeID } = this;
+    const ttl = this.schedule.nodeTimeoutMs;
+    if (!this.dirty) {
+      const alive = await this.redis.chatPresenceHeartbeat(
+        keys.heartbeat(nodeID),
+        keys.presenceNodes,
+        nodeID,
+        ttl,
+      );
+      if (alive === 1) return { online: [], offline: [] };
+    }
+    // Taken now, sent now: later writes of this node reach Redis after this one.
+    this.dirty = false;
+    const counts = [...this.sockets].flatMap(([userID, count]) => [
+      userID,
+      count,
+    ]);
+    try {
+      const [online, offline] = await this.redis.chatPresenceResync(
+        keys.heartbeat(nodeID),
+        keys.presenceNodes,
+        keys.nodeUsers(nodeID),
+        keys.online,
+        keys.unannounced(nodeID),
+        nodeID,
+        ttl,
+        keys.presenceUserPrefix,
+        keys.heartbeatPrefix,
+        ...counts,
+      );
+      return { online, offline };
+    } catch (error) {
+      this.dirty = true;
+      // Applied or not (a lost reply), its news may be lost: this node's users are told again.
+      for (const userID of this.sockets.keys()) this.uncertain.add(userID);
+      throw error;
+    }
+  }
+
+  async sweep(): Promise<string[]> {
+    const { keys } = this;
+    const nodes = (await this.redis.smembers(keys.presenceNodes)).filter(
+      (node) => node !== this.nodeID,
+    );
+    if (nodes.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const node of nodes) pipeline.exists(keys.heartbeat(node));
+    const alive = (await pipeline.exec()) ?? [];
+    const dead = nodes.filter((_, i) => alive[i]?.[1] === 0);
+    const offline: string[] = [];
+    const owed: string[] = [];
+    try {
+      for (const node of dead) await this.sweepNode(node, offline, owed);
+      if (owed.length > 0) {
+        // Taken offline by the dead node, never announced. Still offline: ours to announce; back
+        // online meanwhile: others never heard they left, nothing to tell.
+        const online = await this.onlineAmong(owed);
+        offline.push(...owed.filter((userID) => !online.has(userID)));
+        await this.acknowledge([...online]);
+      }
+    } catch (error) {
+      // Those users are offline already (or may be): the next refresh reports them.
+      for (const userID of [...offline, ...owed]) this.uncertain.add(userID);
+      throw error;
+    }
+    return offline;
+  }
+
+  async leave(): Promise<string[]> {
+    const { keys, nodeID } = this;
+    this.sockets.clear();
+    this.dirty = true;
+    return this.redis.chatPresenceLeave(
+      keys.heartbeat(nodeID),
+      keys.nodeUsers(nodeID),
+      keys.online,
+      keys.presenceNodes,
+      keys.unannounced(nodeID),
+      nodeID,
+      keys.presenceUserPrefix,
+      keys.heartbeatPrefix,
+    );
+  }
+
+  async acknowledge(userIDs: readonly string[]): Promise<void> {
+    if (userIDs.length === 0) return;
+    const { keys, nodeID } = this;
+    await this.redis.chatPresenceAcknowledge(
+      keys.unannounced(nodeID),
+      keys.heartbeat(nodeID),
+      keys.nodeUsers(nodeID),
+      keys.presenceNodes,
+      nodeID,
+      ...userIDs,
+    );
+  }
+
+  /**
+   * Sweeps one dead node, unless another node already is (a lock that expires on its own); adds
+   * the users it leaves offline to `offline`, and those the dead node owed announcing to `owed`.
+   */
+  private async sweepNode(
+    node: string,
+    offline: string[],
+    owed: string[],
+  ): Promise<void> {
+    const { keys } = this;
+    const lock = keys.sweepLock(node);
+    const taken = await this.redis.set(
+      lock,
+      this.nodeID,
+      'PX',
+      this.schedule.nodeTimeoutMs,
+      'NX',
+    );
+    if (taken !== 'OK') return;
+    try {
+      for (;;) {
+        const [left, gone, unannounced] = await this.redis.chatPresenceSweep(
+          keys.heartbeat(node),
+          keys.nodeUsers(node),
+          keys.online,
+          keys.presenceNodes,
+          keys.unannounced(node),
+          keys.unannounced(this.nodeID),
+          node,
+          keys.presenceUserPrefix,
+          keys.heartbeatPrefix,
+          SWEEP_CHUNK,
+        );
+        offline.push(...gone);
+        owed.push(...unannounced);
+        if (left <= 0) return;
+      }
+    } finally {
+      await this.redis.chatReleaseLock(lock, this.nodeID).catch(() => 0);
+    }
+  }
+
+  private userKeys(userID: string): [string, string, string, string] {
+    const { keys } = this;
+    return [
+      keys.presenceUser(userID),
+      keys.nodeUsers(this.nodeID),
+      keys.online,
+      keys.presenceNodes,
+    ];
+  }
+
+  /**
+   * A failed write leaves Redis behind this node's counts: the next refresh rewrites them, and
+   * reports the user's state, which may have changed without anyone announcing it.
+   */
+  private async write(
+    userID: string,
+    reply: Promise<number>,
+  ): Promise<boolean> {
+    try {
+      return (await reply) === 1;
+    } catch (error) {
+      this.dirty = true;
+      this.uncertain.add(userID);
+      throw error;
+    }
+  }
+}

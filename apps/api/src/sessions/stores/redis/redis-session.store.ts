@@ -1,0 +1,361 @@
+import type { Redis } from 'ioredis';
+import {
+  compareCodePoints,
+  DEFAULT_SESSION_STORE_OPTIONS,
+  directoryKey,
+  isExpired,
+  PREFIX_END,
+  splitDirectoryKey,
+  type DirectoryPage,
+  type DirectoryQuery,
+  SessionStore,
+  type SessionStoreOptions,
+  type StoredSession,
+} from '../session.store';
+import type { RedisKeys } from '../../../shared/redis/redis-keys';
+
+/**
+ * Inserts or replaces a session, keeping the indexes right, in one step. The directory key is
+ * added on every save (idempotent), so sessions saved before the directory existed join it.
+ * KEYS: session hash, sessionOfUser, sessions, offlineSessions, sessionSequence, directory.
+ * ARGV: sessionID, userID, username, connected (1/0), lastSeen, directoryKey.
+ */
+const SAVE = `
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  redis.call('ZADD', KEYS[3], redis.call('INCR', KEYS[5]), ARGV[1])
+end
+local previous = redis.call('HGET', KEYS[1], 'directoryKey')
+if previous and previous ~= ARGV[6] then redis.call('ZREM', KEYS[6], previous) end
+redis.call('ZADD', KEYS[6], 0, ARGV[6])
+redis.call('HSET', KEYS[1], 'userID', ARGV[2], 'username', ARGV[3],
+  'connected', ARGV[4], 'lastSeen', ARGV[5], 'directoryKey', ARGV[6])
+redis.call('SET', KEYS[2], ARGV[1])
+if ARGV[4] == '1' then
+  redis.call('ZREM', KEYS[4], ARGV[1])
+else
+  redis.call('ZADD', KEYS[4], ARGV[5], ARGV[1])
+end
+return 1
+`;
+
+/**
+ * Deletes a session if it is (still) expired at the cutoff; 1 if it did.
+ * KEYS: session hash, sessions, offlineSessions, directory.
+ * ARGV: sessionID, cutoff, sessionOfUser prefix.
+ */
+const DELETE_EXPIRED = `
+local s = redis.call('HMGET', KEYS[1], 'connected', 'lastSeen', 'userID', 'directoryKey')
+if not s[1] or s[1] ~= '0' or tonumber(s[2]) > tonumber(ARGV[2]) then return 0 end
+if s[4] then redis.call('ZREM', KEYS[4], s[4]) end
+redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('ZREM', KEYS[3], ARGV[1])
+local byUser = ARGV[3] .. s[3]
+if redis.call('GET', byUser) == ARGV[1] then redis.call('DEL', byUser) end
+return 1
+`;
+
+/**
+ * Whether that user has an unexpired session (`isExpired` with the cutoff): `{}` if not, else
+ * `{ connected (1/0), lastSeen }`. One command for what every private message asks of its recipient.
+ * KEYS: sessionOfUser. ARGV: cutoff, session hash prefix.
+ */
+const HAS_USER = `
+local sessionID = redis.call('GET', KEYS[1])
+if not sessionID then return {} end
+local s = redis.call('HMGET', ARGV[2] .. sessionID, 'connected', 'lastSeen')
+if not s[1] then return {} end
+if s[1] == '1' then return {1, s[2]} end
+if tonumber(s[2]) > tonumber(ARGV[1]) then return {0, s[2]} end
+return {}
+`;
+
+/** Past this many, the `hasUser` cache starts again empty (it only saves round trips). */
+const ALIVE_CACHE_MAX = 100_000;
+
+/** Hashes read per round trip when listing sessions. */
+const READ_BATCH = 500;
+
+type SessionHash = Record<string, string>;
+
+interface SessionCommands {
+  chatSaveSession(
+    session: string,
+    byUser: string,
+    sessions: string,
+    offline: string,
+    sequence: string,
+    directory: string,
+    sessionID: string,
+    userID: string,
+    username: string,
+    connected: string,
+    lastSeen: number,
+    directoryKey: string,
+  ): Promise<number>;
+  chatHasUser(
+    sessionOfUser: string,
+    cutoff: number,
+    sessionPrefix: string,
+  ): Promise<[connected: number, lastSeen: string] | []>;
+  chatDeleteExpiredSession(
+    session: string,
+    sessions: string,
+    offline: string,
+    directory: string,
+    sessionID: string,
+    cutoff: number,
+    byUserPrefix: string,
+  ): Promise<number>;
+}
+
+/**
+ * `STORE=redis` sessions: one hash per session, plus a userID → sessionID key and two sorted sets
+ * (order first saved; not connected by lastSeen, for the pruner). Expiry is the shared rule
+ * `isExpired` applied on read with the app's clock, as in every store; the pruner deletes.
+ */
+export class RedisSessionStore extends SessionStore {
+  private readonly options: SessionStoreOptions;
+  private readonly redis: Redis & SessionCommands;
+  /**
+   * `hasUser`'s answers: userID → until when its session is alive for sure, whatever any node
+   * does meanwhile. A session's expiry only ever moves later (a save is a connect, or a disconnect
+   * seen now), and the pruner deletes only expired sessions: no node has to tell the others.
+   */
+  private readonly aliveUntil = new Map<string, number>();
+  /** `hasUser` lookups still waiting for Redis, and the last one asked (resolves true). */
+  private lookups = 0;
+  private lastLookup: Promise<boolean> = Promise.resolve(true);
+
+  constructor(
+    redis: Redis,
+    private readonly keys: RedisKeys,
+    options: Partial<SessionStoreOptions> = {},
+  ) {
+    super();
+    this.options = { ...DEFAULT_SESSION_STORE_OPTIONS, ...options };
+    defineOnce(redis, 'chatSaveSession', 6, SAVE);
+    defineOnce(redis, 'chatDeleteExpiredSession', 4, DELETE_EXPIRED);
+    defineOnce(redis, 'chatHasUser', 1, HAS_USER);
+    this.redis = redis as Redis & SessionCommands;
+  }
+
+  async findSession(sessionID: string): Promise<StoredSession | undefined> {
+    const hash = await this.redis.hgetall(this.keys.session(sessionID));
+    return this.alive(sessionID, hash);
+  }
+
+  async findSessionByUserID(
+    userID: string,
+  ): Promise<StoredSession | undefined> {
+    const sessionID = await this.redis.get(this.keys.sessionOfUser(userID));
+    return sessionID === null ? undefined : this.findSession(sessionID);
+  }
+
+  /**
+   * Answers in the order asked: a cached yes waits for the lookups asked before it. Otherwise a
+   * sender's second message, to a recipient cached meanwhile (by a lookup for someone else's
+   * message), would be saved and delivered before its first, still waiting for Redis.
+   *
+   * A lookup counts as pending until the microtasks of its answer have all run (`nextTick`): its
+   * callers resume among them and save at once. A second message whose rate-limit answer came in
+   * the same read from Redis resumes among those microtasks too, and must not skip ahead.
+   */
+  override hasUser(userID: string): Promise<boolean> {
+    const now = this.options.clock.now();
+    if (now < (this.aliveUntil.get(userID) ?? -Infinity))
+      return this.lookups === 0 ? Promise.resolve(true) : this.lastLookup;
+    this.lookups += 1;
+    const lookup = this.lookUp(userID, now);
+    const settled = () => process.nextTick(() => (this.lookups -= 1));
+    lookup.then(settled, settled);
+    // A cached yes after this lookup resolves after it; a failed lookup is that caller's alone.
+    this.lastLookup = lookup.then(
+      () => true,
+      () => true,
+    );
+    return lookup;
+  }
+
+  private async lookUp(userID: string, now: number): Promise<boolean> {
+    const found = await this.redis.chatHasUser(
+      this.keys.sessionOfUser(userID),
+      now - this.options.ttlMs,
+      this.keys.session(''),
+    );
+    if (found.length === 0) {
+      this.aliveUntil.delete(userID);
+      return false;
+    }
+    if (this.aliveUntil.size >= ALIVE_CACHE_MAX) this.aliveUntil.clear();
+    // Seen connected now, it expires TTL after a disconnect that can only come later.
+    const [connected, lastSeen] = found;
+    this.aliveUntil.set(
+      userID,
+      (connected === 1 ? now : Number(lastSeen)) + this.options.ttlMs,
+    );
+    return true;
+  }
+
+  async saveSession(session: StoredSession): Promise<void> {
+    const keys = this.keys;
+    await this.redis.chatSaveSession(
+      keys.session(session.sessionID),
+      keys.sessionOfUser(session.userID),
+      keys.sessions,
+      keys.offlineSessions,
+      keys.sessionSequence,
+      keys.directory,
+      session.sessionID,
+      session.userID,
+      session.username,
+      session.connected ? '1' : '0',
+      session.lastSeen,
+      directoryKey(session),
+    );
+  }
+
+  async findAllSessions(): Promise<StoredSession[]> {
+    const ids = await this.redis.zrange(this.keys.sessions, 0, -1);
+    return this.read(ids);
+  }
+
+  async findDirectory({
+    prefix = '',
+    after,
+    limit,
+  }: DirectoryQuery): Promise<DirectoryPage> {
+    // Members compare as bytes (UTF-8): the code point order of `directoryKey`.
+    const start =
+      after !== undefined && compareCodePoints(after, prefix) > 0
+        ? `(${after}`
+        : `[${prefix}`;
+    const end = prefix ? `(${prefix}${PREFIX_END}` : '+';
+    // One key more than asked for tells whether a next page exists.
+    const keys = await this.redis.zrangebylex(
+      this.keys.directory,
+      start,
+      end,
+      'LIMIT',
+      0,
+      limit + 1,
+    );
+    const page = keys.slice(0, limit);
+    const pipeline = this.redis.pipeline();
+    for (const key of page)
+      pipeline.get(this.keys.sessionOfUser(splitDirectoryKey(key)[1]));
+    const sessionIDs = ((await pipeline.exec()) ?? []).map(([error, id]) => {
+      if (error) throw error;
+      return id as string | null;
+    });
+    // A key whose session is gone (expired, or deleted meanwhile) is skipped.
+    const sessions = await this.read(
+      sessionIDs.filter((id): id is string => id !== null),
+    );
+    return keys.length > limit
+      ? { sessions, next: page[limit - 1] }
+      : { sessions };
+  }
+
+  async findExpired(limit: number): Promise<StoredSession[]> {
+    const ids = await this.redis.zrangebyscore(
+      this.keys.offlineSessions,
+      '-inf',
+      this.cutoff(),
+      'LIMIT',
+      0,
+      limit,
+    );
+    const sessions = await this.readHashes(ids);
+    return sessions.flatMap(([sessionID, hash]) => {
+      const session = toSession(sessionID, hash);
+      return session && this.expired(session) ? [session] : [];
+    });
+  }
+
+  async deleteExpired(sessionID: string): Promise<boolean> {
+    const deleted = await this.redis.chatDeleteExpiredSession(
+      this.keys.session(sessionID),
+      this.keys.sessions,
+      this.keys.offlineSessions,
+      this.keys.directory,
+      sessionID,
+      this.cutoff(),
+      this.keys.sessionOfUser(''),
+    );
+    return deleted === 1;
+  }
+
+  /** The unexpired sessions among `ids`, in that order. */
+  private async read(ids: string[]): Promise<StoredSession[]> {
+    const hashes = await this.readHashes(ids);
+    return hashes.flatMap(([sessionID, hash]) => {
+      const session = this.alive(sessionID, hash);
+      return session ? [session] : [];
+    });
+  }
+
+  private async readHashes(ids: string[]): Promise<[string, SessionHash][]> {
+    const found: [string, SessionHash][] = [];
+    for (let start = 0; start < ids.length; start += READ_BATCH) {
+      const batch = ids.slice(start, start + READ_BATCH);
+      const pipeline = this.redis.pipeline();
+      for (const id of batch) pipeline.hgetall(this.keys.session(id));
+      const results = (await pipeline.exec()) ?? [];
+      results.forEach(([error, hash], i) => {
+        if (error) throw error;
+        found.push([batch[i], hash as SessionHash]);
+      });
+    }
+    return found;
+  }
+
+  private alive(
+    sessionID: string,
+    hash: SessionHash,
+  ): StoredSession | undefined {
+    const session = toSession(sessionID, hash);
+    return session && !this.expired(session) ? session : undefined;
+  }
+
+  private expired(session: StoredSession): boolean {
+    return isExpired(session, this.options.clock.now(), this.options.ttlMs);
+  }
+
+  /** Sessions last seen at or before this (and not connected) are expired: `isExpired`. */
+  private cutoff(): number {
+    return this.options.clock.now() - this.options.ttlMs;
+  }
+}
+
+function toSession(
+  sessionID: string,
+  hash: SessionHash,
+): StoredSession | undefined {
+  const { userID, username, connected, lastSeen } = hash;
+  if (userID === undefined || username === undefined) return undefined;
+  return {
+    sessionID,
+    userID,
+    username,
+    connected: connected === '1',
+    lastSeen: Number(lastSeen),
+  };
+}
+
+/**
+ * Defines a Lua script as a command of the client, unless a store on the same client did.
+ * `variadic`: no fixed number of keys, the first argument of each call says how many.
+ */
+export function defineOnce(
+  redis: Redis,
+  name: string,
+  numberOfKeys: number | 'variadic',
+  lua: string,
+): void {
+  if (name in redis) return;
+  redis.defineCommand(
+    name,
+    numberOfKeys === 'variadic' ? { lua } : { numberOfKeys, lua },
+  );
+}

@@ -1,0 +1,237 @@
+import { Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Redis, type RedisOptions } from 'ioredis';
+import { redactUrl, type AppConfig } from '../../config/app-config';
+
+/** A start-up failure whose message says it all (main prints it alone, on one line, and exits 1). */
+export class StartupError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StartupError';
+  }
+}
+
+/** How long the start waits for Redis before giving up. */
+export const REDIS_CONNECT_TIMEOUT_MS = 5000;
+/**
+ * A store command that has no answer after this long fails (`unavailable` for the client), even
+ * if the connection looks alive (a stopped or overloaded server).
+ */
+export const REDIS_COMMAND_TIMEOUT_MS = 2000;
+/** Longest wait between two reconnection attempts. */
+const MAX_RETRY_DELAY_MS = 1000;
+/** How long `close` waits for a client's pending replies (QUIT) before cutting it. */
+const QUIT_TIMEOUT_MS = 1000;
+
+const retryStrategy = (attempt: number): number =>
+  Math.min(attempt * 100, MAX_RETRY_DELAY_MS);
+
+/**
+ * ioredis's fallback for a connection that does not close after `disconnect()`. Its default (2 s)
+ * also runs for a connection that had already closed, keeping a stopping process alive for it.
+ */
+const DISCONNECT_TIMEOUT_MS = 200;
+
+/**
+ * The store client fails fast while Redis is away, so that a send is answered `unavailable` at
+ * once rather than after the client's ack timeout: no offline queue, and commands in flight when
+ * the connection drops fail right away (maxRetriesPerRequest 0) instead of being resent later.
+ */
+const STORE_CLIENT_OPTIONS: RedisOptions = {
+  lazyConnect: true,
+  // Commands issued in one event-loop turn leave in one write: under load, one syscall for many
+  // messages instead of several per message (the largest cost of a send on Redis, measured).
+  enableAutoPipelining: true,
+  // Already one command per turn (TurnBatch: the message store's saves, the rate limiter's takes):
+  // a pipeline around them would only add objects (measured: ioredis's pipelines were then most
+  // of what the api promoted).
+  autoPipeliningIgnoredCommands: ['chatSaveMessages', 'chatTakeTokens'],
+  enableOfflineQueue: false,
+  maxRetriesPerRequest: 0,
+  commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
+  connectTimeout: REDIS_CONNECT_TIMEOUT_MS,
+  disconnectTimeout: DISCONNECT_TIMEOUT_MS,
+  retryStrategy,
+};
+
+/**
+ * Long-lived clients (the socket.io adapter) wait for Redis instead: commands queue while it is
+ * away and go out once it is back, so the adapter resumes its stream where it stopped.
+ */
+const WAITING_CLIENT_OPTIONS: RedisOptions = {
+  enableOfflineQueue: true,
+  maxRetriesPerRequest: null,
+  connectTimeout: REDIS_CONNECT_TIMEOUT_MS,
+  disconnectTimeout: DISCONNECT_TIMEOUT_MS,
+  retryStrategy,
+};
+
+/**
+ * The Redis server of `STORE=redis`: the store client (sessions, messages, presence) and every
+ * other client made for this app (the socket.io adapter's), all closed together on shutdown.
+ * Connection losses are logged once each, with the recovery; ioredis reconnects by itself.
+ */
+export class RedisConnection implements OnApplicationShutdown {
+  private readonly logger = new Logger('Redis');
+  /** Clients to QUIT on close (they may have writes in flight), and clients to cut at once. */
+  private readonly writers = new Set<Redis>();
+  private readonly readers = new Set<Redis>();
+  /** Clients currently reconnecting. */
+  private readonly down = new Set<Redis>();
+  private closing: Promise<void> | undefined;
+
+  private constructor(
+    /** The store client: fails fast while Redis is unreachable. */
+    readonly client: Redis,
+    /** REDIS_URL with any password hidden: what may be logged. */
+    readonly displayUrl: string,
+    readonly prefix: string,
+    private readonly url: string,
+  ) {
+    this.watch(client, 'stores');
+    this.writers.add(client);
+  }
+
+  /**
+   * Connects the store client; rejects with a StartupError naming REDIS_URL if Redis cannot be
+   * reached (or refuses us) within `timeoutMs`.
+   */
+  static async connect(
+    config: Pick<AppConfig, 'redisUrl' | 'redisPrefix'>,
+    timeoutMs = REDIS_CONNECT_TIMEOUT_MS,
+  ): Promise<RedisConnection> {
+    const displayUrl = redactUrl(config.redisUrl);
+    // No retry until the first connection is made: a failed start leaves nothing running.
+    let started = false;
+    const client = new Redis(config.redisUrl, {
+      ...STORE_CLIENT_OPTIONS,
+      retryStrategy: (attempt) => (started ? retryStrategy(attempt) : null),
+    });
+    // ioredis rejects connect() with a bare "Connection is closed": the reason is in 'error'.
+    let reason: Error | undefined;
+    const onError = (error: Error) => (reason ??= error);
+    client.on('error', onError);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        client.connect(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`no answer within ${timeoutMs} ms`)),
+            timeoutMs,
+          );
+        }),
+      ]);
+    } catch (error) {
+      if (client.status !== 'end') client.disconnect();
+      const why = (reason ?? error) as Error;
+      throw new StartupError(
+        `cannot reach Redis at ${displayUrl} (REDIS_URL): ${why.message}`,
+        { cause: why },
+      );
+    } finally {
+      clearTimeout(timer);
+      client.off('error', onError);
+    }
+    started = true;
+    return new RedisConnection(
+      client,
+      displayUrl,
+      config.redisPrefix,
+      config.redisUrl,
+    );
+  }
+
+  /**
+   * A new client to the same server, for `name` (in logs), that waits for Redis rather than
+   * failing while it is away. Its duplicates (the socket.io adapter makes some for reading) are
+   * tracked too, and all are closed with this connection.
+   */
+  createClient(name: string): Redis {
+    if (this.closing) throw new Error('the Redis connection is closed');
+    const client = new Redis(this.url, {
+      ...WAITING_CLIENT_OPTIONS,
+      // Commands issued in one turn leave in one write. Not the adapter's XADD: already one per
+      // turn (batchStreamPublishes; one per broadcast only while REDIS_BATCH_BROADCASTS=false for
+      // an upgrade), a pipeline around it would only add objects.
+      enableAutoPipelining: true,
+      autoPipeliningIgnoredCommands: ['xadd'],
+    });
+    this.watch(client, name);
+    this.writers.add(client);
+    const duplicate = client.duplicate.bind(client);
+    client.duplicate = (override?: Partial<RedisOptions>) => {
+      // A reader blocks on XREAD: nothing to pipeline behind it.
+      const copy = duplicate({ ...override, enableAutoPipelining: false });
+      this.watch(copy, `${name} (reader)`);
+      this.readers.add(copy);
+      return copy;
+    };
+    return client;
+  }
+
+  /** Closes every client: writers after their pending replies (bounded), readers at once. */
+  close(): Promise<void> {
+    this.closing ??= this.closeAll();
+    return this.closing;
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.close();
+  }
+
+  private async closeAll(): Promise<void> {
+    for (const reader of this.readers) {
+      // The adapter polls its stream in a loop that stops once the adapter is closed; should a
+      // read still come after this, it waits forever (holding nothing) instead of failing at
+      // once and being retried in a tight loop.
+      reader.xread = (() => new Promise(() => undefined)) as Redis['xread'];
+      if (reader.status !== 'end') reader.disconnect();
+    }
+    await Promise.all([...this.writers].map((client) => quit(client)));
+  }
+
+  /**
+   * Logs a lost connection once per outage (not per client, not per retry), and its end once
+   * every client is back.
+   */
+  private watch(client: Redis, name: string): void {
+    let lastError: Error | undefined;
+    client.on('error', (error: Error) => (lastError = error));
+    // Emitted only when ioredis will try again: never for a connection closed on purpose.
+    client.on('reconnecting', () => {
+      if (this.down.has(client) || this.closing) return;
+      this.down.add(client);
+      if (this.down.size > 1) return;
+      this.logger.warn(
+        `lost Redis at ${this.displayUrl} (${name}: ${lastError?.message ?? 'connection closed'}); reconnecting`,
+      );
+    });
+    client.on('ready', () => {
+      lastError = undefined;
+      if (!this.down.delete(client) || this.down.size > 0) return;
+      this.logger.log(`Redis is back at ${this.displayUrl}`);
+    });
+    client.on('end', () => this.down.delete(client));
+  }
+}
+
+const ended = (client: Redis): boolean => client.status === 'end';
+
+/** QUIT (replies to earlier commands come first), or cut the connection if that takes too long. */
+async function quit(client: Redis): Promise<void> {
+  if (ended(client)) return;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      client.quit(),
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, QUIT_TIMEOUT_MS);
+      }),
+    ]);
+  } catch {
+    // Not connected (the store client has no offline queue): nothing to wait for.
+  } finally {
+    clearTimeout(timer);
+    if (!ended(client)) client.disconnect();
+  }
+}

@@ -27,6 +27,7 @@ import {
   type ChatSocket,
 } from '../transport/chat.types';
 import { Clock } from '../shared/clock';
+import { describeError } from '../shared/describe-error';
 import { IdGenerator } from '../shared/ids';
 import { isoTime } from '../shared/iso-time';
 import { KeyedQueue } from '../shared/keyed-queue';
@@ -39,8 +40,8 @@ import {
   type RecentConversation,
 } from '../messaging/stores/message.store';
 import { PresenceStore } from '../presence/stores/presence.store';
+import { nameKey } from '../directory/directory-order';
 import {
-  nameKey,
   SessionStore,
   type StoredSession,
 } from '../sessions/stores/session.store';
@@ -80,9 +81,6 @@ export const TOO_MANY_NEW_SESSIONS =
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
-
-export const describeError = (error: unknown): string =>
-  error instanceof Error ? (error.stack ?? error.message) : String(error);
 
 /**
  * A user as `users`, `user connected` and `fetch users` show them: presence from the presence

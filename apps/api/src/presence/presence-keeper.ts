@@ -4,7 +4,8 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { ChatService, describeError } from '../chat/chat.service';
+import { ChatService } from '../chat/chat.service';
+import { describeError } from '../shared/describe-error';
 import { PresenceStore } from './stores/presence.store';
 
 /**

@@ -3,7 +3,7 @@ import {
   type OnApplicationBootstrap,
   type OnModuleDestroy,
 } from '@nestjs/common';
-import { describeError } from '../chat/chat.service';
+import { describeError } from '../shared/describe-error';
 import { MessageStore } from '../messaging/stores/message.store';
 import { SessionStore } from './stores/session.store';
 

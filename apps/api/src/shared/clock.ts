@@ -14,11 +14,13 @@ export class SystemClock extends Clock {
   }
 }
 
+export const systemClock: Clock = new SystemClock();
+
 /** Provides `Clock` everywhere: the system clock, or the one given (tests). */
 @Global()
 @Module({})
 export class ClockModule {
-  static forRoot(clock: Clock = new SystemClock()): DynamicModule {
+  static forRoot(clock: Clock = systemClock): DynamicModule {
     return {
       module: ClockModule,
       providers: [{ provide: Clock, useValue: clock }],

@@ -5,7 +5,7 @@ import {
   type WsExceptionFilter,
 } from '@nestjs/common';
 import { ErrorCode, type PrivateMessageAck } from '@chat/contracts';
-import { describeError } from '../chat/chat.service';
+import { describeError } from '../shared/describe-error';
 
 /**
  * Backstop for anything a handler throws. Nest's default filter emits an `exception` event that

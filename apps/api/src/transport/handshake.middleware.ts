@@ -5,7 +5,8 @@ import {
   type ConnectErrorData,
 } from '@chat/contracts';
 import type { ExtendedError } from 'socket.io';
-import { ChatOptions, ChatService, describeError } from '../chat/chat.service';
+import { ChatOptions, ChatService } from '../chat/chat.service';
+import { describeError } from '../shared/describe-error';
 import { clientAddress } from './client-address';
 import { ConnectionLimit } from './connection-limit';
 import type { ChatSocket } from './chat.types';

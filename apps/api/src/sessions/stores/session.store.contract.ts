@@ -2,10 +2,9 @@ import { ManualClock } from '../../testing/manual-clock';
 import {
   compareCodePoints,
   directoryKey,
-  type SessionStore,
-  type SessionStoreOptions,
-  type StoredSession,
-} from './session.store';
+} from '../../directory/directory-order';
+import { type SessionStore, type StoredSession } from './session.store';
+import { type SessionStoreOptions } from './session-store-options';
 
 const TTL = 60_000;
 

@@ -7,12 +7,8 @@ import { eventually } from '@chat/test-support';
 import { ManualClock } from '../../testing/manual-clock';
 import { IdGenerator } from '../ids';
 import { GroupCommit } from './group-commit';
-import {
-  MIGRATIONS,
-  migrate,
-  SqliteDatabase,
-  type Migration,
-} from './sqlite-database';
+import { MIGRATIONS, migrate, type Migration } from './migrations';
+import { SqliteDatabase } from './sqlite-database';
 import { SqliteMessageStore } from '../../messaging/stores/sqlite/sqlite-message.store';
 import { SqliteSessionStore } from '../../sessions/stores/sqlite/sqlite-session.store';
 

@@ -6,7 +6,7 @@ import {
   type RecentConversation,
 } from '../message.store';
 import type { RedisKeys } from '../../../shared/redis/redis-keys';
-import { defineOnce } from '../../../sessions/stores/redis/redis-session.store';
+import { defineOnce } from '../../../shared/redis/define-once';
 import { TurnBatch } from '../../../shared/batching';
 
 /**

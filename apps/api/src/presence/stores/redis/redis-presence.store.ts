@@ -7,7 +7,7 @@ import {
   type PresenceSchedule,
 } from '../presence.store';
 import type { RedisKeys } from '../../../shared/redis/redis-keys';
-import { defineOnce } from '../../../sessions/stores/redis/redis-session.store';
+import { defineOnce } from '../../../shared/redis/define-once';
 
 /**
  * Lua shared by the scripts: whether the user (hash `key`: nodeID → sockets) has a socket on a

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { RateLimitConfig } from '../../../config/app-config';
 import { RateLimiter } from '../rate-limiter';
 import type { RedisKeys } from '../../../shared/redis/redis-keys';
-import { defineOnce } from '../../../sessions/stores/redis/redis-session.store';
+import { defineOnce } from '../../../shared/redis/define-once';
 import { TurnBatch } from '../../../shared/batching';
 
 /**

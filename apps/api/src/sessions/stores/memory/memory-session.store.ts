@@ -1,12 +1,16 @@
 import {
   compareCodePoints,
-  DEFAULT_SESSION_STORE_OPTIONS,
   directoryKey,
+} from '../../../directory/directory-order';
+import {
+  sessionStoreOptions,
+  type SessionStoreOptions,
+} from '../session-store-options';
+import {
   isExpired,
   type DirectoryPage,
   type DirectoryQuery,
   SessionStore,
-  type SessionStoreOptions,
   type StoredSession,
 } from '../session.store';
 
@@ -20,7 +24,7 @@ export class MemorySessionStore extends SessionStore {
 
   constructor(options: Partial<SessionStoreOptions> = {}) {
     super();
-    this.options = { ...DEFAULT_SESSION_STORE_OPTIONS, ...options };
+    this.options = sessionStoreOptions(options);
   }
 
   async findSession(sessionID: string): Promise<StoredSession | undefined> {

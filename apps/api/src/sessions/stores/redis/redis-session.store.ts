@@ -1,17 +1,22 @@
 import type { Redis } from 'ioredis';
 import {
   compareCodePoints,
-  DEFAULT_SESSION_STORE_OPTIONS,
   directoryKey,
-  isExpired,
   PREFIX_END,
   splitDirectoryKey,
+} from '../../../directory/directory-order';
+import {
+  sessionStoreOptions,
+  type SessionStoreOptions,
+} from '../session-store-options';
+import {
+  isExpired,
   type DirectoryPage,
   type DirectoryQuery,
   SessionStore,
-  type SessionStoreOptions,
   type StoredSession,
 } from '../session.store';
+import { defineOnce } from '../../../shared/redis/define-once';
 import type { RedisKeys } from '../../../shared/redis/redis-keys';
 
 /**
@@ -133,7 +138,7 @@ export class RedisSessionStore extends SessionStore {
     options: Partial<SessionStoreOptions> = {},
   ) {
     super();
-    this.options = { ...DEFAULT_SESSION_STORE_OPTIONS, ...options };
+    this.options = sessionStoreOptions(options);
     defineOnce(redis, 'chatSaveSession', 6, SAVE);
     defineOnce(redis, 'chatDeleteExpiredSession', 4, DELETE_EXPIRED);
     defineOnce(redis, 'chatHasUser', 1, HAS_USER);
@@ -341,21 +346,4 @@ function toSession(
     connected: connected === '1',
     lastSeen: Number(lastSeen),
   };
-}
-
-/**
- * Defines a Lua script as a command of the client, unless a store on the same client did.
- * `variadic`: no fixed number of keys, the first argument of each call says how many.
- */
-export function defineOnce(
-  redis: Redis,
-  name: string,
-  numberOfKeys: number | 'variadic',
-  lua: string,
-): void {
-  if (name in redis) return;
-  redis.defineCommand(
-    name,
-    numberOfKeys === 'variadic' ? { lua } : { numberOfKeys, lua },
-  );
 }

@@ -1,15 +1,19 @@
 import type { Database } from 'better-sqlite3';
 import {
   compareCodePoints,
-  DEFAULT_SESSION_STORE_OPTIONS,
   directoryKey,
   nameKey,
   PREFIX_END,
-  SessionStore,
   splitDirectoryKey,
+} from '../../../directory/directory-order';
+import {
+  sessionStoreOptions,
+  type SessionStoreOptions,
+} from '../session-store-options';
+import {
+  SessionStore,
   type DirectoryPage,
   type DirectoryQuery,
-  type SessionStoreOptions,
   type StoredSession,
 } from '../session.store';
 import type { SqliteDatabase } from '../../../shared/sqlite/sqlite-database';
@@ -105,7 +109,7 @@ export class SqliteSessionStore extends SessionStore {
     options: Partial<SessionStoreOptions> = {},
   ) {
     super();
-    this.options = { ...DEFAULT_SESSION_STORE_OPTIONS, ...options };
+    this.options = sessionStoreOptions(options);
     this.statements = prepareStatements(database.db);
   }
 

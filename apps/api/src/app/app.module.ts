@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Module, type DynamicModule, type Type } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { ServeStaticModule } from '@nestjs/serve-static';
 import type { AppConfig } from '../config/app-config';
 import { AppConfigModule } from '../config/app-config.module';
@@ -9,13 +9,14 @@ import { ClockModule, type Clock } from '../shared/clock';
 import { StoresModule } from './stores.module';
 import type { RedisConnection } from '../shared/redis/redis-connection';
 import { RedisModule } from '../shared/redis/redis.module';
+import { SqliteModule } from '../shared/sqlite/sqlite.module';
 
 export interface AppModuleOptions {
   /**
-   * Replaces the stores chosen by `STORE` with a module exporting SessionStore, MessageStore and
-   * PresenceStore.
+   * Replaces stores chosen by `STORE`: a module exporting some of the stores' tokens
+   * (SessionStore, MessageStore, PresenceStore...), which it provides instead.
    */
-  stores?: Type | DynamicModule;
+  stores?: DynamicModule;
   /** Replaces the system clock (message times, last seen, session expiry); tests move it by hand. */
   clock?: Clock;
   /** `STORE=redis`: the connection, already made (createApp connects first); else made here. */
@@ -33,9 +34,11 @@ export class AppModule {
       imports: [
         AppConfigModule.forRoot(config),
         ClockModule.forRoot(options.clock),
+        // The infrastructure a backend's stores share.
         ...(config.store === 'redis'
           ? [RedisModule.forRoot(options.redis)]
           : []),
+        ...(config.store === 'sqlite' ? [SqliteModule] : []),
         StoresModule.forRoot(config.store, options.stores),
         ChatModule,
         ...webAppModules(config),

@@ -1,36 +1,45 @@
-import { DynamicModule, Module, type Type } from '@nestjs/common';
+import {
+  DynamicModule,
+  Module,
+  type InjectionToken,
+  type Provider,
+} from '@nestjs/common';
 import type { StoreKind } from '../config/app-config';
-import { MemoryStoresModule } from '../chat/stores/memory/memory-stores.module';
-import { RedisStoresModule } from '../chat/stores/redis/redis-stores.module';
-import { SqliteStoresModule } from '../chat/stores/sqlite/sqlite-stores.module';
+import { messageStoreBackends } from '../messaging/stores/message.backends';
+import { presenceStoreBackends } from '../presence/stores/presence.backends';
+import { rateLimiterBackends } from '../rate-limiting/stores/rate-limiter.backends';
+import { sessionStoreBackends } from '../sessions/stores/session.backends';
+import type { StoreBackends } from '../shared/store-backends';
 
-/**
- * One module per implementation, each exporting `SessionStore`, `MessageStore` and
- * `PresenceStore`. The Record makes adding a kind to `STORE_KINDS` a compile error until its
- * module is listed here.
- */
-const STORE_MODULES: Record<StoreKind, Type | DynamicModule> = {
-  sqlite: SqliteStoresModule,
-  memory: MemoryStoresModule,
-  redis: RedisStoresModule,
-};
+/** Every store of every capability, each with its implementation per backend. */
+const STORES: readonly StoreBackends[] = [
+  sessionStoreBackends,
+  messageStoreBackends,
+  presenceStoreBackends,
+  rateLimiterBackends,
+];
+
+const tokenOf = (provider: Provider): InjectionToken =>
+  'provide' in provider ? provider.provide : provider;
 
 @Module({})
 export class StoresModule {
   /**
-   * The implementation chosen by `STORE`, or `override` (a module exporting the three tokens), which
-   * tests use to put a slow or failing store behind the real app.
+   * Every store on the backend chosen by `STORE`, for every module (global). `override`: a module
+   * exporting some of the store tokens, which replace those (tests put a slow or failing store
+   * behind the real app this way).
    */
-  static forRoot(
-    kind: StoreKind,
-    override?: Type | DynamicModule,
-  ): DynamicModule {
-    const implementation = override ?? STORE_MODULES[kind];
+  static forRoot(kind: StoreKind, override?: DynamicModule): DynamicModule {
+    const replaced = new Set<unknown>(override?.exports ?? []);
+    const providers = STORES.map((backends) => backends[kind]).filter(
+      (provider) => !replaced.has(tokenOf(provider)),
+    );
     return {
       module: StoresModule,
       global: true,
-      imports: [implementation],
-      exports: [implementation],
+      imports: override ? [override] : [],
+      providers,
+      exports: [...providers.map(tokenOf), ...(override ? [override] : [])],
     };
   }
 }

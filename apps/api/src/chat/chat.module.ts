@@ -1,24 +1,15 @@
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import type { RateLimitConfig } from '../config/app-config';
 import type { AppConfigService } from '../config/app-config.module';
-import { RedisConnection } from '../shared/redis/redis-connection';
 import { ChatGateway } from '../transport/chat.gateway';
 import { ChatOptions, ChatService } from './chat.service';
 import { Clock } from '../shared/clock';
 import { HandshakeMiddleware } from '../transport/handshake.middleware';
 import { IdGenerator } from '../shared/ids';
 import { PresenceKeeper } from '../presence/presence-keeper';
-import {
-  MemoryRateLimiter,
-  RateLimits,
-  type RateLimiter,
-} from '../rate-limiting/stores/rate-limiter';
 import { SessionPruner } from '../sessions/session-pruner';
 import { MessageStore } from '../messaging/stores/message.store';
 import { PresenceStore } from '../presence/stores/presence.store';
-import { RedisKeys } from '../shared/redis/redis-keys';
-import { RedisRateLimiter } from '../rate-limiting/stores/redis/redis-rate-limiter';
 import { SessionStore } from '../sessions/stores/session.store';
 
 /** Messages deleted (or sessions listed) per step of the pruner. */
@@ -45,27 +36,6 @@ const PRUNE_BATCH_SIZE = 500;
         return ids;
       },
       inject: [MessageStore, Clock],
-    },
-    {
-      // One budget per user (and per address) for the whole deployment: with Redis (several
-      // nodes) the buckets live there, like the rest of the shared state.
-      provide: RateLimits,
-      useFactory: (config: AppConfigService, redis?: RedisConnection) => {
-        const limiter = (limits: RateLimitConfig): RateLimiter =>
-          redis
-            ? new RedisRateLimiter(
-                redis.client,
-                new RedisKeys(redis.prefix),
-                limits,
-              )
-            : new MemoryRateLimiter(limits);
-        return new RateLimits(
-          limiter(config.get('rateLimit', { infer: true })),
-          limiter(config.get('newSessionLimit', { infer: true })),
-        );
-      },
-      // The global RedisModule is there with STORE=redis only.
-      inject: [ConfigService, { token: RedisConnection, optional: true }],
     },
     {
       provide: ChatOptions,

@@ -8,10 +8,8 @@ import {
 } from './chat.service';
 import type { ChatSocket } from '../transport/chat.types';
 import { IdGenerator } from '../shared/ids';
-import {
-  MemoryRateLimiter,
-  RateLimits,
-} from '../rate-limiting/stores/rate-limiter';
+import { MemoryRateLimiter } from '../rate-limiting/stores/memory/memory-rate-limiter';
+import { RateLimits } from '../rate-limiting/rate-limits';
 import { MemoryMessageStore } from '../messaging/stores/memory/memory-message.store';
 import { MemoryPresenceStore } from '../presence/stores/memory/memory-presence.store';
 import { MemorySessionStore } from '../sessions/stores/memory/memory-session.store';

@@ -31,10 +31,8 @@ import { describeError } from '../shared/describe-error';
 import { IdGenerator } from '../shared/ids';
 import { isoTime } from '../shared/iso-time';
 import { KeyedQueue } from '../shared/keyed-queue';
-import {
-  RateLimits,
-  type RateLimiter,
-} from '../rate-limiting/stores/rate-limiter';
+import { RateLimits } from '../rate-limiting/rate-limits';
+import { type RateLimiter } from '../rate-limiting/stores/rate-limiter';
 import {
   MessageStore,
   type RecentConversation,

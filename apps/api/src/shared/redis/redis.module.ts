@@ -1,12 +1,14 @@
-import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { Global, Logger, Module, type DynamicModule } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AppConfigService } from '../../config/app-config.module';
 import { RedisConnection } from './redis-connection';
+import { RedisKeys } from './redis-keys';
 
 /**
- * Provides `RedisConnection` everywhere (`STORE=redis`): the stores, presence and the socket.io
- * adapter (ChatIoAdapter) share it. Global, so that Nest runs its shutdown hook after every other
- * module's: the connection closes only once the chat has said its goodbyes through it.
+ * Provides `RedisConnection` and the deployment's `RedisKeys` everywhere (`STORE=redis`): every
+ * capability's Redis store and the socket.io adapter (ChatIoAdapter) share them. Global, so that
+ * Nest runs its shutdown hook after every other module's: the connection closes only once the chat
+ * has said its goodbyes through it.
  */
 @Global()
 @Module({})
@@ -27,8 +29,18 @@ export class RedisModule {
                 }),
               inject: [ConfigService],
             },
+        {
+          provide: RedisKeys,
+          useFactory: (redis: RedisConnection) => {
+            new Logger('RedisStores').log(
+              `messages, sessions and presence in Redis at ${redis.displayUrl}, keys starting with ${redis.prefix}`,
+            );
+            return new RedisKeys(redis.prefix);
+          },
+          inject: [RedisConnection],
+        },
       ],
-      exports: [RedisConnection],
+      exports: [RedisConnection, RedisKeys],
     };
   }
 }

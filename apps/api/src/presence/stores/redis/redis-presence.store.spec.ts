@@ -1,44 +1,44 @@
 import { once } from 'node:events';
-import { redisForTests, type TestRedis } from '@chat/test-support';
 import { Redis } from 'ioredis';
-import { RedisKeys } from '../../../shared/redis/redis-keys';
+import type { RedisKeys } from '../../../shared/redis/redis-keys';
+import { useRedis } from '../../../testing/store-backends';
+import { presenceStoreContract } from '../presence.store.contract';
 import { RedisPresenceStore } from './redis-presence.store';
+
+// Against a real Redis (REDIS_URL, or a redis-server of this run's own): one key prefix per test,
+// so each store starts empty; every key of the run is deleted at the end.
+const redis = useRedis();
+
+presenceStoreContract(
+  'redis',
+  () =>
+    new RedisPresenceStore(redis.client, redis.keys(), {
+      nodeTimeoutMs: 10_000,
+    }),
+);
 
 // What only a shared presence store does: several nodes, nodes that die, nodes swept by mistake.
 // A node "dies" here by losing its heartbeat key (what its expiry does), so nothing waits on time.
 describe('RedisPresenceStore across nodes', () => {
-  let redis: TestRedis;
-  let client: Redis;
   let keys: RedisKeys;
-  let n = 0;
   let one: RedisPresenceStore;
   let two: RedisPresenceStore;
   let three: RedisPresenceStore;
 
-  beforeAll(async () => {
-    redis = await redisForTests();
-    client = new Redis(redis.url, { maxRetriesPerRequest: 0 });
-  });
-
-  afterAll(async () => {
-    await client.quit();
-    await redis.stop();
-  });
-
-  const node = (nodeID: string, redisClient = client) =>
+  const node = (nodeID: string, redisClient = redis.client) =>
     new RedisPresenceStore(redisClient, keys, {
       nodeTimeoutMs: 60_000,
       nodeID,
     });
 
   beforeEach(async () => {
-    keys = new RedisKeys(`${redis.prefix}${++n}:`);
+    keys = redis.keys();
     [one, two, three] = [node('one'), node('two'), node('three')];
     for (const store of [one, two, three]) await store.refresh();
   });
 
   const die = (store: RedisPresenceStore) =>
-    client.del(keys.heartbeat(store.nodeID));
+    redis.client.del(keys.heartbeat(store.nodeID));
   const online = async (...userIDs: string[]) =>
     [...(await one.onlineAmong(userIDs))].sort();
 
@@ -74,7 +74,7 @@ describe('RedisPresenceStore across nodes', () => {
     expect(swept.flat()).toEqual(['alice']);
     expect(await online('alice', 'bob', 'carol')).toEqual(['bob', 'carol']);
     expect(await two.sweep()).toEqual([]);
-    expect(await client.sismember(keys.presenceNodes, 'one')).toBe(0);
+    expect(await redis.client.sismember(keys.presenceNodes, 'one')).toBe(0);
     // carol's last socket, on a live node, is then the last one.
     expect(await two.disconnect('carol')).toBe(true);
   });
@@ -123,7 +123,7 @@ describe('RedisPresenceStore across nodes', () => {
     await two.connect('jack');
     expect(await one.leave()).toEqual(['ivy']);
     expect(await online('ivy', 'jack')).toEqual(['jack']);
-    expect(await client.exists(keys.heartbeat('one'))).toBe(0);
+    expect(await redis.client.exists(keys.heartbeat('one'))).toBe(0);
     expect(await two.disconnect('jack')).toBe(true);
   });
 
@@ -179,18 +179,18 @@ describe('RedisPresenceStore across nodes', () => {
     await two.acknowledge(['mia']);
     expect(await two.refresh()).toEqual({ online: [], offline: [] });
     expect(await three.refresh()).toEqual({ online: [], offline: [] });
-    expect(await client.sismember(keys.presenceNodes, 'one')).toBe(0);
+    expect(await redis.client.sismember(keys.presenceNodes, 'one')).toBe(0);
   });
 
   it('stays listed after leaving until its last announcements are acknowledged', async () => {
     await one.connect('oli');
     expect(await one.leave()).toEqual(['oli']);
-    expect(await client.sismember(keys.presenceNodes, 'one')).toBe(1);
+    expect(await redis.client.sismember(keys.presenceNodes, 'one')).toBe(1);
     await one.acknowledge(['oli']);
-    expect(await client.sismember(keys.presenceNodes, 'one')).toBe(0);
+    expect(await redis.client.sismember(keys.presenceNodes, 'one')).toBe(0);
     // Leaving with nothing to announce unlists at once.
     await two.leave();
-    expect(await client.sismember(keys.presenceNodes, 'two')).toBe(0);
+    expect(await redis.client.sismember(keys.presenceNodes, 'two')).toBe(0);
   });
 
   it('sweeps a node with many users in chunks', async () => {

@@ -1,4 +1,4 @@
-import { MemoryRateLimiter } from '../rate-limiter';
+import { MemoryRateLimiter } from './memory-rate-limiter';
 import { rateLimiterContract } from '../rate-limiter.contract';
 
 rateLimiterContract('memory', (config) => new MemoryRateLimiter(config));

@@ -1,10 +1,21 @@
 import type { Redis } from 'ioredis';
 import { RedisKeys } from '../../../shared/redis/redis-keys';
+import { useRedis } from '../../../testing/store-backends';
+import { sessionStoreContract } from '../session.store.contract';
 import { RedisSessionStore } from './redis-session.store';
+
+// Against a real Redis (REDIS_URL, or a redis-server of this run's own): one key prefix per test,
+// so each store starts empty; every key of the run is deleted at the end.
+const redis = useRedis();
+
+sessionStoreContract(
+  'redis',
+  (options) => new RedisSessionStore(redis.client, redis.keys(), options),
+);
 
 /**
  * A stand-in for Redis whose `hasUser` lookups the test answers by hand: the order of the answers
- * is promise logic alone (the store against a real Redis: redis-stores.spec.ts).
+ * is promise logic alone (the store against a real Redis: the contract suite above).
  */
 class HeldRedis {
   readonly lookups: ((found: [connected: number, lastSeen: string]) => void)[] =

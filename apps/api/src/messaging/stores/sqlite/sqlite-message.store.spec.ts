@@ -1,46 +1,19 @@
 import type { Message } from '@chat/contracts';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { MessageStore } from '../../../messaging/stores/message.store';
-import { messageStoreContract } from '../../../messaging/stores/message.store.contract';
-import { sessionStoreContract } from '../../../sessions/stores/session.store.contract';
-import { SqliteDatabase } from '../../../shared/sqlite/sqlite-database';
-import { SqliteMessageStore } from '../../../messaging/stores/sqlite/sqlite-message.store';
-import { SqliteSessionStore } from '../../../sessions/stores/sqlite/sqlite-session.store';
+import { useSqliteFiles } from '../../../testing/store-backends';
+import type { MessageStore } from '../message.store';
+import { messageStoreContract } from '../message.store.contract';
+import { SqliteMessageStore } from './sqlite-message.store';
+import type { SqliteDatabase } from '../../../shared/sqlite/sqlite-database';
 
-// The contract suites against real files in a temporary folder, one database per test.
-let dir: string;
-let n = 0;
-const open: SqliteDatabase[] = [];
-
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'chat-sqlite-'));
-});
-
-afterEach(() => {
-  for (const database of open.splice(0)) database.close();
-});
-
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function openDatabase(path = join(dir, `contract-${++n}.sqlite`)) {
-  const database = SqliteDatabase.open(path);
-  open.push(database);
-  return database;
-}
-
-sessionStoreContract(
-  'sqlite',
-  (options) => new SqliteSessionStore(openDatabase(), options),
-);
+// The contract suite against real files in a temporary folder, one database per test.
+const files = useSqliteFiles();
 
 // Each message store's database, to reopen its file as after a restart.
 const databaseOf = new Map<MessageStore, SqliteDatabase>();
 messageStoreContract(
   'sqlite',
   () => {
-    const database = openDatabase();
+    const database = files.open();
     const store = new SqliteMessageStore(database);
     databaseOf.set(store, database);
     return store;
@@ -51,7 +24,7 @@ messageStoreContract(
       const database = databaseOf.get(store);
       if (!database) throw new Error('not a store of this suite');
       database.close();
-      return new SqliteMessageStore(openDatabase(database.path));
+      return new SqliteMessageStore(files.open(database.path));
     },
   },
 );
@@ -74,7 +47,7 @@ describe('SqliteMessageStore and rolled-back batches', () => {
   });
 
   it('still stores the conversation and the latest id of a message retried alone', async () => {
-    const database = openDatabase();
+    const database = files.open();
     const store = new SqliteMessageStore(database);
     const results = await Promise.allSettled([
       store.saveMessage(message(1, 'alice', 'bob')),
@@ -97,7 +70,7 @@ describe('SqliteMessageStore and rolled-back batches', () => {
   });
 
   it('stores a message with a clientMessageId once, also when its batch is rolled back and retried', async () => {
-    const database = openDatabase();
+    const database = files.open();
     const store = new SqliteMessageStore(database);
     const results = await Promise.allSettled([
       store.saveMessage(message(1, 'alice', 'bob', 'k')),

@@ -1,0 +1,24 @@
+import { RedisConnection } from '../../shared/redis/redis-connection';
+import { RedisKeys } from '../../shared/redis/redis-keys';
+import { SqliteDatabase } from '../../shared/sqlite/sqlite-database';
+import type { StoreBackends } from '../../shared/store-backends';
+import { MemoryMessageStore } from './memory/memory-message.store';
+import { MessageStore } from './message.store';
+import { RedisMessageStore } from './redis/redis-message.store';
+import { SqliteMessageStore } from './sqlite/sqlite-message.store';
+
+/** `MessageStore` on each backend. */
+export const messageStoreBackends: StoreBackends = {
+  memory: { provide: MessageStore, useFactory: () => new MemoryMessageStore() },
+  sqlite: {
+    provide: MessageStore,
+    useFactory: (database: SqliteDatabase) => new SqliteMessageStore(database),
+    inject: [SqliteDatabase],
+  },
+  redis: {
+    provide: MessageStore,
+    useFactory: (redis: RedisConnection, keys: RedisKeys) =>
+      new RedisMessageStore(redis.client, keys),
+    inject: [RedisConnection, RedisKeys],
+  },
+};

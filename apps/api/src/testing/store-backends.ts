@@ -1,0 +1,75 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { redisForTests, type TestRedis } from '@chat/test-support';
+import { Redis } from 'ioredis';
+import { RedisKeys } from '../shared/redis/redis-keys';
+import { SqliteDatabase } from '../shared/sqlite/sqlite-database';
+
+/**
+ * For a spec of Redis stores (call it at the top of the file): a real Redis (REDIS_URL, or a
+ * redis-server of this run's own), the client of this node and the client of another node, and
+ * `keys()`, a fresh key prefix per call, so that each store starts empty. Every key of the run is
+ * deleted at the end.
+ */
+export function useRedis() {
+  let redis: TestRedis;
+  let client: Redis;
+  let otherNode: Redis;
+  let n = 0;
+
+  beforeAll(async () => {
+    redis = await redisForTests();
+    client = new Redis(redis.url, { maxRetriesPerRequest: 0 });
+    otherNode = new Redis(redis.url, { maxRetriesPerRequest: 0 });
+  });
+
+  afterAll(async () => {
+    await client.quit();
+    await otherNode.quit();
+    await redis.stop();
+  });
+
+  return {
+    get url() {
+      return redis.url;
+    },
+    get client() {
+      return client;
+    },
+    /** The client of a second node. */
+    get otherNode() {
+      return otherNode;
+    },
+    keys: () => new RedisKeys(`${redis.prefix}${++n}:`),
+  };
+}
+
+/**
+ * For a spec of SQLite stores: `open()` opens (and migrates) a new database file in a temporary
+ * folder, or the file at `path` again; every database is closed after each test, the folder
+ * deleted after the file.
+ */
+export function useSqliteFiles() {
+  let dir: string;
+  let n = 0;
+  const open: SqliteDatabase[] = [];
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'chat-sqlite-'));
+  });
+
+  afterEach(() => {
+    for (const database of open.splice(0)) database.close();
+  });
+
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  return {
+    open(path = join(dir, `contract-${++n}.sqlite`)): SqliteDatabase {
+      const database = SqliteDatabase.open(path);
+      open.push(database);
+      return database;
+    },
+  };
+}

@@ -4,12 +4,13 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { ServeStaticModule } from '@nestjs/serve-static';
 import type { AppConfig } from '../config/app-config';
 import { AppConfigModule } from '../config/app-config.module';
-import { ChatModule } from '../chat/chat.module';
-import { ClockModule, type Clock } from '../shared/clock';
+import type { Clock } from '../shared/clock';
 import { StoresModule } from './stores.module';
 import type { RedisConnection } from '../shared/redis/redis-connection';
 import { RedisModule } from '../shared/redis/redis.module';
+import { SharedModule } from '../shared/shared.module';
 import { SqliteModule } from '../shared/sqlite/sqlite.module';
+import { TransportModule } from '../transport/transport.module';
 
 export interface AppModuleOptions {
   /**
@@ -33,14 +34,15 @@ export class AppModule {
       module: AppModule,
       imports: [
         AppConfigModule.forRoot(config),
-        ClockModule.forRoot(options.clock),
+        SharedModule.forRoot(options.clock),
         // The infrastructure a backend's stores share.
         ...(config.store === 'redis'
           ? [RedisModule.forRoot(options.redis)]
           : []),
         ...(config.store === 'sqlite' ? [SqliteModule] : []),
         StoresModule.forRoot(config.store, options.stores),
-        ChatModule,
+        // The capabilities, through the transport that serves them.
+        TransportModule,
         ...webAppModules(config),
       ],
     };

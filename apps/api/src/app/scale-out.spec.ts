@@ -7,7 +7,7 @@ import {
 } from '@chat/contracts';
 import { redisForTests, type TestRedis } from '@chat/test-support';
 import { MessageType } from 'socket.io-adapter';
-import { watchRoom } from '../transport/chat.types';
+import { watchRoom } from '../presence/presence-rooms';
 import { PresenceKeeper } from '../presence/presence-keeper';
 import { SessionPruner } from '../sessions/session-pruner';
 import { PresenceStore } from '../presence/stores/presence.store';

@@ -10,7 +10,8 @@ import {
   type ConnectedUser,
   type TestServer,
 } from '../testing/chat-test-kit';
-import { ChatService, TOO_MANY_NEW_SESSIONS } from '../chat/chat.service';
+import { TOO_MANY_NEW_SESSIONS } from '../sessions/sessions.service';
+import { MessagingService } from './messaging.service';
 import { TOO_MANY_CONNECTIONS } from '../transport/handshake.middleware';
 import {
   FlakyMessageStore,
@@ -324,9 +325,9 @@ describe('ChatGateway: private messages', () => {
   });
 
   it('answers "unavailable" and logs if the handler itself throws, and keeps serving', async () => {
-    const chat = server.app.get(ChatService);
-    const original = chat.sendPrivateMessage.bind(chat);
-    chat.sendPrivateMessage = () => Promise.reject(new Error('handler broke'));
+    const messaging = server.app.get(MessagingService);
+    const original = messaging.send.bind(messaging);
+    messaging.send = () => Promise.reject(new Error('handler broke'));
     const content = { content: 'hi', to: bob.session.userID };
     expect(await alice.client.send(content)).toEqual({
       ok: false,
@@ -336,7 +337,7 @@ describe('ChatGateway: private messages', () => {
     alice.client.emitRaw('private message', content);
     // Handled in order: once this is answered, so was the one before.
     expect((await alice.client.send(content)).ok).toBe(false);
-    chat.sendPrivateMessage = original;
+    messaging.send = original;
     expect((await alice.client.send(content)).ok).toBe(true);
     const failures = server.logger.lines.filter(
       (l) =>

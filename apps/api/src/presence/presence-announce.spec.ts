@@ -31,8 +31,8 @@ class ComingBackPresenceStore extends MemoryPresenceStore {
   }
 }
 
-// The last word about a user's presence is always the true one (ChatService.announce).
-describe('ChatService: announcements checked against presence', () => {
+// The last word about a user's presence is always the true one (PresenceService.announce).
+describe('PresenceService: announcements checked against presence', () => {
   let server: TestServer;
   let presence: ComingBackPresenceStore;
   const pool = new ClientPool(() => server.url);

@@ -1,24 +1,26 @@
 import {
+  Injectable,
   Logger,
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { ChatService } from '../chat/chat.service';
 import { describeError } from '../shared/describe-error';
+import { PresenceService } from './presence.service';
 import { PresenceStore } from './stores/presence.store';
 
 /**
  * The upkeep of a presence store shared by several nodes (`STORE=redis`; nothing to do for one
  * process): every PRESENCE_NODE_TIMEOUT / 3 this node's heartbeat (`refresh`), every
- * PRESENCE_NODE_TIMEOUT / 8 a look for dead nodes (`sweep`), whose users the chat then announces
- * offline. So a node killed without a word has its users shown offline within
+ * PRESENCE_NODE_TIMEOUT / 8 a look for dead nodes (`sweep`), whose users PresenceService then
+ * announces offline. So a node killed without a word has its users shown offline within
  * PRESENCE_NODE_TIMEOUT + PRESENCE_NODE_TIMEOUT / 8 (11.25 s by default).
  *
  * On shutdown, once the chat has handled the disconnection of this node's sockets, the node
  * leaves: whatever it still counted is removed, and its users announced offline if they have no
  * socket left anywhere. Timers are unref'd: they never keep the process alive.
  */
+@Injectable()
 export class PresenceKeeper
   implements
     OnApplicationBootstrap,
@@ -35,7 +37,7 @@ export class PresenceKeeper
 
   constructor(
     private readonly presence: PresenceStore,
-    private readonly chat: ChatService,
+    private readonly announcer: PresenceService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -58,10 +60,10 @@ export class PresenceKeeper
   /** After the sockets are closed (Nest closes them between the two hooks): leave. */
   async onApplicationShutdown(): Promise<void> {
     await this.stop();
-    await this.chat.drain();
+    await this.announcer.drain();
     try {
       const offline = await this.presence.leave();
-      await this.chat.announcePresence([], offline);
+      await this.announcer.announcePresence([], offline);
     } catch (error) {
       // Its heartbeat will expire and another node will sweep what is left.
       this.logger.warn(`leaving presence failed: ${describeError(error)}`);
@@ -99,7 +101,7 @@ export class PresenceKeeper
         this.logger.log('presence heartbeat is back');
       }
       if (online.length > 0 || offline.length > 0)
-        await this.chat.announcePresence(online, offline);
+        await this.announcer.announcePresence(online, offline);
     } catch (error) {
       // After an outage long enough for heartbeats to expire, give every node the time to send
       // one again before taking any of them for dead.
@@ -121,7 +123,7 @@ export class PresenceKeeper
         this.logger.log(
           `${offline.length} user(s) of dead node(s) shown offline`,
         );
-        await this.chat.announcePresence([], offline);
+        await this.announcer.announcePresence([], offline);
       }
     } catch (error) {
       this.logger.warn(`presence sweep failed: ${describeError(error)}`);

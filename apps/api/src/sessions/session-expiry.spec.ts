@@ -9,7 +9,7 @@ import {
 } from '../testing/chat-test-kit';
 import { ManualClock } from '../testing/manual-clock';
 import { TempDir } from '../testing/temp-dir';
-import { watchRoom } from '../transport/chat.types';
+import { watchRoom } from '../presence/presence-rooms';
 import { SessionPruner } from './session-pruner';
 import { MessageStore } from '../messaging/stores/message.store';
 import { SessionStore } from './stores/session.store';

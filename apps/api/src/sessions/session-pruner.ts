@@ -14,7 +14,7 @@ export interface SessionPrunerOptions {
   batchSize: number;
 }
 
-/** Told of each user the pruner forgot (ChatService, which tells the clients). */
+/** Told of each user the pruner forgot (PresenceService, which tells the clients). */
 export interface ForgottenUserListener {
   /** Never rejects. */
   announceForgotten(userID: string): Promise<void>;

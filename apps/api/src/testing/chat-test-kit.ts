@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { INestApplication, LoggerService } from '@nestjs/common';
 import { WAIT_MS, within } from '@chat/test-support';
 import { createApp, type CreateAppOptions } from '../app/create-app';
-import type { ChatServer } from '../transport/chat.types';
+import type { ChatServer } from '../transport/chat-socket';
 import type { RawEnv } from '../config/app-config';
 
 // The socket.io-client side is shared with the process-level tests (apps/api-e2e).

@@ -17,14 +17,18 @@ export class ChatExceptionFilter implements WsExceptionFilter {
   private readonly logger = new Logger(ChatExceptionFilter.name);
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const pattern = host.switchToWs().getPattern();
+    this.handle(host.switchToWs().getPattern(), exception, host.getArgs());
+  }
+
+  /**
+   * The same for a handler Nest does not call (the gateway's hand-bound `private message`):
+   * `args` are the handler's arguments as Nest passes them to ws handlers (socket, payload, ack?).
+   */
+  handle(pattern: string, exception: unknown, args: readonly unknown[]): void {
     this.logger.error(
       `handler for "${pattern}" failed: ${describeError(exception)}`,
     );
-    // ws handler arguments are (socket, payload, ack?)
-    const ack: unknown = host
-      .getArgs()
-      .find((arg: unknown) => typeof arg === 'function');
+    const ack: unknown = args.find((arg) => typeof arg === 'function');
     if (typeof ack === 'function') {
       const response: PrivateMessageAck = {
         ok: false,

@@ -1,5 +1,4 @@
 import { Logger, UseFilters } from '@nestjs/common';
-import { ExecutionContextHost } from '@nestjs/core/internal';
 import {
   Ack,
   ConnectedSocket,
@@ -15,16 +14,19 @@ import {
   ErrorCode,
   type FetchMessagesAck,
   type FetchUsersAck,
-  type PrivateMessageAck,
 } from '@chat/contracts';
+import { DirectoryService } from '../directory/directory.service';
+import { MessagingService, type Sent } from '../messaging/messaging.service';
+import { SocketIoBroadcaster } from './broadcaster';
 import { ChatExceptionFilter } from './chat-exception.filter';
-import { ChatService } from '../chat/chat.service';
-import type { ChatServer, ChatSocket } from './chat.types';
+import type { ChatServer, ChatSocket } from './chat-socket';
+import { ConnectionLifecycle } from './connection-lifecycle';
 import { HandshakeMiddleware } from './handshake.middleware';
 
 /**
- * Events in, service calls, acks out. No state, no storage. Server options (CORS, payload size)
- * come from config through ChatIoAdapter, since decorator arguments cannot read ConfigService.
+ * Events in, service calls, acks out; the services' deliveries go to the broadcaster. No state, no
+ * storage. Server options (CORS, payload size) come from config through ChatIoAdapter, since
+ * decorator arguments cannot read ConfigService.
  */
 @UseFilters(ChatExceptionFilter)
 @WebSocketGateway()
@@ -35,13 +37,16 @@ export class ChatGateway
   private readonly exceptionFilter = new ChatExceptionFilter();
 
   constructor(
-    private readonly chat: ChatService,
+    private readonly messaging: MessagingService,
+    private readonly directory: DirectoryService,
+    private readonly connections: ConnectionLifecycle,
     private readonly handshake: HandshakeMiddleware,
+    private readonly broadcaster: SocketIoBroadcaster,
   ) {}
 
   afterInit(server: ChatServer): void {
     server.use(this.handshake.use);
-    this.chat.attach(server);
+    this.broadcaster.attach(server);
   }
 
   // Nest binds the message handlers synchronously on connection, before this async sequence
@@ -50,11 +55,11 @@ export class ChatGateway
     socket.on(ChatEvent.PrivateMessage, (...args: unknown[]) =>
       this.receivePrivateMessage(socket, args),
     );
-    return this.chat.onConnection(socket);
+    return this.connections.onConnection(socket);
   }
 
   handleDisconnect(socket: ChatSocket, reason?: string): Promise<void> {
-    return this.chat.onDisconnect(socket, reason);
+    return this.connections.onDisconnect(socket, reason);
   }
 
   /**
@@ -75,27 +80,26 @@ export class ChatGateway
     const payload = rest.length > 1 ? rest : rest[0];
     // One promise per message rather than a chain of async calls: under load each message waits
     // for its store, and everything it holds meanwhile is what the garbage collector copies.
-    this.chat
-      .sendPrivateMessage(socket, payload)
-      .then((response) => this.answerPrivateMessage(socket, response, ack))
-      .catch((error: unknown) => {
-        // As Nest's WsProxy: the arguments the handler had, then the event.
-        const host = new ExecutionContextHost([
+    this.messaging
+      .send(socket.data.userID, payload)
+      .then((sent) => this.deliverPrivateMessage(socket, sent, ack))
+      .catch((error: unknown) =>
+        // As Nest's WsProxy would: the arguments the handler had.
+        this.exceptionFilter.handle(ChatEvent.PrivateMessage, error, [
           socket,
           payload,
           ack,
-          ChatEvent.PrivateMessage,
-        ]);
-        host.setType('ws');
-        this.exceptionFilter.catch(error, host);
-      });
+        ]),
+      );
   }
 
-  private answerPrivateMessage(
+  /** Delivers a stored message (the recipient's and the sender's other tabs), then answers. */
+  private deliverPrivateMessage(
     socket: ChatSocket,
-    response: PrivateMessageAck,
+    { ack: response, deliveries }: Sent,
     ack: unknown,
   ): void {
+    this.broadcaster.send(deliveries, socket);
     if (typeof ack === 'function') {
       ack(response);
       return;
@@ -113,7 +117,11 @@ export class ChatGateway
     @MessageBody() payload: unknown,
     @Ack() ack: unknown,
   ): Promise<void> {
-    const response: FetchUsersAck = await this.chat.fetchUsers(socket, payload);
+    const response: FetchUsersAck = await this.directory.fetchUsers(
+      socket.data.userID,
+      payload,
+      (rooms) => socket.join(rooms),
+    );
     // Without an acknowledgement nobody can receive the page: nothing else to do (rate limited).
     if (typeof ack === 'function') ack(response);
   }
@@ -125,7 +133,7 @@ export class ChatGateway
     @Ack() ack: unknown,
   ): Promise<void> {
     // The reader is always the socket's own user: a payload names only the other one.
-    const response: FetchMessagesAck = await this.chat.fetchMessages(
+    const response: FetchMessagesAck = await this.messaging.fetchMessages(
       socket.data.userID,
       payload,
     );

@@ -5,11 +5,12 @@ import {
   type ConnectErrorData,
 } from '@chat/contracts';
 import type { ExtendedError } from 'socket.io';
-import { ChatOptions, ChatService } from '../chat/chat.service';
+import { SessionsService } from '../sessions/sessions.service';
 import { describeError } from '../shared/describe-error';
 import { clientAddress } from './client-address';
 import { ConnectionLimit } from './connection-limit';
-import type { ChatSocket } from './chat.types';
+import type { ChatSocket } from './chat-socket';
+import { TransportOptions } from './transport-options';
 
 /** The `connect_error` reason of a handshake over MAX_CONNECTIONS_PER_ADDRESS. */
 export const TOO_MANY_CONNECTIONS =
@@ -36,8 +37,8 @@ export class HandshakeMiddleware {
   private readonly counted = new WeakSet<object>();
 
   constructor(
-    private readonly chat: ChatService,
-    private readonly options: ChatOptions,
+    private readonly sessions: SessionsService,
+    private readonly options: TransportOptions,
   ) {
     this.connections = new ConnectionLimit(options.maxConnectionsPerAddress);
   }
@@ -62,7 +63,7 @@ export class HandshakeMiddleware {
       this.counted.add(socket.conn);
       socket.conn.once('close', () => this.connections.close(client));
     }
-    this.chat.authenticate(auth, client).then(
+    this.sessions.authenticate(auth, client).then(
       (result) => {
         if (!result.ok) {
           // The guide's client reacts to `invalid username`; the precise reason is additive.

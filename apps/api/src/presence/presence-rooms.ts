@@ -1,25 +1,8 @@
-import type {
-  ClientToServerEvents,
-  InterServerEvents,
-  ServerToClientEvents,
-  SocketData,
-} from '@chat/contracts';
-import type { Server, Socket } from 'socket.io';
-
-/** The socket.io server, typed by the contracts: emits and `socket.data` are checked. */
-export type ChatServer = Server<
-  ClientToServerEvents,
-  ServerToClientEvents,
-  InterServerEvents,
-  SocketData
->;
-
-export type ChatSocket = Socket<
-  ClientToServerEvents,
-  ServerToClientEvents,
-  InterServerEvents,
-  SocketData
->;
+/*
+ * Rooms are plain names: every socket is in its user's own room (the userID: every tab of that
+ * user), and in the rooms of presence below. Services name the rooms of their deliveries; only
+ * transport/ puts sockets in them.
+ */
 
 /**
  * Rooms of presence. Every user's `user connected` / `user disconnected` goes to `EVERYONE_ROOM`

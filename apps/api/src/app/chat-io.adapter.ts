@@ -6,8 +6,8 @@ import type { Server, ServerOptions } from 'socket.io';
 import { RedisKeys } from '../shared/redis/redis-keys';
 import type { AppConfigService } from '../config/app-config.module';
 import { RedisConnection } from '../shared/redis/redis-connection';
-import { batchStreamPublishes } from './batched-streams-adapter';
-import { LeanIoAdapter } from './lean-io.adapter';
+import { batchStreamPublishes } from './socket.io-redis-streams-adapter';
+import { LeanIoAdapter } from './nestjs-platform-socket.io';
 
 /**
  * The socket.io server, configured from ConfigService: CORS, payload size, and with `STORE=redis`
@@ -43,7 +43,10 @@ export class ChatIoAdapter extends LeanIoAdapter {
       // Only HTTP long-polling is subject to CORS; websocket upgrades are not.
       ...(corsOrigins.length > 0 && { cors: { origin: corsOrigins } }),
       ...(config.get('store', { infer: true }) === 'redis' && {
-        adapter: this.redisAdapter(config),
+        adapter: this.redisAdapter(
+          config,
+          Boolean(options?.connectionStateRecovery),
+        ),
       }),
     };
     // socket.io itself takes Partial<ServerOptions>; Nest's signature says the whole type.
@@ -72,9 +75,12 @@ export class ChatIoAdapter extends LeanIoAdapter {
    * The streams adapter rather than the pub/sub one: a stream keeps what was published while a
    * node was cut off from Redis, and the node resumes reading where it stopped (README, "Redis").
    */
-  private redisAdapter(config: AppConfigService): ServerOptions['adapter'] {
+  private redisAdapter(
+    config: AppConfigService,
+    connectionStateRecovery: boolean,
+  ): ServerOptions['adapter'] {
     const redis = this.app.get(RedisConnection, { strict: false });
-    const keys = new RedisKeys(redis.prefix);
+    const keys = this.app.get(RedisKeys, { strict: false });
     const factory = createAdapter(redis.createClient('socket.io adapter'), {
       streamName: keys.adapterStream,
       channelPrefix: keys.adapterChannelPrefix,
@@ -95,6 +101,7 @@ export class ChatIoAdapter extends LeanIoAdapter {
     }
     return batchStreamPublishes(factory, {
       batchWrites,
+      connectionStateRecovery,
     }) as ServerOptions['adapter'];
   }
 }

@@ -17,7 +17,7 @@ import { SessionStore } from '../sessions/stores/session.store';
 import { RedisConnection } from '../shared/redis/redis-connection';
 import { ManualClock } from '../testing/manual-clock';
 import type { CreateAppOptions } from './create-app';
-import { BATCH_TYPE } from './batched-streams-adapter';
+import { BATCH_TYPE } from './socket.io-redis-streams-adapter';
 import {
   ClientPool,
   eventually,

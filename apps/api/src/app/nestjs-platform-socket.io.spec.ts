@@ -1,7 +1,48 @@
+import { IoAdapter } from '@nestjs/platform-socket.io';
 import type { MessageMappingProperties } from '@nestjs/websockets';
 import { from, Observable, of } from 'rxjs';
 import type { Socket } from 'socket.io';
-import { LeanIoAdapter } from './lean-io.adapter';
+import { upstream } from '../testing/upstream';
+import {
+  LeanIoAdapter,
+  NESTJS_PLATFORM_SOCKET_IO_VERSION,
+} from './nestjs-platform-socket.io';
+
+// What LeanIoAdapter relies on in Nest's IoAdapter: if one of these fails after an upgrade, check
+// LeanIoAdapter against the new IoAdapter (and the gateway's hand-bound `private message`, which
+// splits its arguments as mapPayload does).
+describe('@nestjs/platform-socket.io, as LeanIoAdapter uses it', () => {
+  it('is pinned to the version LeanIoAdapter was written against', () => {
+    expect(upstream('@nestjs/platform-socket.io')).toEqual({
+      pinned: NESTJS_PLATFORM_SOCKET_IO_VERSION,
+      installed: NESTJS_PLATFORM_SOCKET_IO_VERSION,
+    });
+  });
+
+  it('binds message handlers with (socket, handlers, transform), and logs through `logger`', () => {
+    expect(IoAdapter.prototype.bindMessageHandlers).toEqual(
+      expect.any(Function),
+    );
+    expect(IoAdapter.prototype.bindMessageHandlers).toHaveLength(3);
+    const logger = (new IoAdapter() as unknown as { logger?: unknown }).logger;
+    expect(logger).toMatchObject({ error: expect.any(Function) });
+  });
+
+  it('maps the arguments of an event to { data, ack } as LeanIoAdapter expects', () => {
+    const adapter = new IoAdapter();
+    expect(IoAdapter.prototype.mapPayload).toHaveLength(1);
+    const ack = () => undefined;
+    expect(adapter.mapPayload({ a: 1 })).toEqual({ data: { a: 1 } });
+    expect(adapter.mapPayload(undefined)).toEqual({ data: undefined });
+    expect(adapter.mapPayload(ack)).toEqual({ data: undefined, ack });
+    expect(adapter.mapPayload([{ a: 1 }, ack])).toEqual({
+      data: { a: 1 },
+      ack,
+    });
+    expect(adapter.mapPayload([1, 2, ack])).toEqual({ data: [1, 2], ack });
+    expect(adapter.mapPayload([1, 2])).toEqual({ data: [1, 2] });
+  });
+});
 
 // The adapter alone, with a stand-in socket: what reaches a handler, and what its result becomes.
 describe('LeanIoAdapter', () => {

@@ -3,6 +3,16 @@ import { IoAdapter } from '@nestjs/platform-socket.io';
 import { isObservable, type Observable } from 'rxjs';
 import type { Socket } from 'socket.io';
 
+/*
+ * The one use of @nestjs/platform-socket.io beyond its documented extension points. Written
+ * against @nestjs/platform-socket.io 12.1.1 (pinned exactly in package.json): it overrides
+ * IoAdapter's `bindMessageHandlers` and reuses its `mapPayload` and `logger`, whose shapes and
+ * semantics nestjs-platform-socket.io.spec.ts checks; check this file on every upgrade.
+ */
+
+/** The version this file was written against (the spec checks package.json pins it). */
+export const NESTJS_PLATFORM_SOCKET_IO_VERSION = '12.1.1';
+
 /**
  * Nest's socket.io adapter, with `@SubscribeMessage` handlers bound by a plain `socket.on`.
  *

@@ -1,6 +1,18 @@
 import { MessageType, type ClusterMessage } from 'socket.io-adapter';
 import type { Namespace } from 'socket.io';
 
+/*
+ * The one use of @socket.io/redis-streams-adapter beyond its public API. Written against
+ * @socket.io/redis-streams-adapter 0.3.1 (pinned exactly in package.json): it wraps methods of the
+ * adapter's (unexported) class, `doPublish`, `encode` and `onRawMessage`, reads its `uid`, and
+ * writes stream entries of a type of its own, which only this wrapper reads back.
+ * socket.io-redis-streams-adapter.spec.ts fails if that shape changes; check this file on every
+ * upgrade (a later adapter may make it unnecessary).
+ */
+
+/** The version this file was written against (the spec checks package.json pins it). */
+export const REDIS_STREAMS_ADAPTER_VERSION = '0.3.1';
+
 /** A stream entry as the streams adapter writes and reads it (all fields are strings). */
 interface RawMessage {
   uid: string;
@@ -47,6 +59,11 @@ export interface BatchOptions {
    * earlier versions read too (first step of a rolling upgrade: REDIS_BATCH_BROADCASTS=false).
    */
   batchWrites: boolean;
+  /**
+   * The server's `connectionStateRecovery` option is set: its namespaces replay single stream
+   * entries by type, so their messages keep the adapter's own path.
+   */
+  connectionStateRecovery: boolean;
 }
 
 /**
@@ -67,7 +84,7 @@ export interface BatchOptions {
  */
 export function batchStreamPublishes(
   factory: AdapterFactory,
-  { batchWrites }: BatchOptions,
+  { batchWrites, connectionStateRecovery }: BatchOptions,
 ): AdapterFactory {
   // socket.io calls it with `new`: a function, not an arrow, returning the adapter made.
   return function (nsp: Namespace) {
@@ -92,7 +109,6 @@ export function batchStreamPublishes(
     if (!batchWrites) return adapter;
 
     const publish = adapter.doPublish.bind(adapter);
-    const recovering = Boolean(nsp.server._opts.connectionStateRecovery);
     let pending: Pending[] = [];
 
     const flush = (): void => {
@@ -119,7 +135,8 @@ export function batchStreamPublishes(
     };
 
     adapter.doPublish = (message) => {
-      if (recovering || isEphemeral(message)) return publish(message);
+      if (connectionStateRecovery || isEphemeral(message))
+        return publish(message);
       return new Promise<string>((resolve, reject) => {
         pending.push({ message, resolve, reject });
         if (pending.length === 1) process.nextTick(flush);

@@ -1,5 +1,6 @@
 import { MessageType, type ClusterMessage } from 'socket.io-adapter';
 import type { Namespace } from 'socket.io';
+import { TurnCollector } from '../shared/batching';
 
 /*
  * The one use of @socket.io/redis-streams-adapter beyond its public API. Written against
@@ -109,39 +110,37 @@ export function batchStreamPublishes(
     if (!batchWrites) return adapter;
 
     const publish = adapter.doPublish.bind(adapter);
-    let pending: Pending[] = [];
-
-    const flush = (): void => {
-      const batch = pending;
-      pending = [];
-      if (batch.length === 0) return;
-      const written =
-        batch.length === 1
-          ? publish(batch[0].message)
-          : publish({
-              uid: adapter.uid,
-              nsp: nsp.name,
-              type: BATCH_TYPE as MessageType,
-              data: batch.map(({ message }) => adapter.encode(message)),
-            } as ClusterMessage);
-      written.then(
-        (offset) => {
-          for (const { resolve } of batch) resolve(offset);
-        },
-        (error: unknown) => {
-          for (const { reject } of batch) reject(error);
-        },
-      );
-    };
+    // At the next tick rather than at the end of the turn: local delivery waits for the write
+    // (ClusterAdapter.broadcast), so the entry leaves as soon as the code running now is done.
+    const writes = new TurnCollector<Pending>(
+      (batch) => {
+        const written =
+          batch.length === 1
+            ? publish(batch[0].message)
+            : publish({
+                uid: adapter.uid,
+                nsp: nsp.name,
+                type: BATCH_TYPE as MessageType,
+                data: batch.map(({ message }) => adapter.encode(message)),
+              } as ClusterMessage);
+        written.then(
+          (offset) => {
+            for (const { resolve } of batch) resolve(offset);
+          },
+          (error: unknown) => {
+            for (const { reject } of batch) reject(error);
+          },
+        );
+      },
+      { maxBatch: MAX_BATCH, flushAt: 'next-tick' },
+    );
 
     adapter.doPublish = (message) => {
       if (connectionStateRecovery || isEphemeral(message))
         return publish(message);
-      return new Promise<string>((resolve, reject) => {
-        pending.push({ message, resolve, reject });
-        if (pending.length === 1) process.nextTick(flush);
-        else if (pending.length >= MAX_BATCH) flush();
-      });
+      return new Promise<string>((resolve, reject) =>
+        writes.add({ message, resolve, reject }),
+      );
     };
 
     return adapter;

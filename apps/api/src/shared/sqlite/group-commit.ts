@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import { TurnCollector } from '../batching';
 
 /**
  * A batch is committed at once when it reaches this many writes, rather than at the end of the
@@ -21,7 +22,8 @@ interface PendingWrite {
  * Group commit: every write asked for during one turn of the event loop runs in a single
  * transaction, at the end of that turn (`setImmediate`: after the I/O callbacks that asked), or as
  * soon as `maxBatch` writes wait (then within the `run` call that made it full), and each write's
- * promise settles only after that transaction has committed. One COMMIT for many
+ * promise settles only after that transaction has committed. The batches are TurnCollector's; the
+ * writes run synchronously, in the transaction. One COMMIT for many
  * messages is several times cheaper than one each (measured: README, "Stores and data").
  *
  * If the batch fails, it is rolled back and each write is retried alone, so that one bad write
@@ -32,8 +34,7 @@ interface PendingWrite {
  * share, run once), and `onRollback` (drop in-memory state that mirrored writes rolled back).
  */
 export class GroupCommit {
-  private pending: PendingWrite[] = [];
-  private scheduled: NodeJS.Immediate | undefined;
+  private readonly writes: TurnCollector<PendingWrite>;
   private closed = false;
   private readonly endOfBatch = new Set<() => void>();
   private readonly rollbackListeners: (() => void)[] = [];
@@ -41,14 +42,17 @@ export class GroupCommit {
     immediate: (batch: PendingWrite[]) => unknown[];
   };
 
-  constructor(
-    private readonly db: Database,
-    private readonly maxBatch = MAX_BATCH,
-  ) {
+  constructor(db: Database, maxBatch = MAX_BATCH) {
     this.runBatch = db.transaction((batch: PendingWrite[]) => {
       const results = batch.map((write) => write.work());
       for (const step of this.endOfBatch) step();
       return results;
+    });
+    this.writes = new TurnCollector((batch) => this.commitBatch(batch), {
+      maxBatch,
+      flushAt: 'end-of-turn',
+      // Not from within a transaction (a write asked for by a write): that batch ends first.
+      canFlushEarly: () => !db.inTransaction,
     });
   }
 
@@ -59,15 +63,11 @@ export class GroupCommit {
   run<T>(work: () => T): Promise<T> {
     if (this.closed) return Promise.reject(new Error('database is closed'));
     return new Promise<T>((resolve, reject) => {
-      this.pending.push({
+      this.writes.add({
         work,
         resolve: resolve as (value: unknown) => void,
         reject,
       });
-      // Not from within a transaction (a write asked for by a write): that batch ends first.
-      if (this.pending.length >= this.maxBatch && !this.db.inTransaction)
-        this.flush();
-      else this.scheduled ??= setImmediate(() => this.flush());
     });
   }
 
@@ -86,16 +86,21 @@ export class GroupCommit {
 
   /** Writes waiting for the next batch. */
   get size(): number {
-    return this.pending.length;
+    return this.writes.size;
   }
 
-  /** Commits what is pending now (also called at the end of the turn). */
+  /** Commits what is pending now (also done at the end of the turn). */
   flush(): void {
-    if (this.scheduled) clearImmediate(this.scheduled);
-    this.scheduled = undefined;
-    const batch = this.pending;
-    if (batch.length === 0) return;
-    this.pending = [];
+    this.writes.flush();
+  }
+
+  /** Commits what is pending, then refuses further writes. */
+  close(): void {
+    this.flush();
+    this.closed = true;
+  }
+
+  private commitBatch(batch: PendingWrite[]): void {
     let results: unknown[];
     try {
       results = this.commit(batch);
@@ -105,12 +110,6 @@ export class GroupCommit {
       return;
     }
     batch.forEach((write, i) => write.resolve(results[i]));
-  }
-
-  /** Commits what is pending, then refuses further writes. */
-  close(): void {
-    this.flush();
-    this.closed = true;
   }
 
   private runAlone(write: PendingWrite): void {

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
-import type { SocketData } from '@chat/contracts';
+import { ErrorCode, type SocketData } from '@chat/contracts';
+import { EVERYONE_ROOM, watchRoom } from '../presence/presence-rooms';
 import type { MemoryPresenceStore } from '../presence/stores/memory/memory-presence.store';
 import type { MemorySessionStore } from '../sessions/stores/memory/memory-session.store';
 import type { ManualClock } from '../testing/manual-clock';
@@ -123,6 +124,105 @@ describe('DirectoryService', () => {
       expect((await directory.usersFor('alice')).map((u) => u.userID)).toEqual([
         'alice',
       ]);
+    });
+  });
+
+  describe('on connection', () => {
+    it("joins its user's room, and with the guide's directory everyone's presence room", () => {
+      expect(directory.roomsOnConnect(alice)).toEqual(['alice', EVERYONE_ROOM]);
+      expect(
+        directory.roomsOnConnect({ ...alice, directory: 'paged' }),
+      ).toEqual(['alice']);
+    });
+
+    it('gives a paged socket itself and its conversations, joining their watch rooms before reading presence', async () => {
+      await sessions.saveSession({
+        sessionID: 'c',
+        userID: 'carol',
+        username: 'Carol',
+        connected: false,
+        lastSeen: clock.now(),
+      });
+      await sendPrivateMessage(sendingSocket(alice).socket, {
+        content: 'hi',
+        to: 'bob',
+      });
+      const steps: string[] = [];
+      const onlineAmong = presence.onlineAmong.bind(presence);
+      presence.onlineAmong = (userIDs) => {
+        steps.push(`presence of ${[...userIDs].join(',')}`);
+        return onlineAmong(userIDs);
+      };
+      const users = await directory.usersOnConnect(
+        { ...alice, directory: 'paged' },
+        (rooms) => void steps.push(`join ${rooms.join(',')}`),
+      );
+      expect(users.map((u) => [u.userID, u.messages.length])).toEqual([
+        ['alice', 0],
+        ['bob', 1],
+      ]);
+      expect(steps).toEqual([
+        `join ${watchRoom('bob')}`,
+        'presence of alice,bob',
+      ]);
+    });
+  });
+
+  describe('fetchUsers', () => {
+    /** `fetch users` by alice, with the rooms it joined and when it read presence. */
+    const fetchUsers = async (payload: unknown) => {
+      const steps: string[] = [];
+      const onlineAmong = presence.onlineAmong.bind(presence);
+      presence.onlineAmong = (userIDs) => {
+        steps.push('presence');
+        return onlineAmong(userIDs);
+      };
+      const ack = await directory.fetchUsers(
+        'alice',
+        payload,
+        (rooms) => void steps.push(...rooms.map((room) => `join ${room}`)),
+      );
+      return { ack, steps };
+    };
+
+    it("joins the watch rooms of the users it returns before it reads their presence, and everyone's when the first page is the whole directory", async () => {
+      const { ack, steps } = await fetchUsers({});
+      expect(ack).toEqual({
+        ok: true,
+        users: [
+          { userID: 'alice', username: 'Alice', connected: true, messages: [] },
+          { userID: 'bob', username: 'Bob', connected: false, messages: [] },
+        ],
+      });
+      expect(steps).toEqual([
+        `join ${watchRoom('alice')}`,
+        `join ${watchRoom('bob')}`,
+        `join ${EVERYONE_ROOM}`,
+        'presence',
+      ]);
+    });
+
+    it('joins only the watch rooms of a page, a search or users asked for by id', async () => {
+      const page = await fetchUsers({ limit: 1 });
+      expect(page.ack).toMatchObject({ ok: true, next: expect.any(String) });
+      expect(page.steps).toEqual([`join ${watchRoom('alice')}`, 'presence']);
+      const search = await fetchUsers({ query: 'B' });
+      expect(search.steps).toEqual([`join ${watchRoom('bob')}`, 'presence']);
+      const byID = await fetchUsers({ userIDs: ['bob', 'bob', 'nobody'] });
+      expect(byID.ack).toMatchObject({ ok: true, users: [{ userID: 'bob' }] });
+      expect(byID.steps).toEqual([`join ${watchRoom('bob')}`, 'presence']);
+    });
+
+    it('answers a bad payload with "invalid payload" and a failing join with "unavailable"', async () => {
+      expect((await fetchUsers({ limit: 0 })).ack).toEqual({
+        ok: false,
+        error: ErrorCode.InvalidPayload,
+      });
+      expect(
+        await directory.fetchUsers('alice', {}, () =>
+          Promise.reject(new Error('gone')),
+        ),
+      ).toEqual({ ok: false, error: ErrorCode.Unavailable });
     });
   });
 });

@@ -17,7 +17,7 @@ export interface MessageStoreContractOptions {
 
 /**
  * The behaviour every `MessageStore` must have, run against each implementation
- * (see memory/memory-stores.spec.ts). `createStore` must return an empty store.
+ * (the spec beside each, as memory/memory-message.store.spec.ts). `createStore` must return an empty store.
  */
 export function messageStoreContract(
   name: string,

@@ -2,7 +2,7 @@ import type { PresenceStore } from './presence.store';
 
 /**
  * The behaviour every `PresenceStore` must have as a single node, run against each implementation
- * (memory/memory-stores.spec.ts, redis/redis-stores.spec.ts). `createStore` must return an empty
+ * (memory/memory-presence.store.spec.ts, redis/redis-presence.store.spec.ts). `createStore` must return an empty
  * store (no user online), `destroyStore` releases it. What only a shared store does (several
  * nodes, dead nodes) is in redis/redis-presence.store.spec.ts.
  */

@@ -10,7 +10,7 @@ const elapse = (ms: number) =>
 
 /**
  * The behaviour every `RateLimiter` must have, run against each implementation on its real clock
- * (rate-limiter.spec.ts: memory; stores/redis/redis-stores.spec.ts: Redis, where several nodes
+ * (memory/memory-rate-limiter.spec.ts; redis/redis-rate-limiter.spec.ts, where several nodes
  * also share the buckets). Each call of `createLimiter` must start with no bucket at all.
  */
 export function rateLimiterContract(

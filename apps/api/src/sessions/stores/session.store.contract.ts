@@ -10,7 +10,7 @@ const TTL = 60_000;
 
 /**
  * The behaviour every `SessionStore` must have, run against each implementation
- * (see memory/memory-stores.spec.ts), like socket.io-redis-adapter's `testSuite(createAdapter)`.
+ * (the spec beside each, as memory/memory-session.store.spec.ts), like socket.io-redis-adapter's `testSuite(createAdapter)`.
  * `createStore` must return an empty store built with `options`; `destroyStore` releases it
  * (connections, files).
  */

@@ -23,6 +23,8 @@ import {
   validatePrivateMessage,
   validateUsername,
 } from '@chat/contracts';
+import { Backoff } from '../core/backoff';
+import { Generation } from '../core/generation';
 import { CHAT_CONFIG } from './chat-config';
 import {
   CHAT_SOCKET,
@@ -100,10 +102,13 @@ export class ChatStore {
   private readonly state = signal<ConnectionState>('idle');
   private readonly error = signal<ChatError | null>(null);
 
-  /** Bumped when the identity goes: answers to requests of the old one are then ignored. */
-  private epoch = 0;
-  private retryTimer: ReturnType<typeof setTimeout> | undefined;
-  private retryDelayMs = this.config.retryDelayMs;
+  /** Moves on when the identity goes: answers to requests of the old one are then ignored. */
+  private readonly epoch = new Generation();
+  /** Retries of a connection the server refused or closed. */
+  private readonly retry = new Backoff(
+    this.config.retryDelayMs,
+    this.config.maxRetryDelayMs,
+  );
   /** Whose sends were restored after a reload, until the server says who we are (`session`). */
   private restoredUserID: string | undefined;
 
@@ -231,7 +236,7 @@ export class ChatStore {
     this.on('disconnect', (reason) => this.onDisconnect(reason));
     this.on('connect_error', (err) => this.onConnectError(err));
     this.destroyRef.onDestroy(() => {
-      clearTimeout(this.retryTimer);
+      this.retry.cancel();
       this.userDirectory.dispose();
       this.pendingSends.dispose();
     });
@@ -301,7 +306,7 @@ export class ChatStore {
       }));
       return false;
     }
-    const epoch = this.epoch;
+    const epoch = this.epoch.token();
     this.updateUser(userID, (u) => ({
       ...u,
       loadingOlder: true,
@@ -406,7 +411,7 @@ export class ChatStore {
         this.usersState.set([]);
         this.selectedID.set(null);
         if (previous) this.local.remove(readMarksKey(previous.userID));
-        this.epoch++;
+        this.epoch.next();
         this.userDirectory.forget();
         this.pendingSends.forget();
       }
@@ -560,8 +565,8 @@ export class ChatStore {
   }
 
   private onConnect(): void {
-    clearTimeout(this.retryTimer);
-    this.retryDelayMs = this.config.retryDelayMs;
+    this.retry.cancel();
+    this.retry.reset();
     this.state.set('connected');
     this.setSelfConnected(true);
   }
@@ -598,13 +603,10 @@ export class ChatStore {
   }
 
   private scheduleRetry(): void {
-    clearTimeout(this.retryTimer);
-    const delay = this.retryDelayMs;
-    this.retryDelayMs = Math.min(delay * 2, this.config.maxRetryDelayMs);
-    this.retryTimer = setTimeout(() => {
+    this.retry.schedule(() => {
       if (this.state() === 'disconnected' && !this.socket.active)
         this.socket.connect();
-    }, delay);
+    });
   }
 
   /**
@@ -661,7 +663,7 @@ export class ChatStore {
     before: string,
     ack: FetchMessagesAck,
   ): void {
-    if (epoch !== this.epoch) return;
+    if (!this.epoch.isCurrent(epoch)) return;
     const selfID = this.sessionState()?.userID;
     this.updateUser(userID, (user) => {
       const settled: UserState = { ...user, loadingOlder: false };
@@ -783,9 +785,9 @@ export class ChatStore {
     const selfID = this.sessionState()?.userID;
     if (selfID) this.local.remove(readMarksKey(selfID));
     this.marks.set(new Map());
-    this.epoch++;
-    clearTimeout(this.retryTimer);
-    this.retryDelayMs = this.config.retryDelayMs;
+    this.epoch.next();
+    this.retry.cancel();
+    this.retry.reset();
     this.local.remove(SESSION_ID_KEY);
     this.local.remove(USERNAME_KEY);
     this.socket.setAuth({});

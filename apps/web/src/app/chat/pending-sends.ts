@@ -4,6 +4,8 @@ import {
   type PrivateMessageAck,
   type PrivateMessageInput,
 } from '@chat/contracts';
+import { Backoff } from '../core/backoff';
+import { Generation } from '../core/generation';
 import type { ChatConfig } from './chat-config';
 
 /** One message of ours on its way: shown as pending in its conversation until it settles. */
@@ -67,13 +69,16 @@ export interface PendingSendsDeps {
  */
 export class PendingSends {
   private queue: readonly Entry[] = [];
-  /** Bumped by `forget`: answers to emits of before are ignored. */
-  private gen = 0;
-  private delayMs: number;
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  /** Moved on by `forget`: answers to emits of before are ignored. */
+  private readonly generation = new Generation();
+  /** One timer for all waiting sends; the delay grows until a send goes through. */
+  private readonly retry: Backoff;
 
   constructor(private readonly deps: PendingSendsDeps) {
-    this.delayMs = deps.config.retryDelayMs;
+    this.retry = new Backoff(
+      deps.config.retryDelayMs,
+      deps.config.maxRetryDelayMs,
+    );
   }
 
   /** Queues a new send to `to`, and emits it unless the link is down or older ones wait first. */
@@ -123,7 +128,7 @@ export class PendingSends {
 
   /** The link is back and `users` replayed: every waiting send goes again, in order. */
   resume(): void {
-    this.clearTimer();
+    this.retry.cancel();
     this.flush();
   }
 
@@ -141,13 +146,13 @@ export class PendingSends {
   forget(): void {
     this.dispose();
     this.setQueue([]);
-    this.delayMs = this.deps.config.retryDelayMs;
+    this.retry.reset();
   }
 
   /** The page goes: answers are ignored from now on, and what is saved stays for a reload. */
   dispose(): void {
-    this.gen++;
-    this.clearTimer();
+    this.generation.next();
+    this.retry.cancel();
   }
 
   private flush(): void {
@@ -164,7 +169,7 @@ export class PendingSends {
   }
 
   private emit(entry: Entry): void {
-    const gen = this.gen;
+    const token = this.generation.token();
     const sent = this.replace(entry, {
       ...entry,
       attempts: entry.attempts + 1,
@@ -173,7 +178,9 @@ export class PendingSends {
     const { clientMessageId, content, to } = entry;
     this.deps
       .send({ content, to, clientMessageId })
-      .then((ack) => gen === this.gen && this.settle(sent, ack));
+      .then(
+        (ack) => this.generation.isCurrent(token) && this.settle(sent, ack),
+      );
   }
 
   private settle(entry: Entry, ack: PrivateMessageAck): void {
@@ -199,7 +206,7 @@ export class PendingSends {
 
   private deliver(entry: Entry, message: Message): void {
     this.remove(entry);
-    this.delayMs = this.deps.config.retryDelayMs;
+    this.retry.reset();
     this.deps.delivered(entry, message);
   }
 
@@ -208,20 +215,12 @@ export class PendingSends {
     this.deps.failed(entry, code);
   }
 
-  /** One timer for all waiting sends; the delay doubles up to the limit until a send goes through. */
+  /** A waiting timer is left to run: a later failure does not push it back. */
   private scheduleRetry(): void {
-    if (this.timer !== undefined) return;
-    const delay = this.delayMs;
-    this.delayMs = Math.min(delay * 2, this.deps.config.maxRetryDelayMs);
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
+    if (this.retry.scheduled) return;
+    this.retry.schedule(() => {
       if (this.deps.isConnected()) this.flush();
-    }, delay);
-  }
-
-  private clearTimer(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    });
   }
 
   /** Past this age a send is given up rather than sent again (the server remembers ids a day). */

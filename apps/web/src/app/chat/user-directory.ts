@@ -6,6 +6,8 @@ import {
   type FetchUsersInput,
   type UserView,
 } from '@chat/contracts';
+import { Backoff } from '../core/backoff';
+import { Generation } from '../core/generation';
 import type { ChatConfig } from './chat-config';
 import type { DirectoryView } from './chat.models';
 
@@ -68,15 +70,15 @@ export class UserDirectory {
   private readonly dir = signal<Paging>(page('', false));
   private readonly found = signal<Paging | null>(null);
 
-  /** Bumped when the directory restarts (`users`, a new identity, logout): older answers are stale. */
-  private gen = 0;
+  /** Moves on when the directory restarts (`users`, a new identity, logout): older answers are stale. */
+  private readonly generation = new Generation();
   /** One `fetch users` page at a time; look-ups by id go one at a time beside it. */
   private pageInFlight = false;
   private lookingUp = false;
   /** Senders not known yet, to look up by id. */
   private readonly unresolved = new Set<string>();
-  private lookupDelayMs: number;
-  private lookupTimer: ReturnType<typeof setTimeout> | undefined;
+  /** A failed look-up is asked again later, and later again if it fails again. */
+  private readonly lookupRetry: Backoff;
   private searchTimer: ReturnType<typeof setTimeout> | undefined;
   /**
    * Orders requests and presence events: per user, the tick and state of the last presence event,
@@ -115,7 +117,10 @@ export class UserDirectory {
   });
 
   constructor(private readonly deps: UserDirectoryDeps) {
-    this.lookupDelayMs = deps.config.retryDelayMs;
+    this.lookupRetry = new Backoff(
+      deps.config.retryDelayMs,
+      deps.config.maxRetryDelayMs,
+    );
   }
 
   /**
@@ -165,13 +170,13 @@ export class UserDirectory {
     for (const id of userIDs) this.unresolved.add(id);
     if (this.lookingUp || !this.unresolved.size || !this.deps.isConnected())
       return;
-    clearTimeout(this.lookupTimer);
+    this.lookupRetry.cancel();
     const ids = [...this.unresolved].slice(0, FETCH_USERS_MAX);
-    const gen = this.gen;
+    const token = this.generation.token();
     const sentAt = ++this.tick;
     this.lookingUp = true;
     this.deps.fetchUsers({ userIDs: ids }).then((ack) => {
-      if (gen !== this.gen) return;
+      if (!this.generation.isCurrent(token)) return;
       this.lookingUp = false;
       if (ack.ok) {
         for (const id of ids) this.unresolved.delete(id);
@@ -179,15 +184,10 @@ export class UserDirectory {
         const answered = new Set(ack.users.map((user) => user.userID));
         const gone = ids.filter((id) => !answered.has(id));
         if (gone.length) this.deps.gone(gone);
-        this.lookupDelayMs = this.deps.config.retryDelayMs;
+        this.lookupRetry.reset();
         this.lookUp([]);
       } else {
-        const delay = this.lookupDelayMs;
-        this.lookupDelayMs = Math.min(
-          delay * 2,
-          this.deps.config.maxRetryDelayMs,
-        );
-        this.lookupTimer = setTimeout(() => this.lookUp([]), delay);
+        this.lookupRetry.schedule(() => this.lookUp([]));
       }
     });
   }
@@ -215,15 +215,15 @@ export class UserDirectory {
    * at once. The search text stays.
    */
   forget(): void {
-    this.gen++;
+    this.generation.next();
     this.pageInFlight = false;
     this.lookingUp = false;
     this.unresolved.clear();
     this.presence.clear();
     // Requests from now on are answered after every deletion we were told of.
     this.forgotten.clear();
-    clearTimeout(this.lookupTimer);
-    this.lookupDelayMs = this.deps.config.retryDelayMs;
+    this.lookupRetry.cancel();
+    this.lookupRetry.reset();
     this.dir.set(page('', false));
   }
 
@@ -236,7 +236,7 @@ export class UserDirectory {
   }
 
   dispose(): void {
-    clearTimeout(this.lookupTimer);
+    this.lookupRetry.cancel();
     clearTimeout(this.searchTimer);
   }
 
@@ -253,7 +253,7 @@ export class UserDirectory {
     target: WritableSignal<Paging | null>,
     asked: Paging,
   ): void {
-    const gen = this.gen;
+    const token = this.generation.token();
     const sentAt = ++this.tick;
     this.pageInFlight = true;
     this.deps
@@ -262,7 +262,7 @@ export class UserDirectory {
         ...(asked.next && { after: asked.next }),
       })
       .then((ack) => {
-        if (gen !== this.gen) return;
+        if (!this.generation.isCurrent(token)) return;
         this.pageInFlight = false;
         const now = target();
         // Still the page wanted (not a search typed over, nor restarted)?

@@ -2,7 +2,7 @@ import {
   type ApplicationConfig,
   provideBrowserGlobalErrorListeners,
 } from '@angular/core';
-import { provideChatSocket } from './chat/chat-socket';
+import { provideChatSocket } from './core/chat-socket';
 
 export const appConfig: ApplicationConfig = {
   // Zoneless is Angular 21's default; the socket URL/path come from CHAT_CONFIG's defaults.

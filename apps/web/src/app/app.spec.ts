@@ -1,8 +1,8 @@
 import { TestBed } from '@angular/core/testing';
 import { ChatEvent, INVALID_USERNAME } from '@chat/contracts';
 import { App } from './app';
-import { CHAT_SOCKET } from './chat/chat-socket';
-import { FakeChatSocket } from './chat/testing/fake-chat-socket';
+import { CHAT_SOCKET } from './core/chat-socket';
+import { FakeChatSocket } from './testing/fake-chat-socket';
 
 describe('App', () => {
   async function render() {

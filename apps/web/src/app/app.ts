@@ -1,8 +1,8 @@
 import { ChangeDetectionStrategy, Component, inject } from '@angular/core';
 import { ChatPage } from './chat-page/chat-page';
 import { ChatStore } from './chat/chat.store';
-import { ConnectionBanner } from './connection-banner/connection-banner';
-import { SelectUsername } from './select-username/select-username';
+import { ConnectionBanner } from './core/connection-banner/connection-banner';
+import { SelectUsername } from './core/select-username/select-username';
 
 @Component({
   selector: 'chat-root',

@@ -1,8 +1,8 @@
 import { TestBed } from '@angular/core/testing';
 import { ChatEvent, type Message } from '@chat/contracts';
-import { CHAT_SOCKET } from '../chat/chat-socket';
+import { CHAT_SOCKET } from '../core/chat-socket';
 import { ChatStore } from '../chat/chat.store';
-import { FakeChatSocket } from '../chat/testing/fake-chat-socket';
+import { FakeChatSocket } from '../testing/fake-chat-socket';
 import { ChatPage } from './chat-page';
 
 describe('ChatPage', () => {

@@ -1,7 +1,7 @@
 import { ChangeDetectionStrategy, Component, inject } from '@angular/core';
 import { ChatStore } from '../chat/chat.store';
-import { MessagePanel } from '../message-panel/message-panel';
-import { UserList } from '../user-list/user-list';
+import { MessagePanel } from '../conversations/message-panel/message-panel';
+import { UserList } from '../directory/user-list/user-list';
 
 /** The guide's two panes: users on the left, the selected conversation on the right. */
 @Component({

@@ -7,12 +7,12 @@ import {
   type Message,
   type UserView,
 } from '@chat/contracts';
-import { CHAT_CONFIG, DEFAULT_CHAT_CONFIG } from './chat-config';
-import { CHAT_SOCKET } from './chat-socket';
+import { CHAT_CONFIG, DEFAULT_CHAT_CONFIG } from '../core/chat-config';
+import { CHAT_SOCKET } from '../core/chat-socket';
 import { ChatStore, SESSION_ID_KEY, USERNAME_KEY } from './chat.store';
-import { readMarksKey } from './read-marks';
-import { SAVED_SENDS_KEY, parseSavedSends } from './saved-sends';
-import { FakeChatSocket } from './testing/fake-chat-socket';
+import { readMarksKey } from '../read-state/read-marks';
+import { SAVED_SENDS_KEY, parseSavedSends } from '../outbox/saved-sends';
+import { FakeChatSocket } from '../testing/fake-chat-socket';
 
 const ALICE = {
   sessionID: 'sessAlice0123456789',

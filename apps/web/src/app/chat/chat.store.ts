@@ -25,13 +25,13 @@ import {
 } from '@chat/contracts';
 import { Backoff } from '../core/backoff';
 import { Generation } from '../core/generation';
-import { CHAT_CONFIG } from './chat-config';
+import { CHAT_CONFIG } from '../core/chat-config';
 import {
   CHAT_SOCKET,
   type ChatConnectError,
   type ChatSocketEventName,
   type ChatSocketPayload,
-} from './chat-socket';
+} from '../core/chat-socket';
 import type {
   ChatError,
   ChatMessage,
@@ -44,8 +44,8 @@ import {
   mergeReplay,
   newestStoredId,
   oldestStoredId,
-} from './history';
-import { type PendingSend, PendingSends } from './pending-sends';
+} from '../conversations/history';
+import { type PendingSend, PendingSends } from '../outbox/pending-sends';
 import {
   type ReadMarks,
   hasUnread,
@@ -54,11 +54,19 @@ import {
   readMarksKey,
   serializeReadMarks,
   withoutReadMark,
-} from './read-marks';
-import { SavedSendsStorage } from './saved-sends';
-import { UserDirectory } from './user-directory';
-import { LOCAL_STORAGE, SESSION_STORAGE, SafeStorage } from './web-storage';
-import { type UserState, compareUsers, mergeUserViews } from './users';
+} from '../read-state/read-marks';
+import { SavedSendsStorage } from '../outbox/saved-sends';
+import { UserDirectory } from '../directory/user-directory';
+import {
+  LOCAL_STORAGE,
+  SESSION_STORAGE,
+  SafeStorage,
+} from '../core/web-storage';
+import {
+  type UserState,
+  compareUsers,
+  mergeUserViews,
+} from '../directory/people';
 
 /** localStorage keys; `sessionID` is the guide's. */
 export const SESSION_ID_KEY = 'sessionID';

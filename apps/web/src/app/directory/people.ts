@@ -1,5 +1,5 @@
 import type { UserView } from '@chat/contracts';
-import type { ChatUser } from './chat.models';
+import type { ChatUser } from '../chat/chat.models';
 
 /**
  * A user as the store keeps it; `hasNewMessages` is derived from the read marks. `listed`: part of

@@ -8,8 +8,8 @@ import {
 } from '@chat/contracts';
 import { Backoff } from '../core/backoff';
 import { Generation } from '../core/generation';
-import type { ChatConfig } from './chat-config';
-import type { DirectoryView } from './chat.models';
+import type { ChatConfig } from '../core/chat-config';
+import type { DirectoryView } from '../chat/chat.models';
 
 const DIRECTORY_ERROR_TEXT = 'Users could not be loaded.';
 

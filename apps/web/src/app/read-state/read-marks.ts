@@ -1,4 +1,4 @@
-import type { ChatMessage } from './chat.models';
+import type { ChatMessage } from '../chat/chat.models';
 
 /**
  * Last-read marks: per conversation (keyed by the other user's `userID`), the id of the newest

@@ -5,12 +5,12 @@ import {
   type Message,
   type UserView,
 } from '@chat/contracts';
-import { CHAT_CONFIG, DEFAULT_CHAT_CONFIG } from './chat-config';
-import { CHAT_SOCKET } from './chat-socket';
-import { ChatStore } from './chat.store';
+import { CHAT_CONFIG, DEFAULT_CHAT_CONFIG } from '../core/chat-config';
+import { CHAT_SOCKET } from '../core/chat-socket';
+import { ChatStore } from '../chat/chat.store';
 import { SAVED_SENDS_KEY, parseSavedSends } from './saved-sends';
-import { FakeChatSocket } from './testing/fake-chat-socket';
-import { type KeyValueStorage, SESSION_STORAGE } from './web-storage';
+import { FakeChatSocket } from '../testing/fake-chat-socket';
+import { type KeyValueStorage, SESSION_STORAGE } from '../core/web-storage';
 
 const ALICE = {
   sessionID: 'sessAlice0123456789',

@@ -10,12 +10,9 @@ import {
   output,
   viewChild,
 } from '@angular/core';
-import type { ChatUser, DirectoryView } from '../chat/chat.models';
-import {
-  fitsWithoutScrolling,
-  isNearBottom,
-} from '../message-panel/scroll-position';
-import { StatusIcon } from '../status-icon/status-icon';
+import type { ChatUser, DirectoryView } from '../../chat/chat.models';
+import { fitsWithoutScrolling, isNearBottom } from '../../ui/scroll-position';
+import { StatusIcon } from '../../ui/status-icon/status-icon';
 
 const IDLE: DirectoryView = {
   searching: false,

@@ -1,6 +1,6 @@
 import type { UserView } from '@chat/contracts';
-import { chatMessage } from './testing/chat-fixtures';
-import { type UserState, compareUsers, mergeUserViews } from './users';
+import { chatMessage } from '../testing/chat-fixtures';
+import { type UserState, compareUsers, mergeUserViews } from './people';
 
 const held = (
   userID: string,

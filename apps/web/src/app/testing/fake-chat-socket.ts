@@ -13,7 +13,7 @@ import type {
   ChatSocket,
   ChatSocketEventName,
   ChatSocketPayload,
-} from '../chat-socket';
+} from '../core/chat-socket';
 
 /** One `emitWithAck` the test can answer. */
 export interface SentEvent {

@@ -1,4 +1,4 @@
-import type { ChatMessage } from './chat.models';
+import type { ChatMessage } from '../chat/chat.models';
 
 /** A conversation's messages and whether the server holds older ones. */
 export interface History {

@@ -4,7 +4,7 @@ import {
   validateUsername,
 } from '@chat/contracts';
 import type { SavedSend } from './pending-sends';
-import { type KeyValueStorage, SafeStorage } from './web-storage';
+import { type KeyValueStorage, SafeStorage } from '../core/web-storage';
 
 /** sessionStorage key of the pending sends. */
 export const SAVED_SENDS_KEY = 'pendingSends';

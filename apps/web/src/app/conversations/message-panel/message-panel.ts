@@ -13,8 +13,8 @@ import {
   viewChild,
 } from '@angular/core';
 import { MESSAGE_MAX_LENGTH, validatePrivateMessage } from '@chat/contracts';
-import type { ChatUser, SendFailure } from '../chat/chat.models';
-import { StatusIcon } from '../status-icon/status-icon';
+import type { ChatUser, SendFailure } from '../../chat/chat.models';
+import { StatusIcon } from '../../ui/status-icon/status-icon';
 import {
   type ListShape,
   type ScrollAnchor,
@@ -24,7 +24,7 @@ import {
   isNearBottom,
   reachedTop,
   scrollAction,
-} from './scroll-position';
+} from '../../ui/scroll-position';
 
 /** The time of a message, as its tooltip shows it (Angular's `medium` date format in en-US). */
 const TIME_FORMAT = new Intl.DateTimeFormat('en-US', {

@@ -1,7 +1,7 @@
 import { TestBed } from '@angular/core/testing';
 import { ErrorCode, MESSAGE_MAX_LENGTH } from '@chat/contracts';
-import type { ChatUser, SendFailure } from '../chat/chat.models';
-import { chatMessage, chatUser } from '../chat/testing/chat-fixtures';
+import type { ChatUser, SendFailure } from '../../chat/chat.models';
+import { chatMessage, chatUser } from '../../testing/chat-fixtures';
 import { MessagePanel } from './message-panel';
 
 describe('MessagePanel', () => {

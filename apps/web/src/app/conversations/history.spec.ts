@@ -1,11 +1,11 @@
-import type { ChatMessage } from './chat.models';
+import type { ChatMessage } from '../chat/chat.models';
 import {
   mergeMessages,
   mergeReplay,
   newestStoredId,
   oldestStoredId,
 } from './history';
-import { chatMessage } from './testing/chat-fixtures';
+import { chatMessage } from '../testing/chat-fixtures';
 
 const m = (id: string, pending = false): ChatMessage =>
   chatMessage(id, false, { id, pending });

@@ -6,7 +6,7 @@ import {
 } from '@chat/contracts';
 import { Backoff } from '../core/backoff';
 import { Generation } from '../core/generation';
-import type { ChatConfig } from './chat-config';
+import type { ChatConfig } from '../core/chat-config';
 
 /** One message of ours on its way: shown as pending in its conversation until it settles. */
 export interface PendingSend {

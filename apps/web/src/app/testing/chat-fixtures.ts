@@ -1,4 +1,4 @@
-import type { ChatMessage, ChatUser } from '../chat.models';
+import type { ChatMessage, ChatUser } from '../chat/chat.models';
 
 /** A ChatUser with sensible defaults for component tests. */
 export function chatUser(

@@ -1,4 +1,4 @@
-import { chatMessage } from './testing/chat-fixtures';
+import { chatMessage } from '../testing/chat-fixtures';
 import {
   hasUnread,
   mergeReadMarks,

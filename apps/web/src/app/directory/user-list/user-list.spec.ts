@@ -1,6 +1,6 @@
 import { TestBed } from '@angular/core/testing';
-import type { ChatUser, DirectoryView } from '../chat/chat.models';
-import { chatUser } from '../chat/testing/chat-fixtures';
+import type { ChatUser, DirectoryView } from '../../chat/chat.models';
+import { chatUser } from '../../testing/chat-fixtures';
 import { UserList } from './user-list';
 
 describe('UserList', () => {

@@ -1,17 +1,5 @@
 import type { ErrorCode, Message } from '@chat/contracts';
 
-/**
- * - `idle`: no session wanted yet (the username form);
- * - `connecting`: first handshake under way;
- * - `connected`: the link is up;
- * - `disconnected`: the link is down and being retried.
- */
-export type ConnectionState =
-  | 'idle'
-  | 'connecting'
-  | 'connected'
-  | 'disconnected';
-
 export interface ChatMessage extends Message {
   fromSelf: boolean;
   /**

@@ -9,7 +9,8 @@ import {
 } from '@chat/contracts';
 import { CHAT_CONFIG, DEFAULT_CHAT_CONFIG } from '../core/chat-config';
 import { CHAT_SOCKET } from '../core/chat-socket';
-import { ChatStore, SESSION_ID_KEY, USERNAME_KEY } from './chat.store';
+import { SESSION_ID_KEY, USERNAME_KEY } from '../core/connection.store';
+import { ChatStore } from './chat.store';
 import { readMarksKey } from '../read-state/read-marks';
 import { SAVED_SENDS_KEY, parseSavedSends } from '../outbox/saved-sends';
 import { FakeChatSocket } from '../testing/fake-chat-socket';

@@ -10,33 +10,23 @@ import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import {
   ChatEvent,
   ErrorCode,
-  INVALID_USERNAME,
   MESSAGE_MAX_LENGTH,
   type FetchMessagesAck,
   type FetchUsersAck,
   type FetchUsersInput,
-  type HandshakeAuth,
   type Message,
   type SessionInfo,
   type UserView,
-  parseSessionId,
   validatePrivateMessage,
-  validateUsername,
 } from '@chat/contracts';
-import { Backoff } from '../core/backoff';
+import { ConnectionStore, type IdentityEnd } from '../core/connection.store';
 import { Generation } from '../core/generation';
 import { CHAT_CONFIG } from '../core/chat-config';
-import {
-  CHAT_SOCKET,
-  type ChatConnectError,
-  type ChatSocketEventName,
-  type ChatSocketPayload,
-} from '../core/chat-socket';
+import { CHAT_SOCKET, onChatEvent } from '../core/chat-socket';
 import type {
   ChatError,
   ChatMessage,
   ChatUser,
-  ConnectionState,
   SendFailure,
 } from './chat.models';
 import {
@@ -68,10 +58,6 @@ import {
   mergeUserViews,
 } from '../directory/people';
 
-/** localStorage keys; `sessionID` is the guide's. */
-export const SESSION_ID_KEY = 'sessionID';
-export const USERNAME_KEY = 'username';
-
 const SEND_ERROR_TEXT: Record<ErrorCode, string> = {
   [ErrorCode.InvalidPayload]: 'The message was refused as invalid.',
   [ErrorCode.UnknownRecipient]: 'This user is unknown to the server.',
@@ -95,30 +81,22 @@ const OLDER_RATE_LIMITED_TEXT =
 export class ChatStore {
   private readonly socket = inject(CHAT_SOCKET);
   private readonly config = inject(CHAT_CONFIG);
+  private readonly connection = inject(ConnectionStore);
   private readonly destroyRef = inject(DestroyRef);
   private readonly window = inject(DOCUMENT).defaultView;
-  /** Session, username and read marks (localStorage). */
+  /** Read marks (localStorage). */
   private readonly local = new SafeStorage(inject(LOCAL_STORAGE));
   /** Pending sends kept across a reload of this tab (sessionStorage). */
   private readonly savedSends = new SavedSendsStorage(inject(SESSION_STORAGE));
 
-  private readonly sessionState = signal<SessionInfo | null>(null);
   private readonly usersState = signal<readonly UserState[]>([]);
   /** This identity's last-read marks, mirrored in localStorage. */
   private readonly marks = signal<ReadMarks>(new Map());
   private readonly selectedID = signal<string | null>(null);
-  private readonly state = signal<ConnectionState>('idle');
-  private readonly error = signal<ChatError | null>(null);
+  private readonly error = signal<SendFailure | null>(null);
 
   /** Moves on when the identity goes: answers to requests of the old one are then ignored. */
   private readonly epoch = new Generation();
-  /** Retries of a connection the server refused or closed. */
-  private readonly retry = new Backoff(
-    this.config.retryDelayMs,
-    this.config.maxRetryDelayMs,
-  );
-  /** Whose sends were restored after a reload, until the server says who we are (`session`). */
-  private restoredUserID: string | undefined;
 
   /**
    * The paged directory, server search and look-ups of unknown senders. It asks through our
@@ -129,15 +107,15 @@ export class ChatStore {
     merge: (views, listed) =>
       this.usersState.update((users) =>
         mergeUserViews(users, views, {
-          selfID: this.sessionState()?.userID,
-          selfConnected: this.state() === 'connected',
+          selfID: this.connection.userID(),
+          selfConnected: this.connection.connected(),
           listed,
         }),
       ),
     gone: (userIDs) => {
       for (const userID of userIDs) this.onUserForgotten(userID);
     },
-    isConnected: () => this.state() === 'connected',
+    isConnected: () => this.connection.connected(),
     config: this.config,
   });
 
@@ -150,37 +128,39 @@ export class ChatStore {
       this.socket
         .emitWithAck(ChatEvent.PrivateMessage, input)
         .catch(() => ({ ok: false, error: ErrorCode.Unavailable })),
-    isConnected: () => this.state() === 'connected',
+    isConnected: () => this.connection.connected(),
     delivered: (send, message) => this.settleSend(send, message),
     failed: (send, code) => {
       this.settleSend(send, null);
       this.failSend(send.to, send.content, code);
     },
     save: (sends) => {
-      const userID = this.sessionState()?.userID ?? this.restoredUserID;
+      const userID = this.connection.ownerID();
       if (userID) this.savedSends.write({ userID, sends });
       else this.savedSends.clear();
     },
     config: this.config,
   });
 
-  readonly connectionState = this.state.asReadonly();
-  readonly lastError = this.error.asReadonly();
-  readonly selectedUserID = this.selectedID.asReadonly();
-  /** Who we are, without the secret `sessionID`. */
-  readonly session = computed(() => {
-    const session = this.sessionState();
-    return session
-      ? { userID: session.userID, username: session.username }
-      : null;
+  readonly connectionState = this.connection.connectionState;
+  readonly lastError = computed<ChatError | null>(() => {
+    const refusal = this.connection.usernameError();
+    return (
+      this.error() ?? (refusal ? { kind: 'username', message: refusal } : null)
+    );
   });
+  readonly selectedUserID = this.selectedID.asReadonly();
+  readonly session = this.connection.session;
 
   /** Everyone known here (search results too), sorted for display. */
   private readonly known = computed(() => {
     const marks = this.marks();
+    // Our own presence is our link's, whatever the server said last.
+    const connected = this.connection.connected();
     return this.usersState()
       .map((user) => ({
         ...user,
+        connected: user.self ? connected : user.connected,
         hasNewMessages: hasUnread(user.messages, marks.get(user.userID)),
       }))
       .sort(compareUsers);
@@ -213,38 +193,31 @@ export class ChatStore {
     return this.users().find((user) => user.userID === id);
   });
 
-  /** The username form shows only while no session is wanted. */
-  readonly view = computed(() =>
-    this.state() === 'idle' ? 'select-username' : 'chat',
-  );
-  readonly usernameError = computed(() => {
-    const error = this.error();
-    return error?.kind === 'username' ? error.message : null;
-  });
+  readonly view = this.connection.view;
+  readonly usernameError = this.connection.usernameError;
   /** A failed send, only while its conversation is the one on screen. */
   readonly sendFailure = computed<SendFailure | null>(() => {
     const error = this.error();
-    return error?.kind === 'send' && error.to === this.selectedID()
-      ? error
-      : null;
+    return error?.to === this.selectedID() ? error : null;
   });
 
   constructor() {
-    this.on(ChatEvent.Session, (session) => this.onSession(session));
-    this.on(ChatEvent.Users, (users) => this.onUsers(users));
-    this.on(ChatEvent.UserConnected, (user) => this.onUserConnected(user));
-    this.on(ChatEvent.UserDisconnected, (userID) =>
+    onChatEvent(ChatEvent.Users, (users) => this.onUsers(users));
+    onChatEvent(ChatEvent.UserConnected, (user) => this.onUserConnected(user));
+    onChatEvent(ChatEvent.UserDisconnected, (userID) =>
       this.onUserDisconnected(userID),
     );
-    this.on(ChatEvent.PrivateMessage, (message) => this.onMessage(message));
-    this.on(ChatEvent.UserForgotten, ({ userID }) =>
+    onChatEvent(ChatEvent.PrivateMessage, (message) => this.onMessage(message));
+    onChatEvent(ChatEvent.UserForgotten, ({ userID }) =>
       this.onUserForgotten(userID),
     );
-    this.on('connect', () => this.onConnect());
-    this.on('disconnect', (reason) => this.onDisconnect(reason));
-    this.on('connect_error', (err) => this.onConnectError(err));
+    this.connection.identityEnded$
+      .pipe(takeUntilDestroyed(this.destroyRef))
+      .subscribe((end) => this.onIdentityEnded(end));
+    this.connection.sessionStarted$
+      .pipe(takeUntilDestroyed(this.destroyRef))
+      .subscribe((session) => this.onSessionStarted(session));
     this.destroyRef.onDestroy(() => {
-      this.retry.cancel();
       this.userDirectory.dispose();
       this.pendingSends.dispose();
     });
@@ -257,16 +230,8 @@ export class ChatStore {
     this.resume();
   }
 
-  /** Validates like the server, then connects as a new user. False (and a reason) if invalid. */
   selectUsername(name: string): boolean {
-    const result = validateUsername(name);
-    if (!result.ok) {
-      this.error.set({ kind: 'username', message: result.error });
-      return false;
-    }
-    this.error.set(null);
-    this.connect({ username: result.value });
-    return true;
+    return this.connection.selectUsername(name);
   }
 
   /**
@@ -307,7 +272,7 @@ export class ChatStore {
     if (!user?.hasMoreMessages || user.loadingOlder) return false;
     const before = oldestStoredId(user.messages);
     if (!before) return false;
-    if (this.state() !== 'connected') {
+    if (!this.connection.connected()) {
       this.updateUser(userID, (u) => ({
         ...u,
         olderError: OLDER_OFFLINE_TEXT,
@@ -340,14 +305,14 @@ export class ChatStore {
    */
   send(content: string): boolean {
     const to = this.selectedID();
-    const selfID = this.sessionState()?.userID ?? this.restoredUserID;
+    const selfID = this.connection.ownerID();
     if (!to || !selfID) return false;
     const valid = validatePrivateMessage({ content, to });
     if (!valid.ok) {
       this.failSend(to, content, valid.error);
       return false;
     }
-    if (this.error()?.kind === 'send') this.error.set(null);
+    this.error.set(null);
     const peer = this.usersState().find((user) => user.userID === to);
     // Its acknowledgement comes asynchronously, after the pending message is shown.
     const send = this.pendingSends.add(
@@ -359,21 +324,8 @@ export class ChatStore {
     return true;
   }
 
-  /** Forgets the session on this browser and returns to the username form. */
   logout(): void {
-    // `idle` first, so the `disconnect` that follows is not taken for a lost link.
-    this.reset();
-    this.socket.disconnect();
-  }
-
-  private on<E extends ChatSocketEventName>(
-    event: E,
-    handler: (payload: ChatSocketPayload<E>) => void,
-  ): void {
-    this.socket
-      .fromEvent(event)
-      .pipe(takeUntilDestroyed(this.destroyRef))
-      .subscribe(handler);
+    this.connection.logout();
   }
 
   /**
@@ -381,59 +333,45 @@ export class ChatStore {
    * still pending show again (they go after the replay, if it does not show them stored).
    */
   private resume(): void {
-    const sessionID = parseSessionId(this.local.get(SESSION_ID_KEY));
-    if (!sessionID) {
+    if (!this.connection.hasStoredSession()) {
       // Logged out meanwhile (another tab): they belong to no one here.
       this.savedSends.clear();
       return;
     }
     const saved = this.savedSends.read();
     if (saved) {
-      this.restoredUserID = saved.userID;
+      this.connection.assume(saved.userID);
       for (const send of this.pendingSends.restore(saved.sends))
         this.showPending(saved.userID, send);
     }
-    const username = this.local.get(USERNAME_KEY);
-    // With the username too, an expired session starts a fresh one under the same name.
-    this.connect(username ? { sessionID, username } : { sessionID });
+    this.connection.resume();
   }
 
-  private connect(auth: HandshakeAuth): void {
-    this.socket.setAuth({ ...auth, directory: 'paged' });
-    this.state.set('connecting');
-    this.socket.connect();
-  }
-
-  private onSession(session: SessionInfo): void {
-    const previous = this.sessionState();
-    // Before the first `session`, the identity of the sends restored after a reload, if any.
-    const previousID = previous?.userID ?? this.restoredUserID;
-    this.restoredUserID = undefined;
-    const stored = parseReadMarks(this.local.get(readMarksKey(session.userID)));
-    if (previousID === session.userID) {
-      this.marks.set(mergeReadMarks(this.marks(), stored));
+  /** Nothing of an identity that ends stays (a new one keeps the search text). */
+  private onIdentityEnded(end: IdentityEnd): void {
+    const selfID = this.connection.userID();
+    if (selfID) this.local.remove(readMarksKey(selfID));
+    this.marks.set(new Map());
+    this.epoch.next();
+    this.usersState.set([]);
+    this.selectedID.set(null);
+    if (end === 'signed-out') {
+      this.error.set(null);
+      this.userDirectory.reset();
     } else {
-      if (previousID !== undefined) {
-        // A new identity (the old session expired): the old conversations and pending sends are
-        // not ours, and the old identity cannot come back on this browser.
-        this.usersState.set([]);
-        this.selectedID.set(null);
-        if (previous) this.local.remove(readMarksKey(previous.userID));
-        this.epoch.next();
-        this.userDirectory.forget();
-        this.pendingSends.forget();
-      }
-      this.marks.set(stored);
+      this.userDirectory.forget();
     }
-    this.sessionState.set(session);
-    this.local.set(SESSION_ID_KEY, session.sessionID);
-    this.local.set(USERNAME_KEY, session.username);
-    this.socket.setAuth({
-      sessionID: session.sessionID,
-      username: session.username,
-      directory: 'paged',
-    });
-    if (this.error()?.kind === 'username') this.error.set(null);
+    this.pendingSends.forget();
+  }
+
+  /** Our marks as stored, merged into those held (another tab may have moved them). */
+  private onSessionStarted(session: SessionInfo): void {
+    this.marks.set(
+      mergeReadMarks(
+        this.marks(),
+        parseReadMarks(this.local.get(readMarksKey(session.userID))),
+      ),
+    );
   }
 
   /**
@@ -445,7 +383,7 @@ export class ChatStore {
    * delivered at once, its pending copy gone and never sent again; the others go again.
    */
   private onUsers(users: readonly UserView[]): void {
-    const selfID = this.sessionState()?.userID;
+    const selfID = this.connection.userID();
     const known = new Map(this.usersState().map((user) => [user.userID, user]));
     const replayed = new Set(users.map((view) => view.userID));
     const kept = this.usersState().filter(
@@ -465,7 +403,7 @@ export class ChatStore {
           userID: view.userID,
           username: view.username,
           self,
-          connected: self ? this.state() === 'connected' : view.connected,
+          connected: view.connected,
           ...mergeReplay(previous, incoming, view.hasMoreMessages ?? false),
           loadingOlder: previous?.loadingOlder ?? false,
           olderError: previous?.olderError ?? null,
@@ -486,7 +424,7 @@ export class ChatStore {
   }
 
   private onUserConnected(view: UserView): void {
-    const selfID = this.sessionState()?.userID;
+    const selfID = this.connection.userID();
     const incoming = (view.messages ?? []).map((m) => toChatMessage(m, selfID));
     const existing = this.usersState().some((u) => u.userID === view.userID);
     this.userDirectory.notePresence(view.userID, true);
@@ -523,7 +461,7 @@ export class ChatStore {
 
   private onUserDisconnected(userID: string): void {
     // Our own socket is proof that we are online, whatever a stale event says.
-    if (userID === this.sessionState()?.userID && this.state() === 'connected')
+    if (userID === this.connection.userID() && this.connection.connected())
       return;
     this.userDirectory.notePresence(userID, false);
     this.updateUser(userID, (user) =>
@@ -537,7 +475,7 @@ export class ChatStore {
    */
   private onUserForgotten(userID: string): void {
     // Our own session is alive while we are connected, whatever a stale event says.
-    if (userID === (this.sessionState()?.userID ?? this.restoredUserID)) return;
+    if (userID === this.connection.ownerID()) return;
     // Sends to them could only fail as `unknown recipient`: dropped, never sent again.
     this.pendingSends.forgetRecipient(userID);
     this.userDirectory.forgetUser(userID);
@@ -547,13 +485,12 @@ export class ChatStore {
       );
     if (this.selectedID() === userID) this.selectedID.set(null);
     // A failed send to them could only be shown in their conversation.
-    const error = this.error();
-    if (error?.kind === 'send' && error.to === userID) this.error.set(null);
+    if (this.error()?.to === userID) this.error.set(null);
     this.dropMark(userID);
   }
 
   private onMessage(message: Message): void {
-    const selfID = this.sessionState()?.userID;
+    const selfID = this.connection.userID();
     if (!selfID) return;
     const chatMessage = toChatMessage(message, selfID);
     // A message we sent from another tab belongs to the conversation with its recipient.
@@ -570,51 +507,6 @@ export class ChatStore {
         : { ...user, messages, listed: true };
     });
     this.markSelectedRead();
-  }
-
-  private onConnect(): void {
-    this.retry.cancel();
-    this.retry.reset();
-    this.state.set('connected');
-    this.setSelfConnected(true);
-  }
-
-  private onDisconnect(reason: string): void {
-    if (this.state() === 'idle') return;
-    this.state.set('disconnected');
-    this.setSelfConnected(false);
-    // Socket.io retries lost links by itself, but not a disconnection by the server.
-    if (reason === 'io server disconnect') this.scheduleRetry();
-  }
-
-  private onConnectError(err: ChatConnectError): void {
-    if (this.state() === 'idle') return;
-    // A refused username, or too many new users from this address (retrying at once would not
-    // help): back to the form, with the server's reason. A stored session refused as `rate
-    // limited` is one tab too many from this address: retried below, like any other refusal.
-    if (
-      err.message === INVALID_USERNAME ||
-      (err.message === ErrorCode.RateLimited &&
-        parseSessionId(this.local.get(SESSION_ID_KEY)) === undefined)
-    ) {
-      this.reset();
-      this.socket.disconnect();
-      this.error.set({
-        kind: 'username',
-        message: err.data?.reason || INVALID_USERNAME,
-      });
-      return;
-    }
-    this.state.set('disconnected');
-    // Transport errors are retried by socket.io; a refusal by the server is not.
-    if (!this.socket.active) this.scheduleRetry();
-  }
-
-  private scheduleRetry(): void {
-    this.retry.schedule(() => {
-      if (this.state() === 'disconnected' && !this.socket.active)
-        this.socket.connect();
-    });
   }
 
   /**
@@ -653,7 +545,7 @@ export class ChatStore {
         ...user,
         messages: stored
           ? mergeMessages(messages, [
-              toChatMessage(stored, this.sessionState()?.userID),
+              toChatMessage(stored, this.connection.userID()),
             ])
           : messages,
       };
@@ -672,7 +564,7 @@ export class ChatStore {
     ack: FetchMessagesAck,
   ): void {
     if (!this.epoch.isCurrent(epoch)) return;
-    const selfID = this.sessionState()?.userID;
+    const selfID = this.connection.userID();
     this.updateUser(userID, (user) => {
       const settled: UserState = { ...user, loadingOlder: false };
       if (!ack.ok) {
@@ -715,7 +607,7 @@ export class ChatStore {
 
   /** Moves the mark of a conversation to its newest message (never back) and persists it. */
   private markRead(userID: string): void {
-    const selfID = this.sessionState()?.userID;
+    const selfID = this.connection.userID();
     const user = this.usersState().find((u) => u.userID === userID);
     if (!selfID || !user) return;
     const newest = newestStoredId(user.messages);
@@ -733,7 +625,7 @@ export class ChatStore {
 
   /** Removes the mark of a conversation that is gone, and persists the rest. */
   private dropMark(userID: string): void {
-    const selfID = this.sessionState()?.userID;
+    const selfID = this.connection.userID();
     if (!selfID) return;
     const key = readMarksKey(selfID);
     const stored = parseReadMarks(this.local.get(key));
@@ -745,7 +637,7 @@ export class ChatStore {
   }
 
   private onStorage(event: StorageEvent): void {
-    const selfID = this.sessionState()?.userID;
+    const selfID = this.connection.userID();
     // A removal (logout in another tab) leaves this tab's marks alone: it is still signed in.
     if (
       !selfID ||
@@ -768,14 +660,6 @@ export class ChatStore {
     });
   }
 
-  private setSelfConnected(connected: boolean): void {
-    const selfID = this.sessionState()?.userID;
-    if (selfID)
-      this.updateUser(selfID, (user) =>
-        user.connected === connected ? user : { ...user, connected },
-      );
-  }
-
   private updateUser(
     userID: string,
     change: (user: UserState) => UserState,
@@ -787,26 +671,6 @@ export class ChatStore {
       if (changed === users[index]) return users;
       return users.map((user, i) => (i === index ? changed : user));
     });
-  }
-
-  private reset(): void {
-    const selfID = this.sessionState()?.userID;
-    if (selfID) this.local.remove(readMarksKey(selfID));
-    this.marks.set(new Map());
-    this.epoch.next();
-    this.retry.cancel();
-    this.retry.reset();
-    this.local.remove(SESSION_ID_KEY);
-    this.local.remove(USERNAME_KEY);
-    this.socket.setAuth({});
-    this.state.set('idle');
-    this.sessionState.set(null);
-    this.usersState.set([]);
-    this.selectedID.set(null);
-    this.error.set(null);
-    this.userDirectory.reset();
-    this.restoredUserID = undefined;
-    this.pendingSends.forget();
   }
 }
 

@@ -5,6 +5,7 @@ import {
   inject,
   makeEnvironmentProviders,
 } from '@angular/core';
+import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import type {
   ClientToServerEvents,
   ConnectErrorData,
@@ -59,6 +60,21 @@ export interface ChatSocket {
 }
 
 export const CHAT_SOCKET = new InjectionToken<ChatSocket>('ChatSocket');
+
+/**
+ * For a store, in its constructor: `handler` receives every `event` of the socket until the store
+ * is destroyed. Each event has one store that handles it; the stores above it hear of it from
+ * that store.
+ */
+export function onChatEvent<E extends ChatSocketEventName>(
+  event: E,
+  handler: (payload: ChatSocketPayload<E>) => void,
+): void {
+  inject(CHAT_SOCKET)
+    .fromEvent(event)
+    .pipe(takeUntilDestroyed())
+    .subscribe(handler);
+}
 
 type NgxChatSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 

@@ -1,5 +1,5 @@
 import { TestBed } from '@angular/core/testing';
-import type { ConnectionState } from '../../chat/chat.models';
+import type { ConnectionState } from '../connection.store';
 import { ConnectionBanner } from './connection-banner';
 
 describe('ConnectionBanner', () => {

@@ -4,7 +4,7 @@ import {
   computed,
   input,
 } from '@angular/core';
-import type { ConnectionState } from '../../chat/chat.models';
+import type { ConnectionState } from '../connection.store';
 
 /** Tells the user the link is down; socket.io (or the store) is already retrying. */
 @Component({

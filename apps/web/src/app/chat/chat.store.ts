@@ -1,5 +1,4 @@
 import {
-  DOCUMENT,
   DestroyRef,
   Injectable,
   computed,
@@ -15,7 +14,6 @@ import {
   type FetchUsersAck,
   type FetchUsersInput,
   type Message,
-  type SessionInfo,
   type UserView,
   validatePrivateMessage,
 } from '@chat/contracts';
@@ -36,22 +34,11 @@ import {
   oldestStoredId,
 } from '../conversations/history';
 import { type PendingSend, PendingSends } from '../outbox/pending-sends';
-import {
-  type ReadMarks,
-  hasUnread,
-  mergeReadMarks,
-  parseReadMarks,
-  readMarksKey,
-  serializeReadMarks,
-  withoutReadMark,
-} from '../read-state/read-marks';
+import { hasUnread } from '../read-state/read-marks';
+import { ReadStateStore } from '../read-state/read-state.store';
 import { SavedSendsStorage } from '../outbox/saved-sends';
 import { UserDirectory } from '../directory/user-directory';
-import {
-  LOCAL_STORAGE,
-  SESSION_STORAGE,
-  SafeStorage,
-} from '../core/web-storage';
+import { SESSION_STORAGE } from '../core/web-storage';
 import {
   type UserState,
   compareUsers,
@@ -82,16 +69,12 @@ export class ChatStore {
   private readonly socket = inject(CHAT_SOCKET);
   private readonly config = inject(CHAT_CONFIG);
   private readonly connection = inject(ConnectionStore);
+  private readonly readState = inject(ReadStateStore);
   private readonly destroyRef = inject(DestroyRef);
-  private readonly window = inject(DOCUMENT).defaultView;
-  /** Read marks (localStorage). */
-  private readonly local = new SafeStorage(inject(LOCAL_STORAGE));
   /** Pending sends kept across a reload of this tab (sessionStorage). */
   private readonly savedSends = new SavedSendsStorage(inject(SESSION_STORAGE));
 
   private readonly usersState = signal<readonly UserState[]>([]);
-  /** This identity's last-read marks, mirrored in localStorage. */
-  private readonly marks = signal<ReadMarks>(new Map());
   private readonly selectedID = signal<string | null>(null);
   private readonly error = signal<SendFailure | null>(null);
 
@@ -154,7 +137,7 @@ export class ChatStore {
 
   /** Everyone known here (search results too), sorted for display. */
   private readonly known = computed(() => {
-    const marks = this.marks();
+    const marks = this.readState.readMarks();
     // Our own presence is our link's, whatever the server said last.
     const connected = this.connection.connected();
     return this.usersState()
@@ -214,19 +197,10 @@ export class ChatStore {
     this.connection.identityEnded$
       .pipe(takeUntilDestroyed(this.destroyRef))
       .subscribe((end) => this.onIdentityEnded(end));
-    this.connection.sessionStarted$
-      .pipe(takeUntilDestroyed(this.destroyRef))
-      .subscribe((session) => this.onSessionStarted(session));
     this.destroyRef.onDestroy(() => {
       this.userDirectory.dispose();
       this.pendingSends.dispose();
     });
-    // Marks moved on by another tab of the same identity clear the same badges here.
-    const onStorage = (event: StorageEvent) => this.onStorage(event);
-    this.window?.addEventListener('storage', onStorage);
-    this.destroyRef.onDestroy(() =>
-      this.window?.removeEventListener('storage', onStorage),
-    );
     this.resume();
   }
 
@@ -349,9 +323,6 @@ export class ChatStore {
 
   /** Nothing of an identity that ends stays (a new one keeps the search text). */
   private onIdentityEnded(end: IdentityEnd): void {
-    const selfID = this.connection.userID();
-    if (selfID) this.local.remove(readMarksKey(selfID));
-    this.marks.set(new Map());
     this.epoch.next();
     this.usersState.set([]);
     this.selectedID.set(null);
@@ -362,16 +333,6 @@ export class ChatStore {
       this.userDirectory.forget();
     }
     this.pendingSends.forget();
-  }
-
-  /** Our marks as stored, merged into those held (another tab may have moved them). */
-  private onSessionStarted(session: SessionInfo): void {
-    this.marks.set(
-      mergeReadMarks(
-        this.marks(),
-        parseReadMarks(this.local.get(readMarksKey(session.userID))),
-      ),
-    );
   }
 
   /**
@@ -486,7 +447,7 @@ export class ChatStore {
     if (this.selectedID() === userID) this.selectedID.set(null);
     // A failed send to them could only be shown in their conversation.
     if (this.error()?.to === userID) this.error.set(null);
-    this.dropMark(userID);
+    this.readState.forget(userID);
   }
 
   private onMessage(message: Message): void {
@@ -605,49 +566,11 @@ export class ChatStore {
     if (selected) this.markRead(selected);
   }
 
-  /** Moves the mark of a conversation to its newest message (never back) and persists it. */
+  /** The conversation is read up to its newest message. */
   private markRead(userID: string): void {
-    const selfID = this.connection.userID();
     const user = this.usersState().find((u) => u.userID === userID);
-    if (!selfID || !user) return;
-    const newest = newestStoredId(user.messages);
-    const mark = this.marks().get(userID);
-    if (newest === undefined || (mark !== undefined && newest <= mark)) return;
-    const key = readMarksKey(selfID);
-    // Another tab of ours may have read further meanwhile: keep the newer of both.
-    const marks = mergeReadMarks(
-      new Map(this.marks()).set(userID, newest),
-      parseReadMarks(this.local.get(key)),
-    );
-    this.marks.set(marks);
-    this.local.set(key, serializeReadMarks(marks));
-  }
-
-  /** Removes the mark of a conversation that is gone, and persists the rest. */
-  private dropMark(userID: string): void {
-    const selfID = this.connection.userID();
-    if (!selfID) return;
-    const key = readMarksKey(selfID);
-    const stored = parseReadMarks(this.local.get(key));
-    if (!this.marks().has(userID) && !stored.has(userID)) return;
-    // As in `markRead`: the marks another tab stored meanwhile stay.
-    const marks = withoutReadMark(mergeReadMarks(this.marks(), stored), userID);
-    this.marks.set(marks);
-    this.local.set(key, serializeReadMarks(marks));
-  }
-
-  private onStorage(event: StorageEvent): void {
-    const selfID = this.connection.userID();
-    // A removal (logout in another tab) leaves this tab's marks alone: it is still signed in.
-    if (
-      !selfID ||
-      event.key !== readMarksKey(selfID) ||
-      event.newValue === null
-    )
-      return;
-    this.marks.set(
-      mergeReadMarks(this.marks(), parseReadMarks(event.newValue)),
-    );
+    const newest = user && newestStoredId(user.messages);
+    if (newest !== undefined) this.readState.markRead(userID, newest);
   }
 
   private failSend(to: string, content: string, code: ErrorCode): void {

@@ -1,4 +1,4 @@
-import type { ChatMessage } from '../chat/chat.models';
+import type { ChatMessage } from './conversation.models';
 import {
   mergeMessages,
   mergeReplay,

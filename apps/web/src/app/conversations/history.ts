@@ -1,4 +1,5 @@
-import type { ChatMessage } from '../chat/chat.models';
+import type { Message } from '@chat/contracts';
+import type { ChatMessage } from './conversation.models';
 
 /** A conversation's messages and whether the server holds older ones. */
 export interface History {
@@ -100,5 +101,21 @@ export function mergeReplay(
     hasMoreMessages: heldReachesFurther
       ? previous.hasMoreMessages
       : replayHasMore,
+  };
+}
+
+/** A stored message as a conversation shows it: ours (`fromSelf`) when `selfID` sent it. */
+export function toChatMessage(
+  message: Message,
+  selfID: string | undefined,
+): ChatMessage {
+  return {
+    id: message.id,
+    content: message.content,
+    from: message.from,
+    to: message.to,
+    at: message.at,
+    fromSelf: message.from === selfID,
+    pending: false,
   };
 }

@@ -6,11 +6,12 @@ import {
   makeEnvironmentProviders,
 } from '@angular/core';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
-import type {
-  ClientToServerEvents,
-  ConnectErrorData,
-  HandshakeAuth,
-  ServerToClientEvents,
+import {
+  type ClientToServerEvents,
+  type ConnectErrorData,
+  ErrorCode,
+  type HandshakeAuth,
+  type ServerToClientEvents,
 } from '@chat/contracts';
 import { Socket } from 'ngx-socket-io';
 import type { Observable } from 'rxjs';
@@ -60,6 +61,10 @@ export interface ChatSocket {
 }
 
 export const CHAT_SOCKET = new InjectionToken<ChatSocket>('ChatSocket');
+
+/** What a request that got no answer (a timeout, a lost link) counts as: `unavailable`. */
+export const unavailable = () =>
+  ({ ok: false, error: ErrorCode.Unavailable }) as const;
 
 /**
  * For a store, in its constructor: `handler` receives every `event` of the socket until the store

@@ -1,20 +1,16 @@
 import type { UserView } from '@chat/contracts';
-import { chatMessage } from '../testing/chat-fixtures';
-import { type UserState, compareUsers, mergeUserViews } from './people';
+import type { Person } from './directory.models';
+import { compareUsers, mergePeople } from './people';
 
 const held = (
   userID: string,
   username: string,
-  overrides: Partial<UserState> = {},
-): UserState => ({
+  overrides: Partial<Person> = {},
+): Person => ({
   userID,
   username,
   self: false,
   connected: false,
-  messages: [],
-  hasMoreMessages: false,
-  loadingOlder: false,
-  olderError: null,
   placeholder: false,
   listed: true,
   ...overrides,
@@ -31,7 +27,7 @@ const view = (
 });
 const options = { selfID: 'uself', selfConnected: true, listed: true };
 
-describe('users', () => {
+describe('people', () => {
   it('orders self first, then by name, then by id', () => {
     const users = [
       held('u2', 'bob'),
@@ -47,10 +43,9 @@ describe('users', () => {
     ]);
   });
 
-  it('renames and updates presence, keeping the conversation, and appends new users', () => {
-    const messages = [chatMessage('hi', false)];
-    const users = [held('ubob', 'bob', { messages, hasMoreMessages: true })];
-    const merged = mergeUserViews(
+  it('renames and updates presence, and appends new users', () => {
+    const users = [held('ubob', 'bob')];
+    const merged = mergePeople(
       users,
       [view('ubob', 'Bobby'), view('uann', 'ann', false)],
       options,
@@ -59,11 +54,10 @@ describe('users', () => {
       { ...users[0], username: 'Bobby', connected: true },
       held('uann', 'ann'),
     ]);
-    expect(merged[0].messages).toBe(messages);
   });
 
   it('names a stand-in, and takes our own presence from our socket', () => {
-    const merged = mergeUserViews(
+    const merged = mergePeople(
       [held('uzoe', '', { placeholder: true })],
       [view('uzoe', 'zoe'), view('uself', 'me', false)],
       options,
@@ -77,7 +71,7 @@ describe('users', () => {
   });
 
   it('lists found users only when asked to, and never unlists one', () => {
-    const merged = mergeUserViews(
+    const merged = mergePeople(
       [held('ubob', 'bob')],
       [view('ubob', 'bob'), view('ubea', 'bea')],
       { ...options, listed: false },

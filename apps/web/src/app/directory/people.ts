@@ -1,14 +1,8 @@
 import type { UserView } from '@chat/contracts';
-import type { ChatUser } from '../chat/chat.models';
-
-/**
- * A user as the store keeps it; `hasNewMessages` is derived from the read marks. `listed`: part of
- * the list (not only a search result).
- */
-export type UserState = Omit<ChatUser, 'hasNewMessages'> & { listed: boolean };
+import type { Person } from './directory.models';
 
 /** Self first, then by username, then by id so that equal names keep one order. */
-export function compareUsers(a: UserState, b: UserState): number {
+export function compareUsers(a: Person, b: Person): number {
   if (a.self !== b.self) return a.self ? -1 : 1;
   return (
     a.username.localeCompare(b.username) ||
@@ -16,7 +10,7 @@ export function compareUsers(a: UserState, b: UserState): number {
   );
 }
 
-export interface MergeUserViewsOptions {
+export interface MergePeopleOptions {
   selfID: string | undefined;
   /** Our own presence is our socket's, whatever the server's answer says. */
   selfConnected: boolean;
@@ -25,25 +19,21 @@ export interface MergeUserViewsOptions {
 }
 
 /**
- * Users the server answered with join those held: names and presence update, conversations and
- * unread state stay, and a listed user stays listed. New users come after those held.
+ * Users the server answered with join those held: names and presence update, a stand-in gets its
+ * name, and a listed user stays listed. New users come after those held.
  */
-export function mergeUserViews(
-  users: readonly UserState[],
+export function mergePeople(
+  people: readonly Person[],
   views: readonly UserView[],
-  { selfID, selfConnected, listed }: MergeUserViewsOptions,
-): UserState[] {
-  const merged = new Map(users.map((user) => [user.userID, user]));
+  { selfID, selfConnected, listed }: MergePeopleOptions,
+): Person[] {
+  const merged = new Map(people.map((person) => [person.userID, person]));
   for (const view of views) {
     const self = view.userID === selfID;
     const held = merged.get(view.userID);
     merged.set(view.userID, {
-      userID: view.userID,
-      messages: [],
-      hasMoreMessages: false,
-      loadingOlder: false,
-      olderError: null,
       ...held,
+      userID: view.userID,
       username: view.username,
       self,
       connected: self ? selfConnected : view.connected,
@@ -52,4 +42,32 @@ export function mergeUserViews(
     });
   }
   return [...merged.values()];
+}
+
+/** A user as the server describes them (`users`, `user connected`), listed. */
+export function personOf(
+  view: UserView,
+  selfID: string | undefined,
+  connected = view.connected,
+): Person {
+  return {
+    userID: view.userID,
+    username: view.username,
+    self: view.userID === selfID,
+    connected,
+    placeholder: false,
+    listed: true,
+  };
+}
+
+/** Someone not described by the server yet: under a name we had, or a stand-in. */
+export function standIn(userID: string, username?: string): Person {
+  return {
+    userID,
+    username: username ?? '',
+    self: false,
+    connected: false,
+    placeholder: username === undefined,
+    listed: true,
+  };
 }

@@ -1,5 +1,3 @@
-import type { ChatMessage } from '../chat/chat.models';
-
 /**
  * Last-read marks: per conversation (keyed by the other user's `userID`), the id of the newest
  * message the user has seen in it. Message ids sort in time order, so "unread" is a comparison.
@@ -57,7 +55,7 @@ export function withoutReadMark(marks: ReadMarks, userID: string): ReadMarks {
 
 /** Unread: a stored message from the other user newer than the mark (any, without a mark). */
 export function hasUnread(
-  messages: readonly ChatMessage[],
+  messages: readonly { id: string; pending: boolean; fromSelf: boolean }[],
   mark: string | undefined,
 ): boolean {
   // Messages are ordered by id: the newest one from the other user decides.

@@ -8,6 +8,7 @@ import {
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { ConnectionStore } from '../core/connection.store';
 import { LOCAL_STORAGE, SafeStorage } from '../core/web-storage';
+import { DirectoryStore } from '../directory/directory.store';
 import {
   type ReadMarks,
   mergeReadMarks,
@@ -46,6 +47,10 @@ export class ReadStateStore {
           ),
         ),
       );
+    inject(DirectoryStore)
+      .forgotten$.pipe(takeUntilDestroyed())
+      .subscribe((userID) => this.forget(userID));
+    // Marks moved on by another tab of the same identity clear the same badges here.
     const window = inject(DOCUMENT).defaultView;
     const onStorage = (event: StorageEvent) => this.onStorage(event);
     window?.addEventListener('storage', onStorage);
@@ -70,8 +75,8 @@ export class ReadStateStore {
     this.local.set(key, serializeReadMarks(marks));
   }
 
-  /** The conversation with `userID` is gone: so is its mark (the others stay, stored ones too). */
-  forget(userID: string): void {
+  /** The user was forgotten: their mark goes (the others stay, stored ones too). */
+  private forget(userID: string): void {
     const selfID = this.connection.userID();
     if (!selfID) return;
     const key = readMarksKey(selfID);

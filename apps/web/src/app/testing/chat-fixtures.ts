@@ -1,4 +1,7 @@
-import type { ChatMessage, ChatUser } from '../chat/chat.models';
+import type {
+  ChatMessage,
+  ChatUser,
+} from '../conversations/conversation.models';
 
 /** A ChatUser with sensible defaults for component tests. */
 export function chatUser(

@@ -1,5 +1,6 @@
 import { TestBed } from '@angular/core/testing';
-import type { ChatUser, DirectoryView } from '../../chat/chat.models';
+import type { ChatUser } from '../../conversations/conversation.models';
+import type { DirectoryView } from '../directory.models';
 import { chatUser } from '../../testing/chat-fixtures';
 import { UserList } from './user-list';
 

@@ -10,7 +10,7 @@ import {
   output,
   viewChild,
 } from '@angular/core';
-import type { ChatUser, DirectoryView } from '../../chat/chat.models';
+import type { DirectoryView, UserListItem } from '../directory.models';
 import { fitsWithoutScrolling, isNearBottom } from '../../ui/scroll-position';
 import { StatusIcon } from '../../ui/status-icon/status-icon';
 
@@ -33,7 +33,7 @@ const IDLE: DirectoryView = {
   styleUrl: './user-list.css',
 })
 export class UserList {
-  readonly users = input.required<readonly ChatUser[]>();
+  readonly users = input.required<readonly UserListItem[]>();
   readonly selectedUserID = input<string | null>(null);
   readonly directory = input<DirectoryView>(IDLE);
   readonly searchText = input('');

@@ -1,13 +1,4 @@
-import type { ErrorCode } from '@chat/contracts';
-
-/** A message the server did not take; `content` lets the panel give the text back. */
-export interface SendFailure {
-  kind: 'send';
-  to: string;
-  content: string;
-  code: ErrorCode;
-  message: string;
-}
+import type { SendFailure } from '../outbox/outbox.models';
 
 export interface UsernameRefusal {
   kind: 'username';

@@ -3,7 +3,7 @@ import {
   validatePrivateMessage,
   validateUsername,
 } from '@chat/contracts';
-import type { SavedSend } from './pending-sends';
+import type { SavedSend } from './outbox.models';
 import { type KeyValueStorage, SafeStorage } from '../core/web-storage';
 
 /** sessionStorage key of the pending sends. */

@@ -1,6 +1,6 @@
 import { TestBed } from '@angular/core/testing';
 import { ErrorCode, MESSAGE_MAX_LENGTH } from '@chat/contracts';
-import type { SendFailure } from '../../chat/chat.models';
+import type { SendFailure } from '../../outbox/outbox.models';
 import type { ChatUser } from '../conversation.models';
 import { chatMessage, chatUser } from '../../testing/chat-fixtures';
 import { MessagePanel } from './message-panel';

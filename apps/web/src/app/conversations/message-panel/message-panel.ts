@@ -13,7 +13,7 @@ import {
   viewChild,
 } from '@angular/core';
 import { MESSAGE_MAX_LENGTH, validatePrivateMessage } from '@chat/contracts';
-import type { SendFailure } from '../../chat/chat.models';
+import type { SendFailure } from '../../outbox/outbox.models';
 import type { ChatUser } from '../conversation.models';
 import { StatusIcon } from '../../ui/status-icon/status-icon';
 import {

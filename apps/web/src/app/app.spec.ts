@@ -2,6 +2,7 @@ import { TestBed } from '@angular/core/testing';
 import { ChatEvent, INVALID_USERNAME } from '@chat/contracts';
 import { App } from './app';
 import { CHAT_SOCKET } from './core/chat-socket';
+import { provideChatStores } from './provide-chat';
 import { FakeChatSocket } from './testing/fake-chat-socket';
 
 describe('App', () => {
@@ -9,7 +10,10 @@ describe('App', () => {
     localStorage.clear();
     const socket = new FakeChatSocket();
     TestBed.configureTestingModule({
-      providers: [{ provide: CHAT_SOCKET, useValue: socket }],
+      providers: [
+        { provide: CHAT_SOCKET, useValue: socket },
+        provideChatStores(),
+      ],
     });
     const fixture = TestBed.createComponent(App);
     await fixture.whenStable();

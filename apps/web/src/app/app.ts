@@ -1,7 +1,7 @@
 import { ChangeDetectionStrategy, Component, inject } from '@angular/core';
 import { ChatPage } from './chat-page/chat-page';
-import { ChatStore } from './chat/chat.store';
 import { ConnectionBanner } from './core/connection-banner/connection-banner';
+import { ConnectionStore } from './core/connection.store';
 import { SelectUsername } from './core/select-username/select-username';
 
 @Component({
@@ -9,13 +9,13 @@ import { SelectUsername } from './core/select-username/select-username';
   changeDetection: ChangeDetectionStrategy.OnPush,
   imports: [ChatPage, ConnectionBanner, SelectUsername],
   template: `
-    @if (store.view() === 'chat') {
-      <chat-connection-banner [state]="store.connectionState()" />
+    @if (connection.view() === 'chat') {
+      <chat-connection-banner [state]="connection.connectionState()" />
       <chat-page />
     } @else {
       <chat-select-username
-        [error]="store.usernameError()"
-        (submitted)="store.selectUsername($event)"
+        [error]="connection.usernameError()"
+        (submitted)="connection.selectUsername($event)"
       />
     }
   `,
@@ -28,5 +28,5 @@ import { SelectUsername } from './core/select-username/select-username';
   `,
 })
 export class App {
-  protected readonly store = inject(ChatStore);
+  protected readonly connection = inject(ConnectionStore);
 }

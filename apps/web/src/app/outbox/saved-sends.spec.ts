@@ -5,12 +5,11 @@ import {
   type Message,
   type UserView,
 } from '@chat/contracts';
-import { CHAT_CONFIG, DEFAULT_CHAT_CONFIG } from '../core/chat-config';
-import { CHAT_SOCKET } from '../core/chat-socket';
-import { ChatStore } from '../chat/chat.store';
-import { SAVED_SENDS_KEY, parseSavedSends } from './saved-sends';
-import { FakeChatSocket } from '../testing/fake-chat-socket';
 import { type KeyValueStorage, SESSION_STORAGE } from '../core/web-storage';
+import type { ConversationsStore } from '../conversations/conversations.store';
+import { createChat } from '../testing/chat-harness';
+import type { FakeChatSocket } from '../testing/fake-chat-socket';
+import { SAVED_SENDS_KEY, parseSavedSends } from './saved-sends';
 
 const ALICE = {
   sessionID: 'sessAlice0123456789',
@@ -18,7 +17,7 @@ const ALICE = {
   username: 'alice',
 };
 
-/** A tab's sessionStorage: survives the "reloads" below (a new store over the same instance). */
+/** A tab's sessionStorage: survives the "reloads" below (new stores over the same instance). */
 class MemoryStorage implements KeyValueStorage {
   readonly items = new Map<string, string>();
   getItem(key: string): string | null {
@@ -65,18 +64,10 @@ async function settle(): Promise<void> {
 /** A page load of the app over `storage` (localStorage is jsdom's: it holds the session). */
 function open(storage: KeyValueStorage | null) {
   TestBed.resetTestingModule();
-  const socket = new FakeChatSocket();
-  TestBed.configureTestingModule({
-    providers: [
-      { provide: CHAT_SOCKET, useValue: socket },
-      { provide: SESSION_STORAGE, useValue: storage },
-      {
-        provide: CHAT_CONFIG,
-        useValue: { ...DEFAULT_CHAT_CONFIG, sendMaxAttempts: 3 },
-      },
-    ],
+  return createChat({
+    config: { sendMaxAttempts: 3 },
+    providers: [{ provide: SESSION_STORAGE, useValue: storage }],
   });
-  return { socket, store: TestBed.inject(ChatStore) };
 }
 
 /** The link (back) up: handshake, session, and the replay of `users`. */
@@ -96,11 +87,11 @@ function connect(
 /** alice signs in, the link drops, and she writes `texts` to bob: all pending, none emitted. */
 function writtenOffline(storage: KeyValueStorage | null, texts: string[]) {
   const env = open(storage);
-  env.store.selectUsername('alice');
+  env.connection.selectUsername('alice');
   connect(env.socket);
-  env.store.select('uBob');
+  env.conversations.select('uBob');
   env.socket.drop();
-  for (const text of texts) env.store.send(text);
+  for (const text of texts) env.outbox.send(text);
   expect(env.socket.sent).toHaveLength(0);
   return env;
 }
@@ -116,8 +107,8 @@ const firstSaved = (storage: MemoryStorage) => {
   if (!send) throw new Error('nothing saved');
   return send;
 };
-const pending = (store: ChatStore, userID: string) =>
-  store
+const pending = (conversations: ConversationsStore, userID: string) =>
+  conversations
     .users()
     .find((u) => u.userID === userID)
     ?.messages.filter((m) => m.pending)
@@ -125,7 +116,7 @@ const pending = (store: ChatStore, userID: string) =>
 
 beforeEach(() => localStorage.clear());
 
-describe('ChatStore: pending sends across a reload of the tab', () => {
+describe('OutboxStore: pending sends across a reload of the tab', () => {
   it('keeps pending sends in the storage, per identity, with what a resend needs', () => {
     const storage = new MemoryStorage();
     writtenOffline(storage, ['one', 'two']);
@@ -152,14 +143,14 @@ describe('ChatStore: pending sends across a reload of the tab', () => {
     const keys = saved(storage)?.sends.map((s) => s.clientMessageId);
 
     // Reloaded while the server is still away: "Sending…" in bob's conversation.
-    const { socket, store } = open(storage);
+    const { socket, conversations } = open(storage);
     expect(before.socket.sent).toHaveLength(0);
-    expect(store.users()).toMatchObject([
+    expect(conversations.users()).toMatchObject([
       { userID: 'uBob', username: 'bob', placeholder: false },
     ]);
-    expect(pending(store, 'uBob')).toEqual(['one', 'two']);
-    store.select('uBob');
-    expect(store.selectedUser()?.messages).toMatchObject([
+    expect(pending(conversations, 'uBob')).toEqual(['one', 'two']);
+    conversations.select('uBob');
+    expect(conversations.selectedUser()?.messages).toMatchObject([
       { content: 'one', pending: true, fromSelf: true, from: ALICE.userID },
       { content: 'two', pending: true, fromSelf: true },
     ]);
@@ -188,16 +179,16 @@ describe('ChatStore: pending sends across a reload of the tab', () => {
     });
     await settle();
     expect(storage.getItem(SAVED_SENDS_KEY)).toBeNull();
-    expect(pending(store, 'uBob')).toEqual([]);
+    expect(pending(conversations, 'uBob')).toEqual([]);
   });
 
   it('takes a message written after the reload, before the server answers, behind the restored ones', () => {
     const storage = new MemoryStorage();
     writtenOffline(storage, ['before the reload']);
-    const { socket, store } = open(storage);
-    store.select('uBob');
-    expect(store.send('after the reload')).toBe(true);
-    expect(pending(store, 'uBob')).toEqual([
+    const { socket, conversations, outbox } = open(storage);
+    conversations.select('uBob');
+    expect(outbox.send('after the reload')).toBe(true);
+    expect(pending(conversations, 'uBob')).toEqual([
       'before the reload',
       'after the reload',
     ]);
@@ -216,14 +207,14 @@ describe('ChatStore: pending sends across a reload of the tab', () => {
     const storage = new MemoryStorage();
     writtenOffline(storage, ['one', 'two']);
     const [one, two] = saved(storage)?.sends ?? [];
-    const { socket, store } = open(storage);
+    const { socket, conversations } = open(storage);
     const first = stored('uBob', 'one', one.clientMessageId);
     connect(socket, [view('uBob', 'bob', [first])]);
     expect(payloads(socket)).toEqual([
       { content: 'two', to: 'uBob', clientMessageId: two.clientMessageId },
     ]);
-    store.select('uBob');
-    expect(store.selectedUser()?.messages).toMatchObject([
+    conversations.select('uBob');
+    expect(conversations.selectedUser()?.messages).toMatchObject([
       { id: first.id, content: 'one', pending: false },
       { content: 'two', pending: true },
     ]);
@@ -243,17 +234,17 @@ describe('ChatStore: pending sends across a reload of the tab', () => {
       SAVED_SENDS_KEY,
       JSON.stringify({ userID: ALICE.userID, sends: [carol] }),
     );
-    const { socket, store } = open(storage);
-    expect(store.users()).toMatchObject([
+    const { socket, conversations } = open(storage);
+    expect(conversations.users()).toMatchObject([
       { userID: 'uCarol', username: 'carol', connected: false },
     ]);
     connect(socket, [view('uBob', 'bob')]);
-    expect(store.users().map((u) => u.username)).toEqual([
+    expect(conversations.users().map((u) => u.username)).toEqual([
       'alice',
       'bob',
       'carol',
     ]);
-    expect(pending(store, 'uCarol')).toEqual(['to carol']);
+    expect(pending(conversations, 'uCarol')).toEqual(['to carol']);
     expect(payloads(socket)).toEqual([
       {
         content: 'to carol',
@@ -270,25 +261,25 @@ describe('ChatStore: pending sends across a reload of the tab', () => {
     const storage = new MemoryStorage();
     writtenOffline(storage, ['from the old identity']);
     // The server hands out a new identity after the reload (the old session expired).
-    const { socket, store } = open(storage);
+    const { socket, conversations, lastError } = open(storage);
     connect(socket, [view('uBob', 'bob')], {
       ...ALICE,
       sessionID: 'sessNew0123456789',
       userID: 'uAlice2',
     });
     expect(socket.sent).toHaveLength(0);
-    expect(pending(store, 'uBob')).toEqual([]);
+    expect(pending(conversations, 'uBob')).toEqual([]);
     expect(storage.getItem(SAVED_SENDS_KEY)).toBeNull();
-    expect(store.lastError()).toBeNull();
+    expect(lastError()).toBeNull();
   });
 
   it('discards stored sends when no session is stored (logged out in another tab)', () => {
     const storage = new MemoryStorage();
     writtenOffline(storage, ['orphan']);
     localStorage.clear();
-    const { store } = open(storage);
-    expect(store.view()).toBe('select-username');
-    expect(store.users()).toEqual([]);
+    const { connection, conversations } = open(storage);
+    expect(connection.view()).toBe('select-username');
+    expect(conversations.users()).toEqual([]);
     expect(storage.getItem(SAVED_SENDS_KEY)).toBeNull();
   });
 
@@ -303,8 +294,8 @@ describe('ChatStore: pending sends across a reload of the tab', () => {
       JSON.stringify({ userID: 'not an id!', sends: [good] }),
     ]) {
       storage.setItem(SAVED_SENDS_KEY, raw);
-      const { socket, store } = open(storage);
-      expect(store.users()).toEqual([]);
+      const { socket, conversations } = open(storage);
+      expect(conversations.users()).toEqual([]);
       connect(socket);
       expect(socket.sent).toHaveLength(0);
     }
@@ -326,12 +317,12 @@ describe('ChatStore: pending sends across a reload of the tab', () => {
         sends: [...bad, { ...good, toName: 42 }, good],
       }),
     );
-    const { socket, store } = open(storage);
+    const { socket, conversations } = open(storage);
     // A bad name only costs the name; the same send twice is queued once.
-    expect(store.users()).toMatchObject([
+    expect(conversations.users()).toMatchObject([
       { userID: 'uBob', placeholder: true },
     ]);
-    expect(pending(store, 'uBob')).toEqual(['good']);
+    expect(pending(conversations, 'uBob')).toEqual(['good']);
     connect(socket);
     expect(payloads(socket)).toEqual([
       { content: 'good', to: 'uBob', clientMessageId: good.clientMessageId },
@@ -340,8 +331,8 @@ describe('ChatStore: pending sends across a reload of the tab', () => {
 
   it('clears the stored sends on logout', () => {
     const storage = new MemoryStorage();
-    const { store } = writtenOffline(storage, ['never mind']);
-    store.logout();
+    const { connection } = writtenOffline(storage, ['never mind']);
+    connection.logout();
     expect(storage.getItem(SAVED_SENDS_KEY)).toBeNull();
   });
 
@@ -369,7 +360,7 @@ describe('ChatStore: pending sends across a reload of the tab', () => {
       SAVED_SENDS_KEY,
       JSON.stringify({ userID: ALICE.userID, sends: [bob, carol] }),
     );
-    const { socket, store } = open(storage);
+    const { socket, lastError } = open(storage);
     connect(socket, [view('uBob', 'bob'), view('uCarol', 'carol')]);
     expect(payloads(socket).map((p) => p.content)).toEqual([
       'to bob',
@@ -380,10 +371,12 @@ describe('ChatStore: pending sends across a reload of the tab', () => {
     // The answer to the resend still on its way changes nothing.
     socket.sent[0].ack({ ok: false, error: ErrorCode.UnknownRecipient });
     await settle();
-    expect(store.lastError()).toBeNull();
+    expect(lastError()).toBeNull();
 
     const again = open(storage);
-    expect(again.store.users().map((u) => u.userID)).toEqual(['uCarol']);
+    expect(again.conversations.users().map((u) => u.userID)).toEqual([
+      'uCarol',
+    ]);
     connect(again.socket, [view('uCarol', 'carol')]);
     expect(payloads(again.socket)).toEqual([
       {
@@ -405,11 +398,11 @@ describe('ChatStore: pending sends across a reload of the tab', () => {
         sends: [{ ...send, attempts: 3 }],
       }),
     );
-    const { socket, store } = open(storage);
+    const { socket, conversations, outbox } = open(storage);
     connect(socket);
-    store.select('uBob');
+    conversations.select('uBob');
     expect(socket.sent).toHaveLength(0);
-    expect(store.sendFailure()).toMatchObject({
+    expect(outbox.sendFailure()).toMatchObject({
       code: ErrorCode.Unavailable,
       content: 'tried enough',
     });
@@ -420,21 +413,21 @@ describe('ChatStore: pending sends across a reload of the tab', () => {
     ['throws', new ThrowingStorage()],
     ['is unavailable', null],
   ])('sends as before when the storage %s', async (_, storage) => {
-    const { socket, store } = open(storage);
-    store.selectUsername('alice');
+    const { socket, connection, conversations, outbox } = open(storage);
+    connection.selectUsername('alice');
     connect(socket);
-    store.select('uBob');
-    expect(store.send('still works')).toBe(true);
-    expect(pending(store, 'uBob')).toEqual(['still works']);
+    conversations.select('uBob');
+    expect(outbox.send('still works')).toBe(true);
+    expect(pending(conversations, 'uBob')).toEqual(['still works']);
     const { clientMessageId } = payloads(socket)[0];
     socket.sent[0].ack({
       ok: true,
       message: stored('uBob', 'still works', clientMessageId),
     });
     await settle();
-    expect(pending(store, 'uBob')).toEqual([]);
-    expect(store.selectedUser()?.messages).toHaveLength(1);
-    store.logout();
-    expect(store.view()).toBe('select-username');
+    expect(pending(conversations, 'uBob')).toEqual([]);
+    expect(conversations.selectedUser()?.messages).toHaveLength(1);
+    connection.logout();
+    expect(connection.view()).toBe('select-username');
   });
 });

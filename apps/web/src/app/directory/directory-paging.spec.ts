@@ -1,15 +1,10 @@
-import { TestBed } from '@angular/core/testing';
 import {
   ChatEvent,
   ErrorCode,
   type FetchUsersAck,
   type UserView,
 } from '@chat/contracts';
-import { CHAT_CONFIG, DEFAULT_CHAT_CONFIG } from '../core/chat-config';
-import { CHAT_SOCKET } from '../core/chat-socket';
-import { ConnectionStore } from '../core/connection.store';
-import { FakeChatSocket } from '../testing/fake-chat-socket';
-import { DirectoryStore } from './directory.store';
+import { createChat, settle } from '../testing/chat-harness';
 
 const view = (userID: string, connected = true): UserView => ({
   userID,
@@ -18,30 +13,12 @@ const view = (userID: string, connected = true): UserView => ({
   messages: [],
 });
 
-/** Lets the store's `.catch` and `.then` on an answer run. */
-async function settle(): Promise<void> {
-  for (let i = 0; i < 5; i++) await Promise.resolve();
-}
-
 /** A connected directory whose requests the test answers, and what it holds. */
 function setup() {
-  const socket = new FakeChatSocket();
-  TestBed.configureTestingModule({
-    providers: [
-      { provide: CHAT_SOCKET, useValue: socket },
-      {
-        provide: CHAT_CONFIG,
-        useValue: {
-          ...DEFAULT_CHAT_CONFIG,
-          searchDebounceMs: 200,
-          retryDelayMs: 100,
-          maxRetryDelayMs: 400,
-        },
-      },
-    ],
+  const { socket, connection, directory } = createChat({
+    config: { searchDebounceMs: 200, retryDelayMs: 100, maxRetryDelayMs: 400 },
   });
-  const directory = TestBed.inject(DirectoryStore);
-  TestBed.inject(ConnectionStore).selectUsername('alice');
+  connection.selectUsername('alice');
   socket.connectOk();
   const requests = socket.userFetches;
   const answer = (index: number, ack: FetchUsersAck) =>

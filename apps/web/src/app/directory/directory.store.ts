@@ -24,7 +24,13 @@ import { Generation } from '../core/generation';
 import { AnswerOrder } from './answer-order';
 import type { DirectoryView, Person } from './directory.models';
 import { type Paging, page, withoutUser } from './paging';
-import { compareUsers, mergePeople, personOf, standIn } from './people';
+import {
+  changePerson,
+  compareUsers,
+  mergePeople,
+  personOf,
+  standIn,
+} from './people';
 
 const DIRECTORY_ERROR_TEXT = 'Users could not be loaded.';
 
@@ -383,13 +389,7 @@ export class DirectoryStore {
   }
 
   private update(userID: string, change: (person: Person) => Person): void {
-    this.people.update((people) => {
-      const index = people.findIndex((person) => person.userID === userID);
-      if (index < 0) return people;
-      const changed = change(people[index]);
-      if (changed === people[index]) return people;
-      return people.map((person, i) => (i === index ? changed : person));
-    });
+    this.people.update((people) => changePerson(people, userID, change));
   }
 
   private clearSearchTimer(): void {

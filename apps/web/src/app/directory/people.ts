@@ -71,3 +71,16 @@ export function standIn(userID: string, username?: string): Person {
     listed: true,
   };
 }
+
+/** `people` with `userID` changed; `people` itself when they are not held or nothing changed. */
+export function changePerson(
+  people: readonly Person[],
+  userID: string,
+  change: (person: Person) => Person,
+): readonly Person[] {
+  const index = people.findIndex((person) => person.userID === userID);
+  if (index < 0) return people;
+  const changed = change(people[index]);
+  if (changed === people[index]) return people;
+  return people.map((person, i) => (i === index ? changed : person));
+}

@@ -83,7 +83,7 @@ export class DirectoryStore {
   /** What the user search field holds. */
   readonly searchText = this.text.asReadonly();
   /** The search text trimmed; empty while the list is on screen. */
-  readonly query = computed(() => this.text().trim());
+  private readonly query = computed(() => this.text().trim());
   /** The users the server found for the search, in the pages loaded so far. */
   readonly foundIDs = computed<ReadonlySet<string>>(
     () => new Set(this.found()?.ids),

@@ -7,6 +7,7 @@ import { AppConfigModule } from '../config/app-config.module';
 import { ChatModule } from '../chat/chat.module';
 import { ClockModule, type Clock } from '../chat/clock';
 import { StoresModule } from '../chat/stores/stores.module';
+import { MetricsModule } from '../metrics/metrics.module';
 import type { RedisConnection } from '../redis/redis-connection';
 import { RedisModule } from '../redis/redis.module';
 
@@ -32,6 +33,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         AppConfigModule.forRoot(config),
+        MetricsModule.forRoot(config),
         ClockModule.forRoot(options.clock),
         ...(config.store === 'redis'
           ? [RedisModule.forRoot(options.redis)]

@@ -19,6 +19,7 @@ import {
   type UserView,
 } from '@chat/contracts';
 import { DEFAULT_HISTORY_LIMIT } from '../config/app-config';
+import { Metrics } from '../metrics/metrics';
 import {
   EVERYONE_ROOM,
   presenceRooms,
@@ -55,8 +56,6 @@ export class ChatOptions {
   historyLimit = DEFAULT_HISTORY_LIMIT;
   /** The client address is the last X-Forwarded-For entry (TRUST_PROXY), not the peer's. */
   trustProxy = false;
-  /** Open connections per client address in this process (MAX_CONNECTIONS_PER_ADDRESS). */
-  maxConnectionsPerAddress = Infinity;
 
   constructor(options: Partial<ChatOptions> = {}) {
     Object.assign(this, options);
@@ -132,6 +131,7 @@ export class ChatService {
     private readonly clock: Clock,
     private readonly options: ChatOptions,
     private readonly presence: PresenceStore,
+    private readonly metrics: Metrics = new Metrics(),
   ) {}
 
   /** The socket.io server, once the gateway has it: announcements without a socket go through it. */
@@ -486,7 +486,10 @@ export class ChatService {
       // Only when given: a message sent without one has no such key at all (the guide's payload).
       if (clientMessageId !== undefined)
         message.clientMessageId = clientMessageId;
-      const stored = await this.messages.saveMessage(message);
+      const stored = await this.metrics.timeMessageSave(
+        message,
+        this.messages.saveMessage(message),
+      );
       // A repeat: its first send was emitted already (or is being, if it is still in flight).
       if (stored.id !== message.id) return { ok: true, message: stored };
     } catch (error) {

@@ -67,6 +67,9 @@ export class ChatOptions {
 const fetchBucket = (userID: string) => `fetch:${userID}`;
 /** The rate-limit bucket of the new sessions started from one client address (or IPv6 /64). */
 const newSessionBucket = (address: string) => `new-session:${address}`;
+/** The `connect_error` reason of a sessionID that resumes nothing, sent without a username. */
+export const UNKNOWN_SESSION =
+  'unknown or expired session: send a username to start a new one';
 /** The `connect_error` reason of a handshake over the new-session limit. */
 export const TOO_MANY_NEW_SESSIONS =
   'too many new sessions from this address, try again in a minute';
@@ -167,7 +170,15 @@ export class ChatService {
     }
     // No usable session: an unknown or expired sessionID with a valid username starts afresh.
     const username = validateUsername(fields['username']);
-    if (!username.ok) return { ok: false, reason: username.error };
+    if (!username.ok)
+      return {
+        ok: false,
+        // A sessionID alone that resumes nothing: say so, not that a username is missing.
+        reason:
+          fields['sessionID'] !== undefined && fields['username'] === undefined
+            ? UNKNOWN_SESSION
+            : username.error,
+      };
     // A new user each time: bounded per address, or one client could fill the directory.
     const refused = await this.spend(
       this.limits.newSessions,

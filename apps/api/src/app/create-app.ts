@@ -8,6 +8,7 @@ import {
 import { NestFactory } from '@nestjs/core';
 import { validateEnv, type AppConfig, type RawEnv } from '../config/app-config';
 import { RedisConnection } from '../redis/redis-connection';
+import { checkSqlitePath } from '../startup/sqlite-preflight';
 import { AppModule, hasWebApp, type AppModuleOptions } from './app.module';
 import { ChatIoAdapter } from './chat-io.adapter';
 
@@ -34,7 +35,10 @@ export async function createApp(
   options: CreateAppOptions = {},
 ): Promise<CreatedApp> {
   const config = validateEnv({ ...process.env, ...env });
-  // Before Nest: an unreachable Redis stops the start with one line, not a stack trace.
+  // Before Nest: a database that cannot be opened, or an unreachable Redis, stops the start with
+  // one line, not a stack trace.
+  if (config.store === 'sqlite' && !options.stores)
+    checkSqlitePath(config.sqlitePath);
   const redis =
     config.store === 'redis'
       ? await RedisConnection.connect(config)

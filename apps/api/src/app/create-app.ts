@@ -11,6 +11,7 @@ import { RedisConnection } from '../redis/redis-connection';
 import { checkSqlitePath } from '../startup/sqlite-preflight';
 import { AppModule, hasWebApp, type AppModuleOptions } from './app.module';
 import { ChatIoAdapter } from './chat-io.adapter';
+import { securityHeaders } from './security-headers';
 
 export interface CreateAppOptions extends Omit<AppModuleOptions, 'redis'> {
   /** Nest's logger option; tests pass `false` or a few levels to keep output quiet. */
@@ -64,6 +65,8 @@ export async function createApp(
         'Build it with `nx build web` or set WEB_DIST.',
     );
   }
+  // Before every route and the static web app.
+  app.use(securityHeaders());
   const ioAdapter = new ChatIoAdapter(app);
   app.useWebSocketAdapter(ioAdapter);
   if (config.corsOrigins.length > 0)

@@ -7,6 +7,8 @@ import { AppConfigModule } from '../config/app-config.module';
 import { ChatModule } from '../chat/chat.module';
 import { ClockModule, type Clock } from '../chat/clock';
 import { StoresModule } from '../chat/stores/stores.module';
+import { HealthModule } from '../health/health.module';
+import { HEALTH_PATHS } from '../health/health.controller';
 import { MetricsModule } from '../metrics/metrics.module';
 import type { RedisConnection } from '../redis/redis-connection';
 import { RedisModule } from '../redis/redis.module';
@@ -40,6 +42,7 @@ export class AppModule {
           : []),
         StoresModule.forRoot(config.store, options.stores),
         ChatModule,
+        HealthModule,
         ...webAppModules(config),
       ],
     };
@@ -58,8 +61,8 @@ function webAppModules(config: AppConfig): DynamicModule[] {
   return [
     ServeStaticModule.forRoot({
       rootPath: config.webDist,
-      // socket.io answers its own path; never fall back to index.html there.
-      exclude: /^\/socket\.io(\/|$)/,
+      // socket.io and the probes answer their own paths; never fall back to index.html there.
+      exclude: new RegExp(`^(/socket\\.io|${HEALTH_PATHS.join('|')})(/|$)`),
     }),
   ];
 }

@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { validateEnv, type AppConfig, type RawEnv } from '../config/app-config';
+import { appLogger } from '../logging/app-logger';
 import { RedisConnection } from '../redis/redis-connection';
 import { checkSqlitePath } from '../startup/sqlite-preflight';
 import { AppModule, hasWebApp, type AppModuleOptions } from './app.module';
@@ -51,7 +52,7 @@ export async function createApp(
       {
         // Throw instead of Nest's process.abort(), so the caller reports the error and exits cleanly.
         abortOnError: false,
-        ...(options.logger !== undefined && { logger: options.logger }),
+        logger: options.logger ?? appLogger(config),
       },
     );
   } catch (error) {

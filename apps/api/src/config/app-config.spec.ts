@@ -26,6 +26,7 @@ describe('validateEnv', () => {
       presenceNodeTimeoutMs: 10_000,
       redisBatchBroadcasts: true,
       clusterWorkers: 1,
+      logLevel: 'info',
     });
   });
 
@@ -60,6 +61,7 @@ describe('validateEnv', () => {
           PRESENCE_NODE_TIMEOUT: '20s',
           REDIS_BATCH_BROADCASTS: 'false',
           CLUSTER_WORKERS: '1',
+          LOG_LEVEL: 'debug',
         },
         '/repo',
       ),
@@ -86,6 +88,7 @@ describe('validateEnv', () => {
       presenceNodeTimeoutMs: 20_000,
       redisBatchBroadcasts: false,
       clusterWorkers: 1,
+      logLevel: 'debug',
     });
   });
 
@@ -186,6 +189,7 @@ describe('validateEnv', () => {
     ['CORS_ORIGIN', 'http://localhost:4200/path'],
     ['MAX_PAYLOAD_BYTES', '10'],
     ['METRICS_PORT', '70000'],
+    ['LOG_LEVEL', 'verbose'],
     ['RATE_LIMIT_PER_SECOND', '0'],
     ['RATE_LIMIT_BURST', '-1'],
     ['NEW_SESSIONS_PER_MINUTE', '0'],

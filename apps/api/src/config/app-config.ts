@@ -6,6 +6,17 @@ export const STORE_KINDS = ['sqlite', 'memory', 'redis'] as const;
 export type StoreKind = (typeof STORE_KINDS)[number];
 
 export const NODE_ENVS = ['development', 'production', 'test'] as const;
+
+/** LOG_LEVEL values, most severe first (pino's names). */
+export const LOG_LEVELS = [
+  'fatal',
+  'error',
+  'warn',
+  'info',
+  'debug',
+  'trace',
+] as const;
+export type LogLevelName = (typeof LOG_LEVELS)[number];
 export type NodeEnv = (typeof NODE_ENVS)[number];
 
 /** The typed configuration, read from the environment once at start. */
@@ -56,6 +67,8 @@ export interface AppConfig {
   redisBatchBroadcasts: boolean;
   /** Worker processes behind one port (Node cluster, sticky sessions); 1: a single process. */
   clusterWorkers: number;
+  /** Least severe level logged. */
+  logLevel: LogLevelName;
 }
 
 export interface RateLimitConfig {
@@ -281,6 +294,9 @@ const envSchema = z.object({
   ),
   PRESENCE_NODE_TIMEOUT: optional(duration(UNIT_MS.d)),
   REDIS_BATCH_BROADCASTS: optional(boolean()),
+  LOG_LEVEL: optional(
+    z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }),
+  ),
   CLUSTER_WORKERS: optional(
     z.coerce
       .number({ error: 'must be a number' })
@@ -358,6 +374,7 @@ export function validateEnv(
       env.PRESENCE_NODE_TIMEOUT ?? DEFAULT_PRESENCE_NODE_TIMEOUT_MS,
     redisBatchBroadcasts: env.REDIS_BATCH_BROADCASTS ?? true,
     clusterWorkers: env.CLUSTER_WORKERS ?? 1,
+    logLevel: env.LOG_LEVEL ?? 'info',
   };
 }
 

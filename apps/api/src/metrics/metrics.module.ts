@@ -76,6 +76,8 @@ export class MetricsServer
     if (metricsPort === undefined) return;
     this.metrics.collectProcessMetrics();
     if (cluster.isWorker) {
+      // Constructing one is what makes a worker answer the primary's requests (prom-client 15).
+      new AggregatorRegistry();
       AggregatorRegistry.setRegistries([this.metrics.registry]);
       return;
     }

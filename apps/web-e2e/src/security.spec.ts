@@ -12,7 +12,7 @@ test('the app runs under its Content-Security-Policy without a violation, and an
   join,
 }) => {
   const response = await fetch(api.url);
-  const csp = response.headers.get('content-security-policy') ?? '';
+  const csp = response.headers.get('content-security-policy');
   expect(csp).toContain("script-src 'self'");
   expect(csp).toContain("connect-src 'self'");
   expect(response.headers.get('x-powered-by')).toBeNull();

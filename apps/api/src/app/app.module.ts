@@ -7,6 +7,9 @@ import { AppConfigModule } from '../config/app-config.module';
 import { ChatModule } from '../chat/chat.module';
 import { ClockModule, type Clock } from '../chat/clock';
 import { StoresModule } from '../chat/stores/stores.module';
+import { HealthModule } from '../health/health.module';
+import { HEALTH_PATHS } from '../health/health.controller';
+import { MetricsModule } from '../metrics/metrics.module';
 import type { RedisConnection } from '../redis/redis-connection';
 import { RedisModule } from '../redis/redis.module';
 
@@ -32,12 +35,14 @@ export class AppModule {
       module: AppModule,
       imports: [
         AppConfigModule.forRoot(config),
+        MetricsModule.forRoot(config),
         ClockModule.forRoot(options.clock),
         ...(config.store === 'redis'
           ? [RedisModule.forRoot(options.redis)]
           : []),
         StoresModule.forRoot(config.store, options.stores),
         ChatModule,
+        HealthModule,
         ...webAppModules(config),
       ],
     };
@@ -56,8 +61,8 @@ function webAppModules(config: AppConfig): DynamicModule[] {
   return [
     ServeStaticModule.forRoot({
       rootPath: config.webDist,
-      // socket.io answers its own path; never fall back to index.html there.
-      exclude: /^\/socket\.io(\/|$)/,
+      // socket.io and the probes answer their own paths; never fall back to index.html there.
+      exclude: new RegExp(`^(/socket\\.io|${HEALTH_PATHS.join('|')})(/|$)`),
     }),
   ];
 }

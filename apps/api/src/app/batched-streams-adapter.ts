@@ -47,6 +47,8 @@ export interface BatchOptions {
    * earlier versions read too (first step of a rolling upgrade: REDIS_BATCH_BROADCASTS=false).
    */
   batchWrites: boolean;
+  /** Called with the id of every stream entry this node reads (its own included): the lag metric. */
+  onEntryRead?: (offset: string) => void;
 }
 
 /**
@@ -67,7 +69,7 @@ export interface BatchOptions {
  */
 export function batchStreamPublishes(
   factory: AdapterFactory,
-  { batchWrites }: BatchOptions,
+  { batchWrites, onEntryRead }: BatchOptions,
 ): AdapterFactory {
   // socket.io calls it with `new`: a function, not an arrow, returning the adapter made.
   return function (nsp: Namespace) {
@@ -77,6 +79,7 @@ export function batchStreamPublishes(
     // Read whether or not this node writes batches: nodes upgraded with writes off must understand
     // the ones that already write them.
     adapter.onRawMessage = (raw, offset) => {
+      onEntryRead?.(offset);
       // The adapter would decode it, then drop it as its own.
       if (raw.uid === adapter.uid) return;
       if (raw.type !== String(BATCH_TYPE)) return receive(raw, offset);

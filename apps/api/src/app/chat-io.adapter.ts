@@ -5,12 +5,22 @@ import { createAdapter } from '@socket.io/redis-streams-adapter';
 import type { Server, ServerOptions } from 'socket.io';
 import { RedisKeys } from '../chat/stores/redis/redis-keys';
 import type { AppConfigService } from '../config/app-config.module';
+import { Metrics } from '../metrics/metrics';
 import { RedisConnection } from '../redis/redis-connection';
 import { batchStreamPublishes } from './batched-streams-adapter';
+import { ConnectionGate } from './connection-gate';
 import { LeanIoAdapter } from './lean-io.adapter';
 
 /**
- * The socket.io server, configured from ConfigService: CORS, payload size, and with `STORE=redis`
+ * How long a new transport may go without a CONNECT before it is closed. socket.io-client sends it
+ * right after the transport opens (one round trip); socket.io's default of 45 s let an address
+ * hold connections that never become sockets.
+ */
+export const CONNECT_TIMEOUT_MS = 5000;
+
+/**
+ * The socket.io server, configured from ConfigService: CORS, payload size, the connection gate
+ * (Origin policy and connections per address), the connect timeout, and with `STORE=redis`
  * the Redis streams adapter, through which every node's broadcasts reach every other node's
  * sockets (rooms are per node; a broadcast to a room is applied by each node to its own sockets).
  *
@@ -36,22 +46,36 @@ export class ChatIoAdapter extends LeanIoAdapter {
   override createIOServer(port: number, options?: ServerOptions): Server {
     const config = this.app.get<AppConfigService>(ConfigService);
     const corsOrigins = config.get('corsOrigins', { infer: true });
+    const metrics = this.app.get(Metrics, { strict: false });
+    const gate = new ConnectionGate(
+      {
+        maxPerAddress: config.get('maxConnectionsPerAddress', { infer: true }),
+        trustProxy: config.get('trustProxy', { infer: true }),
+        allowedOrigins: corsOrigins,
+      },
+      metrics,
+    );
     const ours: Partial<ServerOptions> = {
       serveClient: false,
-      // Frames above this are cut by engine.io before any handler sees them.
+      // Frames above this are cut by engine.io before they are parsed.
       maxHttpBufferSize: config.get('maxPayloadBytes', { infer: true }),
+      allowRequest: gate.allowRequest,
+      connectTimeout: CONNECT_TIMEOUT_MS,
       // Only HTTP long-polling is subject to CORS; websocket upgrades are not.
       ...(corsOrigins.length > 0 && { cors: { origin: corsOrigins } }),
       ...(config.get('store', { infer: true }) === 'redis' && {
-        adapter: this.redisAdapter(config),
+        adapter: this.redisAdapter(config, metrics),
       }),
     };
     // socket.io itself takes Partial<ServerOptions>; Nest's signature says the whole type.
-    this.created = super.createIOServer(port, {
+    const server = super.createIOServer(port, {
       ...options,
       ...ours,
     } as ServerOptions);
-    return this.created;
+    gate.attach(server.engine);
+    metrics.observeServer(server);
+    this.created = server;
+    return server;
   }
 
   /**
@@ -72,7 +96,10 @@ export class ChatIoAdapter extends LeanIoAdapter {
    * The streams adapter rather than the pub/sub one: a stream keeps what was published while a
    * node was cut off from Redis, and the node resumes reading where it stopped (README, "Redis").
    */
-  private redisAdapter(config: AppConfigService): ServerOptions['adapter'] {
+  private redisAdapter(
+    config: AppConfigService,
+    metrics: Metrics,
+  ): ServerOptions['adapter'] {
     const redis = this.app.get(RedisConnection, { strict: false });
     const keys = new RedisKeys(redis.prefix);
     const factory = createAdapter(redis.createClient('socket.io adapter'), {
@@ -95,6 +122,7 @@ export class ChatIoAdapter extends LeanIoAdapter {
     }
     return batchStreamPublishes(factory, {
       batchWrites,
+      onEntryRead: (offset) => metrics.adapterEntryRead(offset),
     }) as ServerOptions['adapter'];
   }
 }

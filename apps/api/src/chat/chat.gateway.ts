@@ -17,6 +17,7 @@ import {
   type FetchUsersAck,
   type PrivateMessageAck,
 } from '@chat/contracts';
+import { Metrics } from '../metrics/metrics';
 import { ChatExceptionFilter } from './chat-exception.filter';
 import { ChatService } from './chat.service';
 import type { ChatServer, ChatSocket } from './chat.types';
@@ -37,6 +38,7 @@ export class ChatGateway
   constructor(
     private readonly chat: ChatService,
     private readonly handshake: HandshakeMiddleware,
+    private readonly metrics: Metrics,
   ) {}
 
   afterInit(server: ChatServer): void {
@@ -96,6 +98,7 @@ export class ChatGateway
     response: PrivateMessageAck,
     ack: unknown,
   ): void {
+    this.metrics.messageResult(response);
     if (typeof ack === 'function') {
       ack(response);
       return;

@@ -73,9 +73,6 @@ const PRUNE_BATCH_SIZE = 500;
         new ChatOptions({
           historyLimit: config.get('historyLimit', { infer: true }),
           trustProxy: config.get('trustProxy', { infer: true }),
-          maxConnectionsPerAddress: config.get('maxConnectionsPerAddress', {
-            infer: true,
-          }),
         }),
       inject: [ConfigService],
     },

@@ -5,6 +5,7 @@ import {
   ChatOptions,
   ChatService,
   TOO_MANY_NEW_SESSIONS,
+  UNKNOWN_SESSION,
 } from './chat.service';
 import type { ChatSocket } from './chat.types';
 import { IdGenerator } from './ids';
@@ -133,13 +134,25 @@ describe('ChatService', () => {
       ['null', null],
       ['an array', [{ username: 'alice' }]],
       ['an empty object', {}],
-      ['an unknown sessionID alone', { sessionID: 'unknown' }],
       ['a bad username', { username: 'x'.repeat(33) }],
     ])('refuses %s with a username reason', async (_label, auth) => {
       const result = await authenticate(auth);
       expect(result.ok).toBe(false);
       if (!result.ok) expect(result.reason).toMatch(/^username /);
     });
+
+    it.each([
+      ['an unknown sessionID', { sessionID: 'unknown' }],
+      ['a malformed sessionID', { sessionID: 'not/a session' }],
+    ])(
+      'refuses %s alone saying the session is unknown or expired',
+      async (_label, auth) => {
+        expect(await authenticate(auth)).toEqual({
+          ok: false,
+          reason: UNKNOWN_SESSION,
+        });
+      },
+    );
 
     it('starts at most NEW_SESSIONS_PER_MINUTE new sessions per client address; resumes are not counted', async () => {
       const starts = [];

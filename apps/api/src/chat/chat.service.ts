@@ -19,6 +19,7 @@ import {
   type UserView,
 } from '@chat/contracts';
 import { DEFAULT_HISTORY_LIMIT } from '../config/app-config';
+import { Metrics } from '../metrics/metrics';
 import {
   EVERYONE_ROOM,
   presenceRooms,
@@ -55,8 +56,6 @@ export class ChatOptions {
   historyLimit = DEFAULT_HISTORY_LIMIT;
   /** The client address is the last X-Forwarded-For entry (TRUST_PROXY), not the peer's. */
   trustProxy = false;
-  /** Open connections per client address in this process (MAX_CONNECTIONS_PER_ADDRESS). */
-  maxConnectionsPerAddress = Infinity;
 
   constructor(options: Partial<ChatOptions> = {}) {
     Object.assign(this, options);
@@ -68,6 +67,9 @@ export class ChatOptions {
 const fetchBucket = (userID: string) => `fetch:${userID}`;
 /** The rate-limit bucket of the new sessions started from one client address (or IPv6 /64). */
 const newSessionBucket = (address: string) => `new-session:${address}`;
+/** The `connect_error` reason of a sessionID that resumes nothing, sent without a username. */
+export const UNKNOWN_SESSION =
+  'unknown or expired session: send a username to start a new one';
 /** The `connect_error` reason of a handshake over the new-session limit. */
 export const TOO_MANY_NEW_SESSIONS =
   'too many new sessions from this address, try again in a minute';
@@ -132,6 +134,7 @@ export class ChatService {
     private readonly clock: Clock,
     private readonly options: ChatOptions,
     private readonly presence: PresenceStore,
+    private readonly metrics: Metrics = new Metrics(),
   ) {}
 
   /** The socket.io server, once the gateway has it: announcements without a socket go through it. */
@@ -167,7 +170,15 @@ export class ChatService {
     }
     // No usable session: an unknown or expired sessionID with a valid username starts afresh.
     const username = validateUsername(fields['username']);
-    if (!username.ok) return { ok: false, reason: username.error };
+    if (!username.ok)
+      return {
+        ok: false,
+        // A sessionID alone that resumes nothing: say so, not that a username is missing.
+        reason:
+          fields['sessionID'] !== undefined && fields['username'] === undefined
+            ? UNKNOWN_SESSION
+            : username.error,
+      };
     // A new user each time: bounded per address, or one client could fill the directory.
     const refused = await this.spend(
       this.limits.newSessions,
@@ -486,7 +497,10 @@ export class ChatService {
       // Only when given: a message sent without one has no such key at all (the guide's payload).
       if (clientMessageId !== undefined)
         message.clientMessageId = clientMessageId;
-      const stored = await this.messages.saveMessage(message);
+      const stored = await this.metrics.timeMessageSave(
+        message,
+        this.messages.saveMessage(message),
+      );
       // A repeat: its first send was emitted already (or is being, if it is still in flight).
       if (stored.id !== message.id) return { ok: true, message: stored };
     } catch (error) {

@@ -5,14 +5,14 @@ import {
   type ConnectErrorData,
 } from '@chat/contracts';
 import type { ExtendedError } from 'socket.io';
+import { HandshakeRefusal, Metrics } from '../metrics/metrics';
 import { ChatOptions, ChatService, describeError } from './chat.service';
 import { clientAddress } from './client-address';
-import { ConnectionLimit } from './connection-limit';
 import type { ChatSocket } from './chat.types';
 
-/** The `connect_error` reason of a handshake over MAX_CONNECTIONS_PER_ADDRESS. */
-export const TOO_MANY_CONNECTIONS =
-  'too many connections from this address, try again later';
+/** The `connect_error` reason of a second CONNECT for this namespace on one transport. */
+export const ONE_SOCKET_PER_TRANSPORT =
+  'this connection already has a socket on this namespace';
 
 /** The error a refused handshake reaches the client with (`connect_error`). */
 export function connectError(message: string, reason: string): ExtendedError {
@@ -30,16 +30,18 @@ export function connectError(message: string, reason: string): ExtendedError {
 export class HandshakeMiddleware {
   private readonly logger = new Logger(HandshakeMiddleware.name);
 
-  private readonly connections: ConnectionLimit;
-  /** Transports already counted: a client may retry its handshake on the same one. */
-  private readonly counted = new WeakSet<object>();
+  /**
+   * Transports with a socket of this namespace, connected or in its handshake. socket.io makes a
+   * socket of every CONNECT packet, so one websocket could otherwise carry any number of them past
+   * the per-address limit (which counts transports: ConnectionGate).
+   */
+  private readonly claimed = new WeakSet<object>();
 
   constructor(
     private readonly chat: ChatService,
     private readonly options: ChatOptions,
-  ) {
-    this.connections = new ConnectionLimit(options.maxConnectionsPerAddress);
-  }
+    private readonly metrics: Metrics,
+  ) {}
 
   /** Arrow property so it can be passed to `server.use` as is. */
   readonly use = (
@@ -47,32 +49,40 @@ export class HandshakeMiddleware {
     next: (err?: ExtendedError) => void,
   ): void => {
     const { auth, address, headers } = socket.handshake;
+    const transport = socket.conn;
+    if (this.claimed.has(transport)) {
+      // No client of ours does this: it is a burst of CONNECTs. Nothing more is read from it.
+      this.metrics.handshakeRefused(HandshakeRefusal.DuplicateConnect);
+      next(connectError(ErrorCode.RateLimited, ONE_SOCKET_PER_TRANSPORT));
+      transport.close();
+      return;
+    }
+    this.claimed.add(transport);
+    // Free again once this socket is gone: a refused client may retry on the same transport.
+    const release = () => this.claimed.delete(transport);
     const client = clientAddress(
       address,
       headers['x-forwarded-for'],
       this.options.trustProxy,
     );
-    if (!this.counted.has(socket.conn)) {
-      if (!this.connections.tryOpen(client)) {
-        next(connectError(ErrorCode.RateLimited, TOO_MANY_CONNECTIONS));
-        return;
-      }
-      // Counted until the transport closes, whatever becomes of this handshake.
-      this.counted.add(socket.conn);
-      socket.conn.once('close', () => this.connections.close(client));
-    }
     this.chat.authenticate(auth, client).then(
       (result) => {
         if (!result.ok) {
+          release();
+          const message = result.error ?? INVALID_USERNAME;
+          this.metrics.handshakeRefused(message);
           // The guide's client reacts to `invalid username`; the precise reason is additive.
-          next(connectError(result.error ?? INVALID_USERNAME, result.reason));
+          next(connectError(message, result.reason));
           return;
         }
         socket.data = result.data;
+        socket.once('disconnect', release);
         next();
       },
       (error: unknown) => {
+        release();
         this.logger.error(`handshake failed: ${describeError(error)}`);
+        this.metrics.handshakeRefused(ErrorCode.Unavailable);
         next(connectError(ErrorCode.Unavailable, 'session store unavailable'));
       },
     );

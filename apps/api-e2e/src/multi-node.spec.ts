@@ -182,7 +182,10 @@ describe('several api nodes on Redis', () => {
   });
 
   it('serves one port from several worker processes with sticky sessions (CLUSTER_WORKERS)', async () => {
-    const [cluster] = await startNodes(1, { CLUSTER_WORKERS: '3' });
+    const [cluster] = await startNodes(1, {
+      CLUSTER_WORKERS: '3',
+      METRICS_PORT: '0',
+    });
     const page = await fetch(cluster.url);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<chat-root');
@@ -214,6 +217,14 @@ describe('several api nodes on Redis', () => {
         'the upgrade',
         5000,
       );
+      // The primary serves every worker's metrics together (METRICS_PORT).
+      const metricsUrl = /metrics of every worker at (http:\/\/[^\s"]+)/.exec(
+        cluster.output(),
+      )?.[1];
+      expect(metricsUrl).toBeDefined();
+      const scrape = await (await fetch(metricsUrl ?? '')).text();
+      expect(scrape).toMatch(/^chat_messages_stored_total 1$/m);
+      expect(scrape).toMatch(/^chat_connected_sockets 2$/m);
     } finally {
       alice.close();
       bob.close();

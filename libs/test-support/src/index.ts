@@ -1,3 +1,4 @@
 export * from './lib/api-process';
 export * from './lib/chat-client';
 export * from './lib/redis-server';
+export * from './lib/raw-transport';

@@ -4,6 +4,9 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { ServeStaticModule } from '@nestjs/serve-static';
 import type { AppConfig } from '../config/app-config';
 import { AppConfigModule } from '../config/app-config.module';
+import { HEALTH_PATHS } from '../health/health.controller';
+import { HealthModule } from '../health/health.module';
+import { MetricsModule } from '../metrics/metrics.module';
 import type { Clock } from '../shared/clock';
 import { StoresModule } from './stores.module';
 import type { RedisConnection } from '../shared/redis/redis-connection';
@@ -35,6 +38,8 @@ export class AppModule {
       imports: [
         AppConfigModule.forRoot(config),
         SharedModule.forRoot(options.clock),
+        // Global: every capability that counts something injects Metrics.
+        MetricsModule.forRoot(config),
         // The infrastructure a backend's stores share.
         ...(config.store === 'redis'
           ? [RedisModule.forRoot(options.redis)]
@@ -43,6 +48,8 @@ export class AppModule {
         StoresModule.forRoot(config.store, options.stores),
         // The capabilities, through the transport that serves them.
         TransportModule,
+        // /healthz and /readyz (the stores and Redis are global).
+        HealthModule,
         ...webAppModules(config),
       ],
     };
@@ -61,8 +68,8 @@ function webAppModules(config: AppConfig): DynamicModule[] {
   return [
     ServeStaticModule.forRoot({
       rootPath: config.webDist,
-      // socket.io answers its own path; never fall back to index.html there.
-      exclude: /^\/socket\.io(\/|$)/,
+      // socket.io and the probes answer their own paths; never fall back to index.html there.
+      exclude: new RegExp(`^(/socket\\.io|${HEALTH_PATHS.join('|')})(/|$)`),
     }),
   ];
 }

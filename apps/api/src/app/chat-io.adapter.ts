@@ -5,12 +5,22 @@ import { createAdapter } from '@socket.io/redis-streams-adapter';
 import type { Server, ServerOptions } from 'socket.io';
 import { RedisKeys } from '../shared/redis/redis-keys';
 import type { AppConfigService } from '../config/app-config.module';
+import { Metrics } from '../metrics/metrics';
 import { RedisConnection } from '../shared/redis/redis-connection';
-import { batchStreamPublishes } from './socket.io-redis-streams-adapter';
+import { ConnectionGate } from './connection-gate';
 import { LeanIoAdapter } from './nestjs-platform-socket.io';
+import { batchStreamPublishes } from './socket.io-redis-streams-adapter';
 
 /**
- * The socket.io server, configured from ConfigService: CORS, payload size, and with `STORE=redis`
+ * How long a new transport may go without a CONNECT before it is closed. socket.io-client sends it
+ * right after the transport opens (one round trip); socket.io's default of 45 s let an address
+ * hold connections that never become sockets.
+ */
+export const CONNECT_TIMEOUT_MS = 5000;
+
+/**
+ * The socket.io server, configured from ConfigService: CORS, payload size, the connection gate
+ * (Origin policy and connections per address), the connect timeout, and with `STORE=redis`
  * the Redis streams adapter, through which every node's broadcasts reach every other node's
  * sockets (rooms are per node; a broadcast to a room is applied by each node to its own sockets).
  *
@@ -36,25 +46,39 @@ export class ChatIoAdapter extends LeanIoAdapter {
   override createIOServer(port: number, options?: ServerOptions): Server {
     const config = this.app.get<AppConfigService>(ConfigService);
     const corsOrigins = config.get('corsOrigins', { infer: true });
+    const metrics = this.app.get(Metrics, { strict: false });
+    const gate = new ConnectionGate(
+      {
+        maxPerAddress: config.get('maxConnectionsPerAddress', { infer: true }),
+        trustProxy: config.get('trustProxy', { infer: true }),
+        allowedOrigins: corsOrigins,
+      },
+      metrics,
+    );
     const ours: Partial<ServerOptions> = {
       serveClient: false,
-      // Frames above this are cut by engine.io before any handler sees them.
+      // Frames above this are cut by engine.io before they are parsed.
       maxHttpBufferSize: config.get('maxPayloadBytes', { infer: true }),
+      allowRequest: gate.allowRequest,
+      connectTimeout: CONNECT_TIMEOUT_MS,
       // Only HTTP long-polling is subject to CORS; websocket upgrades are not.
       ...(corsOrigins.length > 0 && { cors: { origin: corsOrigins } }),
       ...(config.get('store', { infer: true }) === 'redis' && {
         adapter: this.redisAdapter(
           config,
           Boolean(options?.connectionStateRecovery),
+          metrics,
         ),
       }),
     };
     // socket.io itself takes Partial<ServerOptions>; Nest's signature says the whole type.
-    this.created = super.createIOServer(port, {
+    const server = super.createIOServer(port, {
       ...options,
       ...ours,
     } as ServerOptions);
-    return this.created;
+    gate.attach(server.engine);
+    this.created = server;
+    return server;
   }
 
   /**
@@ -78,6 +102,7 @@ export class ChatIoAdapter extends LeanIoAdapter {
   private redisAdapter(
     config: AppConfigService,
     connectionStateRecovery: boolean,
+    metrics: Metrics,
   ): ServerOptions['adapter'] {
     const redis = this.app.get(RedisConnection, { strict: false });
     const keys = this.app.get(RedisKeys, { strict: false });
@@ -102,6 +127,7 @@ export class ChatIoAdapter extends LeanIoAdapter {
     return batchStreamPublishes(factory, {
       batchWrites,
       connectionStateRecovery,
+      onEntryRead: (offset) => metrics.adapterEntryRead(offset),
     }) as ServerOptions['adapter'];
   }
 }

@@ -4,7 +4,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Logger } from '@nestjs/common';
 import { setupMaster, setupWorker } from '@socket.io/sticky';
+import { AggregatorRegistry } from 'prom-client';
 import type { AppConfig } from '../config/app-config';
+import { createMetricsServer, listenMetrics } from '../metrics/metrics.module';
 import { RedisConnection } from '../shared/redis/redis-connection';
 import { createApp, displayHost } from './create-app';
 
@@ -87,8 +89,32 @@ export async function runPrimary(config: AppConfig): Promise<void> {
       process.once(signal, () => void stop(0));
     for (let i = 0; i < config.clusterWorkers; i++) cluster.fork();
   });
+  const metrics = await serveClusterMetrics(config);
+  process.once('exit', () => metrics?.close());
   // The e2e harness parses exactly this line: keep the wording.
   console.log(`server listening at ${url}`);
+}
+
+/**
+ * METRICS_PORT with several workers: the primary serves every worker's metrics together
+ * (prom-client's AggregatorRegistry asks each worker over IPC; counters are summed).
+ */
+async function serveClusterMetrics(
+  config: AppConfig,
+): Promise<Server | undefined> {
+  if (config.metricsPort === undefined) return undefined;
+  const registry = new AggregatorRegistry();
+  const server = createMetricsServer(
+    () => registry.clusterMetrics(),
+    registry.contentType,
+  );
+  const url = await listenMetrics(
+    server,
+    config.metricsPort,
+    config.metricsHost,
+  );
+  new Logger('Metrics').log(`metrics of every worker at ${url}`);
+  return server;
 }
 
 /**

@@ -7,9 +7,12 @@ import {
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { validateEnv, type AppConfig, type RawEnv } from '../config/app-config';
+import { appLogger } from '../logging/app-logger';
 import { RedisConnection } from '../shared/redis/redis-connection';
+import { checkSqlitePath } from '../startup/sqlite-preflight';
 import { AppModule, hasWebApp, type AppModuleOptions } from './app.module';
 import { ChatIoAdapter } from './chat-io.adapter';
+import { securityHeaders } from './security-headers';
 
 export interface CreateAppOptions extends Omit<AppModuleOptions, 'redis'> {
   /** Nest's logger option; tests pass `false` or a few levels to keep output quiet. */
@@ -34,7 +37,10 @@ export async function createApp(
   options: CreateAppOptions = {},
 ): Promise<CreatedApp> {
   const config = validateEnv({ ...process.env, ...env });
-  // Before Nest: an unreachable Redis stops the start with one line, not a stack trace.
+  // Before Nest: a database that cannot be opened, or an unreachable Redis, stops the start with
+  // one line, not a stack trace.
+  if (config.store === 'sqlite' && !options.stores)
+    checkSqlitePath(config.sqlitePath);
   const redis =
     config.store === 'redis'
       ? await RedisConnection.connect(config)
@@ -46,7 +52,7 @@ export async function createApp(
       {
         // Throw instead of Nest's process.abort(), so the caller reports the error and exits cleanly.
         abortOnError: false,
-        ...(options.logger !== undefined && { logger: options.logger }),
+        logger: options.logger ?? appLogger(config),
       },
     );
   } catch (error) {
@@ -60,6 +66,8 @@ export async function createApp(
         'Build it with `nx build web` or set WEB_DIST.',
     );
   }
+  // Before every route and the static web app.
+  app.use(securityHeaders());
   const ioAdapter = new ChatIoAdapter(app);
   app.useWebSocketAdapter(ioAdapter);
   if (config.corsOrigins.length > 0)

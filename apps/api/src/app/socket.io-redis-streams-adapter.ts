@@ -65,6 +65,8 @@ export interface BatchOptions {
    * entries by type, so their messages keep the adapter's own path.
    */
   connectionStateRecovery: boolean;
+  /** Called with the id of every stream entry this node reads (its own included): the lag metric. */
+  onEntryRead?: (offset: string) => void;
 }
 
 /**
@@ -85,7 +87,7 @@ export interface BatchOptions {
  */
 export function batchStreamPublishes(
   factory: AdapterFactory,
-  { batchWrites, connectionStateRecovery }: BatchOptions,
+  { batchWrites, connectionStateRecovery, onEntryRead }: BatchOptions,
 ): AdapterFactory {
   // socket.io calls it with `new`: a function, not an arrow, returning the adapter made.
   return function (nsp: Namespace) {
@@ -95,6 +97,7 @@ export function batchStreamPublishes(
     // Read whether or not this node writes batches: nodes upgraded with writes off must understand
     // the ones that already write them.
     adapter.onRawMessage = (raw, offset) => {
+      onEntryRead?.(offset);
       // The adapter would decode it, then drop it as its own.
       if (raw.uid === adapter.uid) return;
       if (raw.type !== String(BATCH_TYPE)) return receive(raw, offset);

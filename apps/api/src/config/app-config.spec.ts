@@ -14,7 +14,9 @@ describe('validateEnv', () => {
       sessionTtlMs: 7 * 24 * 3600 * 1000,
       sessionPruneIntervalMs: 3600 * 1000,
       webDist: resolve('/repo', 'dist/apps/web/browser'),
-      maxPayloadBytes: 2 * 1024 * 1024,
+      maxPayloadBytes: 32 * 1024,
+      metricsPort: undefined,
+      metricsHost: '127.0.0.1',
       rateLimit: { perSecond: 20, burst: 40 },
       newSessionLimit: { perSecond: 0.5, burst: 30 },
       maxConnectionsPerAddress: 500,
@@ -24,6 +26,7 @@ describe('validateEnv', () => {
       presenceNodeTimeoutMs: 10_000,
       redisBatchBroadcasts: true,
       clusterWorkers: 1,
+      logLevel: 'info',
     });
   });
 
@@ -46,6 +49,8 @@ describe('validateEnv', () => {
           SESSION_PRUNE_INTERVAL: '90s',
           WEB_DIST: '/srv/web',
           MAX_PAYLOAD_BYTES: '65536',
+          METRICS_PORT: '9464',
+          METRICS_HOST: '0.0.0.0',
           RATE_LIMIT_PER_SECOND: '0.5',
           RATE_LIMIT_BURST: '10',
           NEW_SESSIONS_PER_MINUTE: '120',
@@ -56,6 +61,7 @@ describe('validateEnv', () => {
           PRESENCE_NODE_TIMEOUT: '20s',
           REDIS_BATCH_BROADCASTS: 'false',
           CLUSTER_WORKERS: '1',
+          LOG_LEVEL: 'debug',
         },
         '/repo',
       ),
@@ -71,6 +77,8 @@ describe('validateEnv', () => {
       sessionPruneIntervalMs: 90 * 1000,
       webDist: '/srv/web',
       maxPayloadBytes: 65536,
+      metricsPort: 9464,
+      metricsHost: '0.0.0.0',
       rateLimit: { perSecond: 0.5, burst: 10 },
       newSessionLimit: { perSecond: 2, burst: 120 },
       maxConnectionsPerAddress: 50,
@@ -80,6 +88,7 @@ describe('validateEnv', () => {
       presenceNodeTimeoutMs: 20_000,
       redisBatchBroadcasts: false,
       clusterWorkers: 1,
+      logLevel: 'debug',
     });
   });
 
@@ -179,6 +188,8 @@ describe('validateEnv', () => {
     ['CORS_ORIGIN', 'localhost:4200'],
     ['CORS_ORIGIN', 'http://localhost:4200/path'],
     ['MAX_PAYLOAD_BYTES', '10'],
+    ['METRICS_PORT', '70000'],
+    ['LOG_LEVEL', 'verbose'],
     ['RATE_LIMIT_PER_SECOND', '0'],
     ['RATE_LIMIT_BURST', '-1'],
     ['NEW_SESSIONS_PER_MINUTE', '0'],

@@ -6,6 +6,17 @@ export const STORE_KINDS = ['sqlite', 'memory', 'redis'] as const;
 export type StoreKind = (typeof STORE_KINDS)[number];
 
 export const NODE_ENVS = ['development', 'production', 'test'] as const;
+
+/** LOG_LEVEL values, most severe first (pino's names). */
+export const LOG_LEVELS = [
+  'fatal',
+  'error',
+  'warn',
+  'info',
+  'debug',
+  'trace',
+] as const;
+export type LogLevelName = (typeof LOG_LEVELS)[number];
 export type NodeEnv = (typeof NODE_ENVS)[number];
 
 /** The typed configuration, read from the environment once at start. */
@@ -29,6 +40,10 @@ export interface AppConfig {
   webDist: string;
   /** socket.io `maxHttpBufferSize`: bigger frames are cut by engine.io before any handler. */
   maxPayloadBytes: number;
+  /** Port of the Prometheus metrics (`GET /metrics`); undefined: not served. */
+  metricsPort: number | undefined;
+  /** Interface the metrics listen on. */
+  metricsHost: string;
   rateLimit: RateLimitConfig;
   /** Handshakes that start a new session (a new user), per client address. */
   newSessionLimit: RateLimitConfig;
@@ -52,6 +67,8 @@ export interface AppConfig {
   redisBatchBroadcasts: boolean;
   /** Worker processes behind one port (Node cluster, sticky sessions); 1: a single process. */
   clusterWorkers: number;
+  /** Least severe level logged. */
+  logLevel: LogLevelName;
 }
 
 export interface RateLimitConfig {
@@ -69,6 +86,14 @@ export const DEFAULT_WEB_DIST = 'dist/apps/web/browser';
 export const DEFAULT_SQLITE_PATH = 'data/chat.sqlite';
 export const DEFAULT_NEW_SESSIONS_PER_MINUTE = 30;
 export const DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 500;
+/**
+ * The largest legitimate frame is a `private message` of 4000 characters that JSON escapes to 6
+ * bytes each (control characters, lone surrogates: about 24 KB), or a `fetch users` of 100 ids (13
+ * KB): 32 KiB holds either, and bounds what one frame can cost to parse.
+ */
+export const DEFAULT_MAX_PAYLOAD_BYTES = 32 * 1024;
+/** Metrics are for the operator's scraper, not the public: loopback unless told otherwise. */
+export const DEFAULT_METRICS_HOST = '127.0.0.1';
 /** SQLite's name for a private, in-process database (tests). */
 export const SQLITE_IN_MEMORY = ':memory:';
 export const DEFAULT_HISTORY_LIMIT = 50;
@@ -233,6 +258,14 @@ const envSchema = z.object({
       .int('must be an integer')
       .min(1024, 'must be at least 1024'),
   ),
+  METRICS_PORT: optional(
+    z.coerce
+      .number({ error: 'must be a number' })
+      .int('must be an integer')
+      .min(0, 'must be from 0 to 65535')
+      .max(65535, 'must be from 0 to 65535'),
+  ),
+  METRICS_HOST: optional(z.string().trim().min(1)),
   RATE_LIMIT_PER_SECOND: optional(
     z.coerce
       .number({ error: 'must be a number' })
@@ -261,6 +294,9 @@ const envSchema = z.object({
   ),
   PRESENCE_NODE_TIMEOUT: optional(duration(UNIT_MS.d)),
   REDIS_BATCH_BROADCASTS: optional(boolean()),
+  LOG_LEVEL: optional(
+    z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }),
+  ),
   CLUSTER_WORKERS: optional(
     z.coerce
       .number({ error: 'must be a number' })
@@ -319,8 +355,9 @@ export function validateEnv(
     sessionPruneIntervalMs:
       env.SESSION_PRUNE_INTERVAL ?? DEFAULT_SESSION_PRUNE_INTERVAL_MS,
     webDist: resolve(cwd, env.WEB_DIST ?? DEFAULT_WEB_DIST),
-    // 2 MiB: a 1 MB message still reaches the validator and is answered `too large`.
-    maxPayloadBytes: env.MAX_PAYLOAD_BYTES ?? 2 * 1024 * 1024,
+    maxPayloadBytes: env.MAX_PAYLOAD_BYTES ?? DEFAULT_MAX_PAYLOAD_BYTES,
+    metricsPort: env.METRICS_PORT,
+    metricsHost: env.METRICS_HOST ?? DEFAULT_METRICS_HOST,
     rateLimit: {
       perSecond: env.RATE_LIMIT_PER_SECOND ?? 20,
       burst: env.RATE_LIMIT_BURST ?? 40,
@@ -337,6 +374,7 @@ export function validateEnv(
       env.PRESENCE_NODE_TIMEOUT ?? DEFAULT_PRESENCE_NODE_TIMEOUT_MS,
     redisBatchBroadcasts: env.REDIS_BATCH_BROADCASTS ?? true,
     clusterWorkers: env.CLUSTER_WORKERS ?? 1,
+    logLevel: env.LOG_LEVEL ?? 'info',
   };
 }
 

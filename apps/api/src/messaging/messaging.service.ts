@@ -10,6 +10,7 @@ import {
   type PrivateMessageAck,
 } from '@chat/contracts';
 import { DEFAULT_HISTORY_LIMIT } from '../config/app-config';
+import { Metrics } from '../metrics/metrics';
 import { RateLimits } from '../rate-limiting/rate-limits';
 import { SessionStore } from '../sessions/stores/session.store';
 import type { Delivery } from '../shared/broadcaster';
@@ -54,6 +55,7 @@ export class MessagingService implements OnModuleInit {
     private readonly limits: RateLimits,
     private readonly clock: Clock,
     private readonly options: MessagingOptions,
+    private readonly metrics: Metrics = new Metrics(),
   ) {}
 
   /** Message ids continue after the newest stored one, whatever the clock says after a restart. */
@@ -93,7 +95,10 @@ export class MessagingService implements OnModuleInit {
       // Only when given: a message sent without one has no such key at all (the guide's payload).
       if (clientMessageId !== undefined)
         message.clientMessageId = clientMessageId;
-      const stored = await this.messages.saveMessage(message);
+      const stored = await this.metrics.timeMessageSave(
+        message,
+        this.messages.saveMessage(message),
+      );
       // A repeat: its first send was delivered already (or is being, if it is still in flight).
       if (stored.id !== message.id)
         return {

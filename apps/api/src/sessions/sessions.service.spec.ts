@@ -8,6 +8,7 @@ import {
 } from '../testing/services';
 import {
   TOO_MANY_NEW_SESSIONS,
+  UNKNOWN_SESSION,
   type SessionsService,
 } from './sessions.service';
 import type { MemorySessionStore } from './stores/memory/memory-session.store';
@@ -79,13 +80,25 @@ describe('SessionsService', () => {
       ['null', null],
       ['an array', [{ username: 'alice' }]],
       ['an empty object', {}],
-      ['an unknown sessionID alone', { sessionID: 'unknown' }],
       ['a bad username', { username: 'x'.repeat(33) }],
     ])('refuses %s with a username reason', async (_label, auth) => {
       const result = await authenticate(auth);
       expect(result.ok).toBe(false);
       if (!result.ok) expect(result.reason).toMatch(/^username /);
     });
+
+    it.each([
+      ['an unknown sessionID', { sessionID: 'unknown' }],
+      ['a malformed sessionID', { sessionID: 'not/a session' }],
+    ])(
+      'refuses %s alone saying the session is unknown or expired',
+      async (_label, auth) => {
+        expect(await authenticate(auth)).toEqual({
+          ok: false,
+          reason: UNKNOWN_SESSION,
+        });
+      },
+    );
 
     it('starts at most NEW_SESSIONS_PER_MINUTE new sessions per client address; resumes are not counted', async () => {
       const starts = [];

@@ -15,6 +15,9 @@ export type HandshakeResult =
   /** `error`: the `connect_error` message, when it is not the guide's `invalid username`. */
   | { ok: false; reason: string; error?: ErrorCode };
 
+/** The `connect_error` reason of a sessionID that resumes nothing, sent without a username. */
+export const UNKNOWN_SESSION =
+  'unknown or expired session: send a username to start a new one';
 /** The `connect_error` reason of a handshake over the new-session limit. */
 export const TOO_MANY_NEW_SESSIONS =
   'too many new sessions from this address, try again in a minute';
@@ -54,7 +57,15 @@ export class SessionsService {
     }
     // No usable session: an unknown or expired sessionID with a valid username starts afresh.
     const username = validateUsername(fields['username']);
-    if (!username.ok) return { ok: false, reason: username.error };
+    if (!username.ok)
+      return {
+        ok: false,
+        // A sessionID alone that resumes nothing: say so, not that a username is missing.
+        reason:
+          fields['sessionID'] !== undefined && fields['username'] === undefined
+            ? UNKNOWN_SESSION
+            : username.error,
+      };
     // A new user each time: bounded per address, or one client could fill the directory.
     const refused = await this.limits.newSession(address);
     if (refused)

@@ -17,11 +17,13 @@ import {
 } from '@chat/contracts';
 import { DirectoryService } from '../directory/directory.service';
 import { MessagingService, type Sent } from '../messaging/messaging.service';
+import { Metrics } from '../metrics/metrics';
 import { SocketIoBroadcaster } from './broadcaster';
 import { ChatExceptionFilter } from './chat-exception.filter';
 import type { ChatServer, ChatSocket } from './chat-socket';
 import { ConnectionLifecycle } from './connection-lifecycle';
 import { HandshakeMiddleware } from './handshake.middleware';
+import { observeServer } from './socket-metrics';
 
 /**
  * Events in, service calls, acks out; the services' deliveries go to the broadcaster. No state, no
@@ -42,11 +44,13 @@ export class ChatGateway
     private readonly connections: ConnectionLifecycle,
     private readonly handshake: HandshakeMiddleware,
     private readonly broadcaster: SocketIoBroadcaster,
+    private readonly metrics: Metrics,
   ) {}
 
   afterInit(server: ChatServer): void {
     server.use(this.handshake.use);
     this.broadcaster.attach(server);
+    observeServer(server, this.metrics);
   }
 
   // Nest binds the message handlers synchronously on connection, before this async sequence
@@ -100,6 +104,7 @@ export class ChatGateway
     ack: unknown,
   ): void {
     this.broadcaster.send(deliveries, socket);
+    this.metrics.messageResult(response);
     if (typeof ack === 'function') {
       ack(response);
       return;

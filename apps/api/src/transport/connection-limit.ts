@@ -16,6 +16,11 @@ export class ConnectionLimit {
     return true;
   }
 
+  /** Counts one more connection from `address`, even over the maximum (its close undoes it). */
+  add(address: string): void {
+    this.open.set(address, (this.open.get(address) ?? 0) + 1);
+  }
+
   /** One connection from `address` closed. */
   close(address: string): void {
     const count = this.open.get(address) ?? 0;

@@ -5,16 +5,16 @@ import {
   type ConnectErrorData,
 } from '@chat/contracts';
 import type { ExtendedError } from 'socket.io';
+import { HandshakeRefusal, Metrics } from '../metrics/metrics';
 import { SessionsService } from '../sessions/sessions.service';
 import { describeError } from '../shared/describe-error';
 import { clientAddress } from './client-address';
-import { ConnectionLimit } from './connection-limit';
 import type { ChatSocket } from './chat-socket';
 import { TransportOptions } from './transport-options';
 
-/** The `connect_error` reason of a handshake over MAX_CONNECTIONS_PER_ADDRESS. */
-export const TOO_MANY_CONNECTIONS =
-  'too many connections from this address, try again later';
+/** The `connect_error` reason of a second CONNECT for this namespace on one transport. */
+export const ONE_SOCKET_PER_TRANSPORT =
+  'this connection already has a socket on this namespace';
 
 /** The error a refused handshake reaches the client with (`connect_error`). */
 export function connectError(message: string, reason: string): ExtendedError {
@@ -32,16 +32,18 @@ export function connectError(message: string, reason: string): ExtendedError {
 export class HandshakeMiddleware {
   private readonly logger = new Logger(HandshakeMiddleware.name);
 
-  private readonly connections: ConnectionLimit;
-  /** Transports already counted: a client may retry its handshake on the same one. */
-  private readonly counted = new WeakSet<object>();
+  /**
+   * Transports with a socket of this namespace, connected or in its handshake. socket.io makes a
+   * socket of every CONNECT packet, so one websocket could otherwise carry any number of them past
+   * the per-address limit (which counts transports: ConnectionGate).
+   */
+  private readonly claimed = new WeakSet<object>();
 
   constructor(
     private readonly sessions: SessionsService,
     private readonly options: TransportOptions,
-  ) {
-    this.connections = new ConnectionLimit(options.maxConnectionsPerAddress);
-  }
+    private readonly metrics: Metrics,
+  ) {}
 
   /** Arrow property so it can be passed to `server.use` as is. */
   readonly use = (
@@ -49,32 +51,40 @@ export class HandshakeMiddleware {
     next: (err?: ExtendedError) => void,
   ): void => {
     const { auth, address, headers } = socket.handshake;
+    const transport = socket.conn;
+    if (this.claimed.has(transport)) {
+      // No client of ours does this: it is a burst of CONNECTs. Nothing more is read from it.
+      this.metrics.handshakeRefused(HandshakeRefusal.DuplicateConnect);
+      next(connectError(ErrorCode.RateLimited, ONE_SOCKET_PER_TRANSPORT));
+      transport.close();
+      return;
+    }
+    this.claimed.add(transport);
+    // Free again once this socket is gone: a refused client may retry on the same transport.
+    const release = () => this.claimed.delete(transport);
     const client = clientAddress(
       address,
       headers['x-forwarded-for'],
       this.options.trustProxy,
     );
-    if (!this.counted.has(socket.conn)) {
-      if (!this.connections.tryOpen(client)) {
-        next(connectError(ErrorCode.RateLimited, TOO_MANY_CONNECTIONS));
-        return;
-      }
-      // Counted until the transport closes, whatever becomes of this handshake.
-      this.counted.add(socket.conn);
-      socket.conn.once('close', () => this.connections.close(client));
-    }
     this.sessions.authenticate(auth, client).then(
       (result) => {
         if (!result.ok) {
+          release();
+          const message = result.error ?? INVALID_USERNAME;
+          this.metrics.handshakeRefused(message);
           // The guide's client reacts to `invalid username`; the precise reason is additive.
-          next(connectError(result.error ?? INVALID_USERNAME, result.reason));
+          next(connectError(message, result.reason));
           return;
         }
         socket.data = result.data;
+        socket.once('disconnect', release);
         next();
       },
       (error: unknown) => {
+        release();
         this.logger.error(`handshake failed: ${describeError(error)}`);
+        this.metrics.handshakeRefused(ErrorCode.Unavailable);
         next(connectError(ErrorCode.Unavailable, 'session store unavailable'));
       },
     );

@@ -1,5 +1,6 @@
 import { ErrorCode } from '@chat/contracts';
 import { within } from '@chat/test-support';
+import { TOO_MANY_CONNECTIONS } from '../app/connection-gate';
 import { TOO_MANY_NEW_SESSIONS } from '../sessions/sessions.service';
 import {
   ClientPool,
@@ -14,7 +15,6 @@ import {
   GatedSessionStore,
   testStores,
 } from '../testing/test-stores';
-import { TOO_MANY_CONNECTIONS } from './handshake.middleware';
 
 // Limits and failures at the gateway, against the real app: rate limits, new sessions and open
 // connections per address, the payload cap, a failing store, messages sent while connecting.
@@ -95,9 +95,16 @@ describe('ChatGateway: limits', () => {
     const alice = await pool.connect({ username: 'alice' });
     const again = { sessionID: alice.session.sessionID };
     const second = await pool.connect(again);
+    // Refused before any session exists: a transport error, which socket.io-client retries.
     expect(await pool.refused(again)).toMatchObject({
-      message: ErrorCode.RateLimited,
-      data: { reason: TOO_MANY_CONNECTIONS },
+      message: 'websocket error',
+    });
+    const polling = await fetch(
+      `${server.url}/socket.io/?EIO=4&transport=polling`,
+    );
+    expect(polling.status).toBe(403);
+    expect(await polling.json()).toMatchObject({
+      message: TOO_MANY_CONNECTIONS,
     });
     second.client.close();
     // Once the server has seen one close, another tab gets in.

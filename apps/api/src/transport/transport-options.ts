@@ -2,8 +2,6 @@
 export class TransportOptions {
   /** The client address is the last X-Forwarded-For entry (TRUST_PROXY), not the peer's. */
   trustProxy = false;
-  /** Open connections per client address in this process (MAX_CONNECTIONS_PER_ADDRESS). */
-  maxConnectionsPerAddress = Infinity;
 
   constructor(options: Partial<TransportOptions> = {}) {
     Object.assign(this, options);

@@ -47,9 +47,6 @@ export class BroadcasterModule {}
       useFactory: (config: AppConfigService) =>
         new TransportOptions({
           trustProxy: config.get('trustProxy', { infer: true }),
-          maxConnectionsPerAddress: config.get('maxConnectionsPerAddress', {
-            infer: true,
-          }),
         }),
       inject: [ConfigService],
     },

@@ -2,6 +2,7 @@ import {
   test as base,
   expect,
   type Browser,
+  type BrowserContext,
   type Page,
 } from '@playwright/test';
 import { startApi, type ApiProcess } from '@chat/test-support';
@@ -27,7 +28,24 @@ interface Fixtures {
   join(name: string): Promise<ChatUser>;
 }
 
-export const test = base.extend<Fixtures>({
+/**
+ * Content-Security-Policy violations reported by any page opened with `openChat` during the current
+ * test (the browser's console error, and the `securitypolicyviolation` event).
+ */
+export const cspViolations: string[] = [];
+
+export const test = base.extend<Fixtures & { cspGuard: void }>({
+  // Every test fails if the app did anything its CSP forbids: the policy must allow exactly
+  // what the app loads.
+  cspGuard: [
+    // eslint-disable-next-line no-empty-pattern
+    async ({}, use) => {
+      cspViolations.length = 0;
+      await use();
+      expect(cspViolations, 'Content-Security-Policy violations').toEqual([]);
+    },
+    { auto: true },
+  ],
   apiEnv: [{}, { option: true }],
   api: async ({ apiEnv }, use) => {
     const api = await startApi(apiEnv);
@@ -53,6 +71,7 @@ export async function openChat(
   const context = await browser.newContext({
     viewport: { width: 1100, height: 700 },
   });
+  await watchCsp(context);
   const page = await context.newPage();
   await page.goto(url);
   await page.getByTestId('username-input').fill(name);
@@ -74,6 +93,24 @@ export async function openChat(
     },
   };
   return user;
+}
+
+/** Records every CSP violation of the context's pages in `cspViolations`. */
+export async function watchCsp(context: BrowserContext): Promise<void> {
+  await context.addInitScript(() =>
+    document.addEventListener('securitypolicyviolation', (event) =>
+      console.error(
+        `CSP violation: ${event.violatedDirective} blocked ${event.blockedURI}`,
+      ),
+    ),
+  );
+  context.on('console', (message) => {
+    if (
+      message.type() === 'error' &&
+      /Content Security Policy|CSP violation/i.test(message.text())
+    )
+      cspViolations.push(message.text());
+  });
 }
 
 export function userItem(page: Page, username: string) {

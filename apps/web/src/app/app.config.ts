@@ -2,9 +2,9 @@ import {
   type ApplicationConfig,
   provideBrowserGlobalErrorListeners,
 } from '@angular/core';
-import { provideChatSocket } from './chat/chat-socket';
+import { provideChat } from './provide-chat';
 
 export const appConfig: ApplicationConfig = {
   // Zoneless is Angular 21's default; the socket URL/path come from CHAT_CONFIG's defaults.
-  providers: [provideBrowserGlobalErrorListeners(), provideChatSocket()],
+  providers: [provideBrowserGlobalErrorListeners(), provideChat()],
 };

@@ -1,15 +1,19 @@
 import { TestBed } from '@angular/core/testing';
 import { ChatEvent, INVALID_USERNAME } from '@chat/contracts';
 import { App } from './app';
-import { CHAT_SOCKET } from './chat/chat-socket';
-import { FakeChatSocket } from './chat/testing/fake-chat-socket';
+import { CHAT_SOCKET } from './core/chat-socket';
+import { provideChatStores } from './provide-chat';
+import { FakeChatSocket } from './testing/fake-chat-socket';
 
 describe('App', () => {
   async function render() {
     localStorage.clear();
     const socket = new FakeChatSocket();
     TestBed.configureTestingModule({
-      providers: [{ provide: CHAT_SOCKET, useValue: socket }],
+      providers: [
+        { provide: CHAT_SOCKET, useValue: socket },
+        provideChatStores(),
+      ],
     });
     const fixture = TestBed.createComponent(App);
     await fixture.whenStable();

@@ -1,21 +1,21 @@
 import { ChangeDetectionStrategy, Component, inject } from '@angular/core';
 import { ChatPage } from './chat-page/chat-page';
-import { ChatStore } from './chat/chat.store';
-import { ConnectionBanner } from './connection-banner/connection-banner';
-import { SelectUsername } from './select-username/select-username';
+import { ConnectionBanner } from './core/connection-banner/connection-banner';
+import { ConnectionStore } from './core/connection.store';
+import { SelectUsername } from './core/select-username/select-username';
 
 @Component({
   selector: 'chat-root',
   changeDetection: ChangeDetectionStrategy.OnPush,
   imports: [ChatPage, ConnectionBanner, SelectUsername],
   template: `
-    @if (store.view() === 'chat') {
-      <chat-connection-banner [state]="store.connectionState()" />
+    @if (connection.view() === 'chat') {
+      <chat-connection-banner [state]="connection.connectionState()" />
       <chat-page />
     } @else {
       <chat-select-username
-        [error]="store.usernameError()"
-        (submitted)="store.selectUsername($event)"
+        [error]="connection.usernameError()"
+        (submitted)="connection.selectUsername($event)"
       />
     }
   `,
@@ -28,5 +28,5 @@ import { SelectUsername } from './select-username/select-username';
   `,
 })
 export class App {
-  protected readonly store = inject(ChatStore);
+  protected readonly connection = inject(ConnectionStore);
 }

@@ -38,6 +38,60 @@ describe('validateUsername', () => {
   });
 });
 
+describe('validateUsername: names that would not show as what they are', () => {
+  it('normalises to NFKC and makes runs of spaces one', () => {
+    expect(validateUsername('ａｄｍｉｎ')).toEqual({
+      ok: true,
+      value: 'admin',
+    });
+    expect(validateUsername('Zoe\u0308')).toEqual({ ok: true, value: 'Zoë' });
+    expect(validateUsername('ann\u3000 \u00A0lee')).toEqual({
+      ok: true,
+      value: 'ann lee',
+    });
+  });
+
+  it.each([
+    ['a right-to-left override', 'ad\u202Enim', 'bidirectional', 'U+202E'],
+    ['a left-to-right mark', '\u200Eadmin', 'bidirectional', 'U+200E'],
+    ['an Arabic letter mark', 'admin\u061C', 'bidirectional', 'U+061C'],
+    ['a first-strong isolate', 'ad\u2068min', 'bidirectional', 'U+2068'],
+    ['a zero-width space', 'ad\u200Bmin', 'invisible', 'U+200B'],
+    ['a zero-width non-joiner', 'ad\u200Cmin', 'invisible', 'U+200C'],
+    ['a joiner between letters', 'ad\u200Dmin', 'invisible', 'U+200D'],
+    ['a word joiner', 'ad\u2060min', 'invisible', 'U+2060'],
+    ['a soft hyphen', 'ad\u00ADmin', 'invisible', 'U+00AD'],
+    ['a byte order mark', 'ad\uFEFFmin', 'invisible', 'U+FEFF'],
+    ['a tag character', 'admin\u{E0041}', 'invisible', 'U+E0041'],
+    ['a combining grapheme joiner', 'ad\u034Fmin', 'invisible', 'U+034F'],
+    // NFKC makes both the filler U+1160.
+    ['a Hangul filler', '\u3164', 'invisible', 'U+1160'],
+    ['a half-width Hangul filler', 'a\uFFA0', 'invisible', 'U+1160'],
+    ['a Hangul choseong filler', '\u115Fa', 'invisible', 'U+115F'],
+    ['a Braille blank', '\u2800\u2800', 'invisible', 'U+2800'],
+    ['a line separator', 'ad\u2028min', 'line breaks', 'U+2028'],
+  ])('refuses %s, naming it', (_label, input, kind, code) => {
+    const result = validateUsername(input);
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(result.error).toContain(kind);
+      expect(result.error).toContain(code);
+    }
+  });
+
+  it('refuses a lone surrogate', () => {
+    expect(validateUsername('ad\uD800min')).toEqual({
+      ok: false,
+      error: 'username must be well-formed Unicode (no lone surrogates)',
+    });
+  });
+
+  it('keeps the joiner of an emoji sequence', () => {
+    expect(validateUsername('dev 👩‍💻')).toEqual({ ok: true, value: 'dev 👩‍💻' });
+    expect(validateUsername('👩🏽‍💻 ❤️')).toEqual({ ok: true, value: '👩🏽‍💻 ❤️' });
+  });
+});
+
 describe('parseSessionId', () => {
   it('accepts url-safe ids and rejects anything else', () => {
     expect(parseSessionId('AbC-_09')).toBe('AbC-_09');
@@ -46,6 +100,23 @@ describe('parseSessionId', () => {
     expect(parseSessionId('x'.repeat(129))).toBeUndefined();
     expect(parseSessionId(123)).toBeUndefined();
     expect(parseSessionId({})).toBeUndefined();
+  });
+});
+
+describe('validatePrivateMessage: well-formed content', () => {
+  it('refuses content with a lone surrogate as an invalid payload', () => {
+    for (const content of ['\uD83D', 'broken \uDE00 pair', 'x\uDBFF']) {
+      expect(validatePrivateMessage({ content, to: 'u1' })).toEqual({
+        ok: false,
+        error: ErrorCode.InvalidPayload,
+      });
+    }
+  });
+
+  it('accepts surrogate pairs (emoji, rare scripts)', () => {
+    expect(validatePrivateMessage({ content: '😀 𝄞 𠀋', to: 'u1' }).ok).toBe(
+      true,
+    );
   });
 });
 

@@ -25,18 +25,70 @@ const noControlCharacters = z.regex(
   'must not contain control characters',
 );
 
-/** Trimmed, 1 to 32 characters, no control characters. */
-export const usernameSchema = z
-  .string({ error: 'must be a string' })
-  .check(
-    z.trim(),
-    z.minLength(1, 'must not be empty'),
-    z.maxLength(
-      USERNAME_MAX_LENGTH,
-      `must be at most ${USERNAME_MAX_LENGTH} characters`,
-    ),
-    noControlCharacters,
-  );
+/** Lone surrogates (a `\p{Cs}` in a `u` regex matches only unpaired ones): not well-formed Unicode. */
+const LONE_SURROGATE = /\p{Cs}/u;
+const wellFormed = z.refine<string>(
+  (value: string) => !LONE_SURROGATE.test(value),
+  'must be well-formed Unicode (no lone surrogates)',
+);
+
+/**
+ * Bidirectional controls (embeddings, overrides, isolates, marks): they reorder what is shown
+ * around them, so "\u202Enimda" reads "admin". All are format characters (Cf), named apart for
+ * a clearer reason.
+ */
+const BIDI_CONTROL = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/u;
+/**
+ * Characters that show as nothing or as blank space: every other format character (Cf: zero-width
+ * space and joiners, word joiner, soft hyphen, BOM, invisible operators, tags...), the combining
+ * grapheme joiner, the Hangul fillers and the Braille blank (letters and symbols by category, yet
+ * drawn empty: favourites for blank or look-alike names).
+ */
+const INVISIBLE = /[\p{Cf}\u034F\u115F\u1160\u3164\uFFA0\u2800]/u;
+/** A zero-width joiner inside an emoji sequence (👩‍💻): it joins pictures, it hides no letter. */
+const EMOJI_ZWJ =
+  /(?<=[\p{Extended_Pictographic}\p{Emoji_Modifier}]\uFE0F?)\u200D(?=\p{Extended_Pictographic})/gu;
+const LINE_BREAK = /[\p{Zl}\p{Zp}]/u;
+const codePoint = (char: string) =>
+  `U+${(char.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
+
+/** Why a (normalised) name would not show as what it is, or undefined. */
+function invisibleProblem(name: string): string | undefined {
+  const bidi = BIDI_CONTROL.exec(name);
+  if (bidi)
+    return `must not contain bidirectional control characters (${codePoint(bidi[0])})`;
+  const invisible = INVISIBLE.exec(name.replace(EMOJI_ZWJ, ''));
+  if (invisible)
+    return `must not contain invisible characters (${codePoint(invisible[0])})`;
+  const lineBreak = LINE_BREAK.exec(name);
+  if (lineBreak)
+    return `must not contain line breaks (${codePoint(lineBreak[0])})`;
+  return undefined;
+}
+
+/**
+ * Normalised to NFKC (as PRECIS's Nickname profile, RFC 8266: full-width and other compatibility
+ * forms become the characters they look like, so "ａｄｍｉｎ" is stored as "admin"), runs of spaces
+ * made one, trimmed; 1 to 32 characters; no control, bidirectional-control or invisible characters,
+ * well-formed.
+ */
+export const usernameSchema = z.string({ error: 'must be a string' }).check(
+  wellFormed,
+  z.normalize('NFKC'),
+  z.overwrite((value) => value.replace(/\p{Zs}+/gu, ' ')),
+  z.trim(),
+  z.minLength(1, 'must not be empty'),
+  z.maxLength(
+    USERNAME_MAX_LENGTH,
+    `must be at most ${USERNAME_MAX_LENGTH} characters`,
+  ),
+  noControlCharacters,
+  z.superRefine((value, ctx) => {
+    const problem = invisibleProblem(value);
+    if (problem)
+      ctx.addIssue({ code: 'custom', message: problem, input: value });
+  }),
+);
 
 /** The shape of ids the server hands out (`sessionID`, `userID`): url-safe, bounded. */
 export const idSchema = z
@@ -61,7 +113,7 @@ export const clientMessageIdSchema = z
 
 /** `content` is bounded separately so that an oversized one is told `too large`, not `invalid payload`. */
 export const privateMessageSchema = z.object({
-  content: z.string().check(z.regex(/\S/, 'must not be blank')),
+  content: z.string().check(z.regex(/\S/, 'must not be blank'), wellFormed),
   to: idSchema,
   clientMessageId: z.optional(clientMessageIdSchema),
 });
@@ -135,8 +187,16 @@ export function parseDirectoryMode(input: unknown): DirectoryMode {
 const CURSOR_MAX_LENGTH = 256;
 
 const fetchUsersPageSchema = z.object({
+  // Normalised as usernames are, so that "ａｌ" finds "alice".
   query: z.optional(
-    z.string().check(z.maxLength(USERNAME_MAX_LENGTH), noControlCharacters),
+    z
+      .string()
+      .check(
+        z.maxLength(USERNAME_MAX_LENGTH),
+        noControlCharacters,
+        wellFormed,
+        z.normalize('NFKC'),
+      ),
   ),
   after: z.optional(z.string().check(z.maxLength(CURSOR_MAX_LENGTH))),
   limit: z.optional(z.int().check(z.minimum(1), z.maximum(FETCH_USERS_MAX))),

@@ -88,6 +88,66 @@ export async function startServerProcess(
   };
 }
 
+export interface ExitedProcess {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  /** From spawn to exit. */
+  ms: number;
+}
+
+/**
+ * Runs the built api (production, a free port) with `env` and resolves once it exits by itself:
+ * for the start-ups that must fail. Killed, and rejected, if it is still running after `timeoutMs`.
+ */
+export function runApiToExit(
+  env: Record<string, string>,
+  timeoutMs = 15_000,
+): Promise<ExitedProcess> {
+  const started = Date.now();
+  const child = spawn(
+    process.execPath,
+    [...API_NODE_FLAGS, join(workspaceRoot, 'dist/apps/api/main.js')],
+    {
+      cwd: workspaceRoot,
+      env: {
+        ...process.env,
+        NODE_ENV: 'production',
+        PORT: '0',
+        HOST: '127.0.0.1',
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  child.stdout?.on('data', (chunk: Buffer) => stdout.push(chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(
+        new Error(
+          `the api still ran after ${timeoutMs} ms. Output:\n${stdout.join('')}${stderr.join('')}`,
+        ),
+      );
+    }, timeoutMs);
+    // 'close', not 'exit': once its output is read to the end too.
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({
+        code,
+        signal,
+        stdout: stdout.join(''),
+        stderr: stderr.join(''),
+        ms: Date.now() - started,
+      });
+    });
+  });
+}
+
 function waitForUrl(child: ChildProcess, output: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
     const fail = (why: string) => {

@@ -169,6 +169,11 @@ export class RedisConnection implements OnApplicationShutdown {
     return client;
   }
 
+  /** Whether every client is connected (none is reconnecting after a lost connection). */
+  get allConnected(): boolean {
+    return this.down.size === 0 && this.client.status === 'ready';
+  }
+
   /** Closes every client: writers after their pending replies (bounded), readers at once. */
   close(): Promise<void> {
     this.closing ??= this.closeAll();

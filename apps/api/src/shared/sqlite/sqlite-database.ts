@@ -1,8 +1,8 @@
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { OnApplicationShutdown } from '@nestjs/common';
 import Database from 'better-sqlite3';
 import { SQLITE_IN_MEMORY } from '../../config/app-config';
+import { ensureDirectory } from '../../startup/ensure-directory';
 import { MIGRATIONS, migrate, type Migration } from './migrations';
 import { Checkpointer } from './checkpointer';
 import { GroupCommit } from './group-commit';
@@ -36,7 +36,7 @@ export class SqliteDatabase implements OnApplicationShutdown {
     migrations: readonly Migration[] = MIGRATIONS,
   ): SqliteDatabase {
     const file = path !== SQLITE_IN_MEMORY;
-    if (file) mkdirSync(dirname(path), { recursive: true });
+    if (file) ensureDirectory(dirname(path));
     const db = new Database(path);
     try {
       // WAL: readers never block the writer, and a commit is one append to the log.

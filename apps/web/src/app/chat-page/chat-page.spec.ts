@@ -1,8 +1,6 @@
 import { TestBed } from '@angular/core/testing';
 import { ChatEvent, type Message } from '@chat/contracts';
-import { CHAT_SOCKET } from '../chat/chat-socket';
-import { ChatStore } from '../chat/chat.store';
-import { FakeChatSocket } from '../chat/testing/fake-chat-socket';
+import { createChat } from '../testing/chat-harness';
 import { ChatPage } from './chat-page';
 
 describe('ChatPage', () => {
@@ -12,12 +10,8 @@ describe('ChatPage', () => {
     bobMessages: Message[] = [],
     bobHasMore: boolean | undefined = undefined,
   ) {
-    const socket = new FakeChatSocket();
-    TestBed.configureTestingModule({
-      providers: [{ provide: CHAT_SOCKET, useValue: socket }],
-    });
-    const store = TestBed.inject(ChatStore);
-    store.selectUsername('alice');
+    const { socket, connection, directory } = createChat();
+    connection.selectUsername('alice');
     socket.connectOk();
     socket.serverEmit(ChatEvent.Session, {
       sessionID: 'sessAlice0123456789',
@@ -41,7 +35,7 @@ describe('ChatPage', () => {
       el.querySelector<HTMLElement>(
         `[data-testid=user-item][data-username="${name}"]`,
       );
-    return { socket, store, fixture, el, item };
+    return { socket, connection, directory, fixture, el, item };
   }
 
   it('lists users from the store, self first', async () => {
@@ -129,15 +123,15 @@ describe('ChatPage', () => {
   });
 
   it('logs out back to nothing', async () => {
-    const { store, fixture, el } = await render();
+    const { connection, fixture, el } = await render();
     el.querySelector<HTMLButtonElement>('[data-testid=logout]')?.click();
     await fixture.whenStable();
-    expect(store.view()).toBe('select-username');
+    expect(connection.view()).toBe('select-username');
     expect(el.querySelectorAll('[data-testid=user-item]')).toHaveLength(0);
   });
 
   it('loads more of the directory and searches it through the store', async () => {
-    const { socket, store, fixture, el } = await render();
+    const { socket, directory, fixture, el } = await render();
     socket.userFetches[0].ack({
       ok: true,
       users: [
@@ -169,7 +163,7 @@ describe('ChatPage', () => {
     search.value = 'an';
     search.dispatchEvent(new Event('input'));
     await fixture.whenStable();
-    expect(store.searchText()).toBe('an');
+    expect(directory.searchText()).toBe('an');
     expect(shown()).toEqual(['ann']);
   });
 });

@@ -1,9 +1,15 @@
 import { ChangeDetectionStrategy, Component, inject } from '@angular/core';
-import { ChatStore } from '../chat/chat.store';
-import { MessagePanel } from '../message-panel/message-panel';
-import { UserList } from '../user-list/user-list';
+import { ConnectionStore } from '../core/connection.store';
+import { ConversationsStore } from '../conversations/conversations.store';
+import { MessagePanel } from '../conversations/message-panel/message-panel';
+import { DirectoryStore } from '../directory/directory.store';
+import { UserList } from '../directory/user-list/user-list';
+import { OutboxStore } from '../outbox/outbox.store';
 
-/** The guide's two panes: users on the left, the selected conversation on the right. */
+/**
+ * The guide's two panes: users on the left, the selected conversation on the right. It composes
+ * the stores of the capabilities it shows; the components below only take inputs.
+ */
 @Component({
   selector: 'chat-page',
   changeDetection: ChangeDetectionStrategy.OnPush,
@@ -12,5 +18,8 @@ import { UserList } from '../user-list/user-list';
   styleUrl: './chat-page.css',
 })
 export class ChatPage {
-  protected readonly store = inject(ChatStore);
+  protected readonly connection = inject(ConnectionStore);
+  protected readonly directory = inject(DirectoryStore);
+  protected readonly conversations = inject(ConversationsStore);
+  protected readonly outbox = inject(OutboxStore);
 }

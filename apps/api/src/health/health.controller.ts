@@ -1,0 +1,40 @@
+import { Controller, Get } from '@nestjs/common';
+import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
+import {
+  RedisHealthIndicator,
+  StoreHealthIndicator,
+} from './health.indicators';
+
+/** Paths of the probes; the static web app never answers them (app.module). */
+export const HEALTH_PATHS = ['/healthz', '/readyz'] as const;
+
+/**
+ * Probes for load balancers and orchestrators (README, "Health checks"):
+ * - `GET /healthz`, liveness: the process serves HTTP. Nothing else is checked, so that a store
+ *   outage never gets a healthy process restarted;
+ * - `GET /readyz`, readiness: its store answers, and Redis when it is used; 503 otherwise (send no
+ *   new clients here meanwhile).
+ */
+@Controller()
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly store: StoreHealthIndicator,
+    private readonly redis: RedisHealthIndicator,
+  ) {}
+
+  @Get('healthz')
+  @HealthCheck()
+  live() {
+    return this.health.check([]);
+  }
+
+  @Get('readyz')
+  @HealthCheck()
+  ready() {
+    return this.health.check([
+      () => this.store.check('store'),
+      ...(this.redis.used ? [() => this.redis.check('redis')] : []),
+    ]);
+  }
+}

@@ -1,0 +1,34 @@
+import type { Message } from '@chat/contracts';
+import type { UserListItem } from '../directory/directory.models';
+
+export interface ChatMessage extends Message {
+  fromSelf: boolean;
+  /**
+   * Ours, not stored yet: shown at once as "sending" (through lost connections too), replaced by
+   * the stored message when the server acknowledges it.
+   */
+  pending: boolean;
+  /** A pending message's id for the server, the same on every attempt (see `OutboxStore`). */
+  clientMessageId?: string;
+}
+
+/** The conversation with one user, as held here. */
+export interface Conversation {
+  /** Oldest first: the latest ones and any older pages loaded, then our messages on their way. */
+  messages: readonly ChatMessage[];
+  /** The server holds messages older than the first of `messages` (see `loadOlder`). */
+  hasMoreMessages: boolean;
+  /** A page of older messages is on its way. */
+  loadingOlder: boolean;
+  /** Why the last page of older messages did not come; the next attempt retries. */
+  olderError: string | null;
+}
+
+/** One user of the list with our conversation with them: what the components show. */
+export interface ChatUser extends UserListItem, Conversation {
+  /**
+   * The guide's `hasNewMessages`, derived: a message from this user newer than the last-read mark
+   * of the conversation (see `ReadStateStore`).
+   */
+  hasNewMessages: boolean;
+}

@@ -1,0 +1,338 @@
+import { Injectable, computed, inject, signal } from '@angular/core';
+import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
+import {
+  ChatEvent,
+  ErrorCode,
+  type FetchMessagesAck,
+  type Message,
+  type UserView,
+} from '@chat/contracts';
+import { Subject } from 'rxjs';
+import { CHAT_SOCKET, onChatEvent, unavailable } from '../core/chat-socket';
+import { ConnectionStore } from '../core/connection.store';
+import { Generation } from '../core/generation';
+import { DirectoryStore } from '../directory/directory.store';
+import { hasUnread } from '../read-state/read-marks';
+import { ReadStateStore } from '../read-state/read-state.store';
+import type {
+  ChatMessage,
+  ChatUser,
+  Conversation,
+} from './conversation.models';
+import {
+  mergeMessages,
+  mergeReplay,
+  newestStoredId,
+  oldestStoredId,
+  toChatMessage,
+} from './history';
+
+const OLDER_ERROR_TEXT = 'Earlier messages could not be loaded.';
+const OLDER_OFFLINE_TEXT =
+  'Earlier messages cannot be loaded while the connection is down.';
+const OLDER_RATE_LIMITED_TEXT =
+  'Too many requests for earlier messages: wait a moment and try again.';
+
+const EMPTY: Conversation = {
+  messages: [],
+  hasMoreMessages: false,
+  loadingOlder: false,
+  olderError: null,
+};
+
+/**
+ * Our conversations: the messages of each (replayed by `users`, arriving live, older pages on
+ * demand), which one is open, and the list as the components show it (each user of the
+ * directory with our conversation and its unread state). The conversation on screen is read:
+ * every message arriving in it moves its read mark.
+ */
+@Injectable({ providedIn: 'root' })
+export class ConversationsStore {
+  private readonly socket = inject(CHAT_SOCKET);
+  private readonly connection = inject(ConnectionStore);
+  private readonly directory = inject(DirectoryStore);
+  private readonly readState = inject(ReadStateStore);
+
+  /** Keyed by the other user's id; only users the directory holds have one. */
+  private readonly conversations = signal<ReadonlyMap<string, Conversation>>(
+    new Map(),
+  );
+  private readonly selectedID = signal<string | null>(null);
+  /** Moves on when the identity goes: pages asked for by the old one are then ignored. */
+  private readonly epoch = new Generation();
+  private readonly replays = new Subject<readonly UserView[]>();
+
+  readonly selectedUserID = this.selectedID.asReadonly();
+  /** Everyone known here (search results too), sorted for display. */
+  private readonly known = computed(() => {
+    const marks = this.readState.readMarks();
+    const conversations = this.conversations();
+    return this.directory.known().map((person) => {
+      const conversation = conversations.get(person.userID) ?? EMPTY;
+      return {
+        ...person,
+        ...conversation,
+        hasNewMessages: hasUnread(
+          conversation.messages,
+          marks.get(person.userID),
+        ),
+      };
+    });
+  });
+  /**
+   * The list: self first, then by username; unread where a message from them is newer than the
+   * mark. Self, the conversations, and the directory's pages loaded so far.
+   */
+  readonly users = computed<readonly ChatUser[]>(() =>
+    this.known().filter((user) => user.listed),
+  );
+  /** The list, or while searching the users known here or found by the server whose name starts with it. */
+  readonly visibleUsers = computed<readonly ChatUser[]>(() => {
+    const match = this.directory.searchMatch();
+    return match ? this.known().filter(match) : this.users();
+  });
+  readonly self = computed(() => this.users().find((user) => user.self));
+  readonly selectedUser = computed(() => {
+    const id = this.selectedID();
+    return this.users().find((user) => user.userID === id);
+  });
+  /**
+   * Each `users` replay, once taken in: the outbox settles the sends it shows stored and sends the
+   * others again.
+   */
+  readonly replays$ = this.replays.asObservable();
+
+  constructor() {
+    onChatEvent(ChatEvent.Users, (users) => this.onUsers(users));
+    onChatEvent(ChatEvent.UserConnected, (user) => this.onUserConnected(user));
+    onChatEvent(ChatEvent.PrivateMessage, (message) => this.onMessage(message));
+    this.directory.forgotten$
+      .pipe(takeUntilDestroyed())
+      .subscribe((userID) => this.onForgotten(userID));
+    this.connection.identityEnded$.pipe(takeUntilDestroyed()).subscribe(() => {
+      this.epoch.next();
+      this.conversations.set(new Map());
+      this.selectedID.set(null);
+    });
+  }
+
+  /**
+   * Opens a conversation and marks it as read (so does every message arriving while open).
+   * A user found by a search joins the list.
+   */
+  select(userID: string): void {
+    this.directory.list(userID);
+    this.selectedID.set(userID);
+    this.markRead(userID);
+  }
+
+  /**
+   * Asks the server for the page of the conversation with `userID` before the oldest message
+   * loaded, and prepends it when it comes. One request at a time per conversation; a failure
+   * leaves `olderError` and the next call retries. False if nothing was asked.
+   */
+  loadOlder(userID: string): boolean {
+    const conversation = this.conversations().get(userID);
+    if (!conversation?.hasMoreMessages || conversation.loadingOlder)
+      return false;
+    const before = oldestStoredId(conversation.messages);
+    if (!before) return false;
+    if (!this.connection.connected()) {
+      this.change(userID, (c) => ({ ...c, olderError: OLDER_OFFLINE_TEXT }));
+      return false;
+    }
+    const epoch = this.epoch.token();
+    this.change(userID, (c) => ({
+      ...c,
+      loadingOlder: true,
+      olderError: null,
+    }));
+    this.socket.emitWithAck(ChatEvent.FetchMessages, { userID, before }).then(
+      (ack) => this.settleOlder(epoch, userID, before, ack),
+      () => this.settleOlder(epoch, userID, before, unavailable()),
+    );
+    return true;
+  }
+
+  /**
+   * A message of ours on its way shows at once at the end of its conversation. Its recipient joins
+   * the list if need be (after a reload, before the replay or a look-up by id tells more: under the
+   * name it was written to, `toName`).
+   */
+  showPending(message: ChatMessage, toName?: string): void {
+    this.directory.addStandIn(message.to, toName);
+    this.change(message.to, (c) => ({
+      ...c,
+      messages: [...c.messages, message],
+    }));
+  }
+
+  /**
+   * A pending message goes: replaced by the stored one (merged by id: never twice), or removed.
+   * No read mark moves: our own messages are never unread.
+   */
+  settlePending(to: string, localId: string, stored: Message | null): void {
+    const selfID = this.connection.userID();
+    if (!this.conversations().has(to)) return;
+    this.change(to, (c) => {
+      const messages = c.messages.filter((m) => m.id !== localId);
+      return {
+        ...c,
+        messages: stored
+          ? mergeMessages(messages, [toChatMessage(stored, selfID)])
+          : messages,
+      };
+    });
+  }
+
+  /**
+   * Self and our conversations replace the list, and the directory starts again from its first
+   * page. Conversations merge by id: older pages loaded and pending sends survive a reconnect.
+   * What arrived while we were away is unread by the marks, not by us. Users held beyond these
+   * (the one on screen, those with messages, pending ones too) stay and are looked up again.
+   */
+  private onUsers(views: readonly UserView[]): void {
+    const selfID = this.connection.userID();
+    const held = this.conversations();
+    const keep = new Set<string>();
+    const selected = this.selectedID();
+    if (selected) keep.add(selected);
+    for (const [userID, conversation] of held)
+      if (conversation.messages.length > 0) keep.add(userID);
+    const kept = this.directory.replay(views, keep);
+    const conversations = new Map<string, Conversation>();
+    for (const userID of kept) {
+      const conversation = held.get(userID);
+      if (conversation) conversations.set(userID, conversation);
+    }
+    for (const view of views) {
+      const previous = held.get(view.userID);
+      const incoming = (view.messages ?? []).map((m) =>
+        toChatMessage(m, selfID),
+      );
+      conversations.set(view.userID, {
+        ...mergeReplay(previous, incoming, view.hasMoreMessages ?? false),
+        loadingOlder: previous?.loadingOlder ?? false,
+        olderError: previous?.olderError ?? null,
+      });
+    }
+    this.conversations.set(conversations);
+    this.markSelectedRead();
+    this.replays.next(views);
+  }
+
+  private onUserConnected(view: UserView): void {
+    const known = this.directory.userConnected(view);
+    if (!known) return;
+    const incoming = (view.messages ?? []).map((m) =>
+      toChatMessage(m, this.connection.userID()),
+    );
+    if (known === 'added') {
+      this.change(view.userID, () => ({
+        ...EMPTY,
+        messages: mergeMessages([], incoming),
+        hasMoreMessages: view.hasMoreMessages ?? false,
+      }));
+      return;
+    }
+    this.change(view.userID, (c) => {
+      const messages = mergeMessages(c.messages, incoming);
+      return messages === c.messages ? c : { ...c, messages };
+    });
+    this.markSelectedRead();
+  }
+
+  private onMessage(message: Message): void {
+    const selfID = this.connection.userID();
+    if (!selfID) return;
+    const chatMessage = toChatMessage(message, selfID);
+    // A message we sent from another tab belongs to the conversation with its recipient.
+    const otherID = chatMessage.fromSelf ? message.to : message.from;
+    if (!this.directory.find(otherID)) {
+      // Someone not known yet: listed at once under a stand-in, named once the server answers.
+      this.directory.addStandIn(otherID);
+      this.directory.lookUp([otherID]);
+    }
+    this.change(otherID, (c) => {
+      const messages = mergeMessages(c.messages, [chatMessage]);
+      return messages === c.messages ? c : { ...c, messages };
+    });
+    this.directory.list(otherID);
+    this.markSelectedRead();
+  }
+
+  /** Nothing of theirs stays: their conversation, and the screen if it showed it. */
+  private onForgotten(userID: string): void {
+    if (this.conversations().has(userID))
+      this.conversations.update((conversations) => {
+        const rest = new Map(conversations);
+        rest.delete(userID);
+        return rest;
+      });
+    if (this.selectedID() === userID) this.selectedID.set(null);
+  }
+
+  /**
+   * A page of older messages came (or did not). It is taken only if it still joins what we hold:
+   * `before` must still be our oldest message (a replay since may have restarted the history).
+   */
+  private settleOlder(
+    epoch: number,
+    userID: string,
+    before: string,
+    ack: FetchMessagesAck,
+  ): void {
+    if (!this.epoch.isCurrent(epoch) || !this.conversations().has(userID))
+      return;
+    const selfID = this.connection.userID();
+    this.change(userID, (conversation) => {
+      const settled: Conversation = { ...conversation, loadingOlder: false };
+      if (!ack.ok) {
+        settled.olderError =
+          ack.error === ErrorCode.RateLimited
+            ? OLDER_RATE_LIMITED_TEXT
+            : OLDER_ERROR_TEXT;
+        return settled;
+      }
+      if (oldestStoredId(conversation.messages) !== before) return settled;
+      const page = ack.messages
+        .filter(
+          (m) =>
+            m.id < before &&
+            ((m.from === userID && m.to === selfID) ||
+              (m.from === selfID && m.to === userID)),
+        )
+        .map((m) => toChatMessage(m, selfID));
+      return {
+        ...settled,
+        messages: mergeMessages(conversation.messages, page),
+        // An empty page ends the history whatever it claims, so scrolling cannot loop.
+        hasMoreMessages: page.length > 0 && ack.hasMore,
+      };
+    });
+  }
+
+  /** The conversation on screen is read up to its newest message. */
+  private markSelectedRead(): void {
+    const selected = this.selectedID();
+    if (selected) this.markRead(selected);
+  }
+
+  private markRead(userID: string): void {
+    const conversation = this.conversations().get(userID);
+    const newest = conversation && newestStoredId(conversation.messages);
+    if (newest !== undefined) this.readState.markRead(userID, newest);
+  }
+
+  /** The conversation with `userID` (an empty one if none yet) becomes `change`'s result. */
+  private change(
+    userID: string,
+    change: (conversation: Conversation) => Conversation,
+  ): void {
+    const conversations = this.conversations();
+    const current = conversations.get(userID);
+    const changed = change(current ?? EMPTY);
+    if (changed !== current && changed !== EMPTY)
+      this.conversations.set(new Map(conversations).set(userID, changed));
+  }
+}

@@ -1,7 +1,4 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { Module, type DynamicModule, type Type } from '@nestjs/common';
-import { ServeStaticModule } from '@nestjs/serve-static';
 import type { AppConfig } from '../config/app-config';
 import { AppConfigModule } from '../config/app-config.module';
 import { ChatModule } from '../chat/chat.module';
@@ -9,6 +6,9 @@ import { ClockModule, type Clock } from '../chat/clock';
 import { StoresModule } from '../chat/stores/stores.module';
 import type { RedisConnection } from '../redis/redis-connection';
 import { RedisModule } from '../redis/redis.module';
+import { webAppModules } from './web-app.module';
+
+export { hasWebApp } from './web-app.module';
 
 export interface AppModuleOptions {
   /**
@@ -42,22 +42,4 @@ export class AppModule {
       ],
     };
   }
-}
-
-/** Whether the built web app is there to be served. */
-export function hasWebApp(config: AppConfig): boolean {
-  return existsSync(join(config.webDist, 'index.html'));
-}
-
-/** In production this process also serves the built web app: one process, one port. */
-function webAppModules(config: AppConfig): DynamicModule[] {
-  // Without it, createApp warns and the process serves the api only.
-  if (config.nodeEnv !== 'production' || !hasWebApp(config)) return [];
-  return [
-    ServeStaticModule.forRoot({
-      rootPath: config.webDist,
-      // socket.io answers its own path; never fall back to index.html there.
-      exclude: /^\/socket\.io(\/|$)/,
-    }),
-  ];
 }

@@ -5,6 +5,7 @@ import {
   MESSAGE_MAX_LENGTH,
   parseDirectoryMode,
   parseSessionId,
+  parseUserId,
   validateFetchMessages,
   validateFetchUsers,
   validatePrivateMessage,
@@ -46,6 +47,18 @@ describe('parseSessionId', () => {
     expect(parseSessionId('x'.repeat(129))).toBeUndefined();
     expect(parseSessionId(123)).toBeUndefined();
     expect(parseSessionId({})).toBeUndefined();
+  });
+});
+
+describe('parseUserId', () => {
+  it('accepts the ids the server hands out and nothing else (a link may hold anything)', () => {
+    expect(parseUserId('Zq3_k-9aB0cD1eF2gH3iJ4')).toBe(
+      'Zq3_k-9aB0cD1eF2gH3iJ4',
+    );
+    expect(parseUserId('')).toBeUndefined();
+    expect(parseUserId('../etc')).toBeUndefined();
+    expect(parseUserId('<script>')).toBeUndefined();
+    expect(parseUserId(undefined)).toBeUndefined();
   });
 });
 

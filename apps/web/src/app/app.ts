@@ -1,26 +1,32 @@
 import { ChangeDetectionStrategy, Component, inject } from '@angular/core';
-import { ChatPage } from './chat-page/chat-page';
+import { RouterOutlet } from '@angular/router';
 import { ConnectionBanner } from './core/connection-banner/connection-banner';
 import { ConnectionStore } from './core/connection.store';
 import { SelectUsername } from './core/select-username/select-username';
 
+/**
+ * The username form until a session is wanted, then the chat at the URL's route (`/`, or
+ * `/chat/:userID` for a conversation: a link opens it, after signing in if need be).
+ */
 @Component({
   selector: 'chat-root',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [ChatPage, ConnectionBanner, SelectUsername],
+  imports: [RouterOutlet, ConnectionBanner, SelectUsername],
   template: `
-    @if (connection.view() === 'chat') {
-      <chat-connection-banner [state]="connection.connectionState()" />
-      <chat-page />
-    } @else {
-      <chat-select-username
-        [error]="connection.usernameError()"
-        (submitted)="connection.selectUsername($event)"
-      />
-    }
+    <main>
+      @if (connection.view() === 'chat') {
+        <chat-connection-banner [state]="connection.connectionState()" />
+        <router-outlet />
+      } @else {
+        <chat-select-username
+          [error]="connection.usernameError()"
+          (submitted)="connection.selectUsername($event)"
+        />
+      }
+    </main>
   `,
   styles: `
-    :host {
+    main {
       display: flex;
       flex-direction: column;
       height: 100dvh;

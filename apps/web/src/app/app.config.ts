@@ -2,7 +2,11 @@ import {
   type ApplicationConfig,
   provideBrowserGlobalErrorListeners,
 } from '@angular/core';
-import { provideRouter, withComponentInputBinding } from '@angular/router';
+import {
+  provideRouter,
+  withComponentInputBinding,
+  withDisabledInitialNavigation,
+} from '@angular/router';
 import { routes } from './app.routes';
 import { provideChat } from './provide-chat';
 
@@ -10,7 +14,12 @@ export const appConfig: ApplicationConfig = {
   // Zoneless is Angular 21's default; the socket URL/path come from CHAT_CONFIG's defaults.
   providers: [
     provideBrowserGlobalErrorListeners(),
-    provideRouter(routes, withComponentInputBinding()),
+    // The router starts once the chat is wanted (see App).
+    provideRouter(
+      routes,
+      withComponentInputBinding(),
+      withDisabledInitialNavigation(),
+    ),
     provideChat(),
   ],
 };

@@ -3,6 +3,7 @@ import {
   Router,
   provideRouter,
   withComponentInputBinding,
+  withDisabledInitialNavigation,
 } from '@angular/router';
 import { ChatEvent, INVALID_USERNAME } from '@chat/contracts';
 import { App } from './app';
@@ -19,11 +20,14 @@ describe('App', () => {
       providers: [
         { provide: CHAT_SOCKET, useValue: socket },
         provideChatStores(),
-        provideRouter(routes, withComponentInputBinding()),
+        provideRouter(
+          routes,
+          withComponentInputBinding(),
+          withDisabledInitialNavigation(),
+        ),
       ],
     });
     const fixture = TestBed.createComponent(App);
-    await TestBed.inject(Router).navigateByUrl('/');
     await fixture.whenStable();
     const el = fixture.nativeElement as HTMLElement;
     const $ = (testId: string) =>

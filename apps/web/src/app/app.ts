@@ -1,12 +1,18 @@
-import { ChangeDetectionStrategy, Component, inject } from '@angular/core';
-import { RouterOutlet } from '@angular/router';
+import {
+  ChangeDetectionStrategy,
+  Component,
+  effect,
+  inject,
+} from '@angular/core';
+import { Router, RouterOutlet } from '@angular/router';
 import { ConnectionBanner } from './core/connection-banner/connection-banner';
 import { ConnectionStore } from './core/connection.store';
 import { SelectUsername } from './core/select-username/select-username';
 
 /**
  * The username form until a session is wanted, then the chat at the URL's route (`/`, or
- * `/chat/:userID` for a conversation: a link opens it, after signing in if need be).
+ * `/chat/:userID` for a conversation: a link opens it, after signing in if need be). The router
+ * starts only then (`withDisabledInitialNavigation`), so the form never waits for the chat's code.
  */
 @Component({
   selector: 'chat-root',
@@ -35,4 +41,14 @@ import { SelectUsername } from './core/select-username/select-username';
 })
 export class App {
   protected readonly connection = inject(ConnectionStore);
+
+  constructor() {
+    const router = inject(Router);
+    let started = false;
+    effect(() => {
+      if (started || this.connection.view() !== 'chat') return;
+      started = true;
+      router.initialNavigation();
+    });
+  }
 }

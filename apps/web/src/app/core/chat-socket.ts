@@ -2,10 +2,8 @@ import {
   ApplicationRef,
   type EnvironmentProviders,
   InjectionToken,
-  afterNextRender,
   inject,
   makeEnvironmentProviders,
-  provideEnvironmentInitializer,
 } from '@angular/core';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import {
@@ -85,8 +83,8 @@ export function onChatEvent<E extends ChatSocketEventName>(
 
 /**
  * The app's one socket: ngx-socket-io, created idle (`autoConnect: false`) like the guide's.
- * socket.io's client is loaded apart from the first screen (see LazyChatSocket): at the first
- * connect, or once the first screen has rendered, whichever comes first.
+ * socket.io's client is loaded apart from the first screen, at the first connect (see
+ * LazyChatSocket): at once with a stored session, else once a username is chosen.
  */
 export function provideChatSocket(): EnvironmentProviders {
   return makeEnvironmentProviders([
@@ -102,11 +100,5 @@ export function provideChatSocket(): EnvironmentProviders {
         );
       },
     },
-    provideEnvironmentInitializer(() => {
-      const socket = inject(CHAT_SOCKET);
-      afterNextRender(() => {
-        if (socket instanceof LazyChatSocket) void socket.prepare();
-      });
-    }),
   ]);
 }

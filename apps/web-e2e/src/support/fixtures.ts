@@ -57,7 +57,7 @@ export async function openChat(
   await page.goto(url);
   await page.getByTestId('username-input').fill(name);
   await page.getByTestId('username-submit').click();
-  await expect(userItem(page, name)).toContainText('(yourself)');
+  await expectSignedInAs(page, name);
   let closed = false;
   const user: ChatUser = {
     name,
@@ -74,6 +74,16 @@ export async function openChat(
     },
   };
   return user;
+}
+
+/** The chat shows `name` as ourselves, in the header (never as a row of the list). */
+export async function expectSignedInAs(page: Page, name: string) {
+  await expect(page.getByTestId('self')).toHaveAttribute('data-username', name);
+}
+
+/** Our own status in the header: `online` or `offline`. */
+export function selfStatus(page: Page) {
+  return page.getByTestId('self-status');
 }
 
 export function userItem(page: Page, username: string) {

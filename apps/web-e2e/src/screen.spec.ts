@@ -165,11 +165,13 @@ test('messages: ours apart from theirs, links clickable and nothing else markup,
   const [theirs, ours] = await page.getByTestId('message').all();
   await expect(ours).toHaveClass(/\bself\b/);
   await expect(theirs).not.toHaveClass(/\bself\b/);
-  const theirBox = await theirs.getByTestId('message-content').boundingBox();
-  const ourBox = await ours.getByTestId('message-content').boundingBox();
-  if (!theirBox || !ourBox) throw new Error('messages not laid out');
   // Ours on the right, theirs on the left.
-  expect(ourBox.x).toBeGreaterThan(theirBox.x + theirBox.width);
+  const edges = (message: typeof ours) =>
+    message.getByTestId('message-content').evaluate((el) => {
+      const box = el.getBoundingClientRect();
+      return { left: box.left, right: box.right };
+    });
+  expect((await edges(ours)).left).toBeGreaterThan((await edges(theirs)).right);
 
   const link = theirs.locator('a');
   await expect(link).toHaveCount(1);

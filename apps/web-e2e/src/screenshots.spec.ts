@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import type { Browser, BrowserContextOptions } from '@playwright/test';
 import { workspaceRoot } from '@nx/devkit';
@@ -143,6 +143,13 @@ test('the screenshots of the README', async ({ api, browser }) => {
       'chat-phone-conversation.png',
       true,
     );
+    for (const file of [
+      'chat-desktop-light.png',
+      'chat-desktop-dark.png',
+      'chat-phone.png',
+      'chat-phone-conversation.png',
+    ])
+      expect(existsSync(join(outDir, file))).toBe(true);
   } finally {
     online.closeAll();
     await again.stop();

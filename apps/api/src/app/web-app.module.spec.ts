@@ -3,12 +3,14 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { brotliCompressSync, gunzipSync, gzipSync } from 'node:zlib';
-import type { INestApplication } from '@nestjs/common';
+import { Controller, Get, type INestApplication, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
 import { RecordingLogger } from '../testing/chat-test-kit';
 import { createApp, listen } from './create-app';
 import {
   IMMUTABLE_CACHE,
   REVALIDATE_CACHE,
+  WebAppModule,
   cacheControlFor,
 } from './web-app.module';
 
@@ -146,5 +148,38 @@ describe('the web app as served in production', () => {
     ['main.js', REVALIDATE_CACHE],
   ])('caches %s as %s', (path, expected) => {
     expect(cacheControlFor(path)).toBe(expected);
+  });
+});
+
+describe('the web app beside controllers', () => {
+  @Controller()
+  class ProbeController {
+    @Get('healthz')
+    live() {
+      return { status: 'ok' };
+    }
+  }
+
+  it("leaves a controller's paths to it (a probe is never answered with index.html)", async () => {
+    const webDist = mkdtempSync(join(tmpdir(), 'chat-web-'));
+    writeFileSync(join(webDist, 'index.html'), INDEX);
+    @Module({
+      imports: [WebAppModule.forRoot(webDist)],
+      controllers: [ProbeController],
+    })
+    class ProbeApp {}
+    const app = await NestFactory.create(ProbeApp, { logger: false });
+    try {
+      await app.listen(0, '127.0.0.1');
+      const url = await app.getUrl();
+      const probe = await get(`${url}/healthz`, { Accept: 'text/html' });
+      expect(probe.status).toBe(200);
+      expect(JSON.parse(probe.body.toString())).toEqual({ status: 'ok' });
+      const page = await get(`${url}/chat/u1`, { Accept: 'text/html' });
+      expect(page.body.toString()).toBe(INDEX);
+    } finally {
+      await app.close();
+      rmSync(webDist, { recursive: true, force: true });
+    }
   });
 });

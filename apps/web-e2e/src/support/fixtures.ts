@@ -76,16 +76,6 @@ export async function openChat(
   return user;
 }
 
-/** The chat shows `name` as ourselves, in the header (never as a row of the list). */
-export async function expectSignedInAs(page: Page, name: string) {
-  await expect(page.getByTestId('self')).toHaveAttribute('data-username', name);
-}
-
-/** Our own status in the header: `online` or `offline`. */
-export function selfStatus(page: Page) {
-  return page.getByTestId('self-status');
-}
-
 export function userItem(page: Page, username: string) {
   return page.locator(`[data-testid="user-item"][data-username="${username}"]`);
 }
@@ -103,4 +93,14 @@ export async function sendMessage(page: Page, to: string, content: string) {
 
 export function messages(page: Page) {
   return page.getByTestId('message-panel').getByTestId('message-content');
+}
+
+/** The chat shows `name` as ourselves, in the header (never as a row of the list). */
+export async function expectSignedInAs(page: Page, name: string) {
+  await expect(page.getByTestId('self')).toHaveAttribute('data-username', name);
+}
+
+/** Our own status in the header: `online` or `offline`. */
+export function selfStatus(page: Page) {
+  return page.getByTestId('self-status');
 }

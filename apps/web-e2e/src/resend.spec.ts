@@ -4,6 +4,7 @@ import type { Page } from '@playwright/test';
 import { startApi, type ApiProcess } from '@chat/test-support';
 import {
   expect,
+  expectSignedInAs,
   messages,
   sendMessage,
   test,
@@ -168,7 +169,7 @@ test('a message whose acknowledgement is lost with the connection is settled by 
   });
   // A reload, so that the chat's socket is one that goes through the route.
   await alice.page.reload();
-  await expect(userItem(alice.page, 'alice')).toContainText('(yourself)');
+  await expectSignedInAs(alice.page, 'alice');
 
   await sendMessage(alice.page, 'bob', text);
   await expect(messages(bob.page)).toHaveText([text]);

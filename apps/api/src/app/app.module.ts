@@ -1,10 +1,6 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { Module, type DynamicModule } from '@nestjs/common';
-import { ServeStaticModule } from '@nestjs/serve-static';
 import type { AppConfig } from '../config/app-config';
 import { AppConfigModule } from '../config/app-config.module';
-import { HEALTH_PATHS } from '../health/health.controller';
 import { HealthModule } from '../health/health.module';
 import { MetricsModule } from '../metrics/metrics.module';
 import type { Clock } from '../shared/clock';
@@ -14,6 +10,9 @@ import { RedisModule } from '../shared/redis/redis.module';
 import { SharedModule } from '../shared/shared.module';
 import { SqliteModule } from '../shared/sqlite/sqlite.module';
 import { TransportModule } from '../transport/transport.module';
+import { webAppModules } from './web-app.module';
+
+export { hasWebApp } from './web-app.module';
 
 export interface AppModuleOptions {
   /**
@@ -54,22 +53,4 @@ export class AppModule {
       ],
     };
   }
-}
-
-/** Whether the built web app is there to be served. */
-export function hasWebApp(config: AppConfig): boolean {
-  return existsSync(join(config.webDist, 'index.html'));
-}
-
-/** In production this process also serves the built web app: one process, one port. */
-function webAppModules(config: AppConfig): DynamicModule[] {
-  // Without it, createApp warns and the process serves the api only.
-  if (config.nodeEnv !== 'production' || !hasWebApp(config)) return [];
-  return [
-    ServeStaticModule.forRoot({
-      rootPath: config.webDist,
-      // socket.io and the probes answer their own paths; never fall back to index.html there.
-      exclude: new RegExp(`^(/socket\\.io|${HEALTH_PATHS.join('|')})(/|$)`),
-    }),
-  ];
 }

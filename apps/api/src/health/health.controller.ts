@@ -5,9 +5,6 @@ import {
   StoreHealthIndicator,
 } from './health.indicators';
 
-/** Paths of the probes; the static web app never answers them (app.module). */
-export const HEALTH_PATHS = ['/healthz', '/readyz'] as const;
-
 /**
  * Probes for load balancers and orchestrators (README, "Health checks"):
  * - `GET /healthz`, liveness: the process serves HTTP. Nothing else is checked, so that a store

@@ -76,7 +76,7 @@ export async function openChat(
   await page.goto(url);
   await page.getByTestId('username-input').fill(name);
   await page.getByTestId('username-submit').click();
-  await expect(userItem(page, name)).toContainText('(yourself)');
+  await expectSignedInAs(page, name);
   let closed = false;
   const user: ChatUser = {
     name,
@@ -130,4 +130,14 @@ export async function sendMessage(page: Page, to: string, content: string) {
 
 export function messages(page: Page) {
   return page.getByTestId('message-panel').getByTestId('message-content');
+}
+
+/** The chat shows `name` as ourselves, in the header (never as a row of the list). */
+export async function expectSignedInAs(page: Page, name: string) {
+  await expect(page.getByTestId('self')).toHaveAttribute('data-username', name);
+}
+
+/** Our own status in the header: `online` or `offline`. */
+export function selfStatus(page: Page) {
+  return page.getByTestId('self-status');
 }

@@ -1,6 +1,13 @@
 import { TestBed } from '@angular/core/testing';
+import {
+  Router,
+  provideRouter,
+  withComponentInputBinding,
+  withDisabledInitialNavigation,
+} from '@angular/router';
 import { ChatEvent, INVALID_USERNAME } from '@chat/contracts';
 import { App } from './app';
+import { routes } from './app.routes';
 import { CHAT_SOCKET } from './core/chat-socket';
 import { provideChatStores } from './provide-chat';
 import { FakeChatSocket } from './testing/fake-chat-socket';
@@ -13,6 +20,11 @@ describe('App', () => {
       providers: [
         { provide: CHAT_SOCKET, useValue: socket },
         provideChatStores(),
+        provideRouter(
+          routes,
+          withComponentInputBinding(),
+          withDisabledInitialNavigation(),
+        ),
       ],
     });
     const fixture = TestBed.createComponent(App);
@@ -31,10 +43,16 @@ describe('App', () => {
     return { socket, fixture, $, signIn };
   }
 
-  it('starts on the username form', async () => {
-    const { $ } = await render();
+  it('starts on the username form, in the main landmark under a heading', async () => {
+    const { $, fixture } = await render();
     expect($('username-input')).not.toBeNull();
     expect($('user-item')).toBeNull();
+    const el = fixture.nativeElement as HTMLElement;
+    expect(el.querySelector('main h1')?.textContent?.trim()).toBe(
+      'Private chat',
+    );
+    // The form does not wait for the chat's code: the router starts with the chat.
+    expect(TestBed.inject(Router).navigated).toBe(false);
   });
 
   it('goes to the chat once a name is chosen, with a banner only while the link is down', async () => {
@@ -51,13 +69,16 @@ describe('App', () => {
       { userID: 'uAlice', username: 'alice', connected: true, messages: [] },
     ]);
     await fixture.whenStable();
-    expect($('user-item')?.textContent).toContain('(yourself)');
+    const el = fixture.nativeElement as HTMLElement;
+    expect($('self')?.getAttribute('data-username')).toBe('alice');
+    expect($('self-status')?.textContent?.trim()).toBe('online');
     expect($('connection-banner')).toBeNull();
+    expect(el.querySelector('main h1')?.textContent?.trim()).toBe('Chats');
 
     socket.drop();
     await fixture.whenStable();
     expect($('connection-banner')).not.toBeNull();
-    expect($('user-status')?.textContent?.trim()).toBe('offline');
+    expect($('self-status')?.textContent?.trim()).toBe('offline');
 
     socket.connectOk();
     await fixture.whenStable();

@@ -33,6 +33,11 @@ export interface UserView {
   messages: Message[];
   /** Ours (additive): true when the conversation has messages older than `messages[0]`. */
   hasMoreMessages?: boolean;
+  /**
+   * Ours (additive): for a user who is not connected, when they were last (ISO 8601): when their
+   * last tab closed, or, if their node died, its last heartbeat. Absent when unknown.
+   */
+  lastSeen?: string;
 }
 
 /** `user forgotten`: nobody can resume this user's session or write to them any more. */

@@ -5,6 +5,7 @@ import {
   MESSAGE_MAX_LENGTH,
   parseDirectoryMode,
   parseSessionId,
+  parseUserId,
   validateFetchMessages,
   validateFetchUsers,
   validatePrivateMessage,
@@ -277,5 +278,17 @@ describe('parseDirectoryMode', () => {
     expect(parseDirectoryMode('paged')).toBe('paged');
     for (const other of [undefined, 'PAGED', 'guide', 1, {}, null])
       expect(parseDirectoryMode(other)).toBe('guide');
+  });
+});
+
+describe('parseUserId', () => {
+  it('accepts the ids the server hands out and nothing else (a link may hold anything)', () => {
+    expect(parseUserId('Zq3_k-9aB0cD1eF2gH3iJ4')).toBe(
+      'Zq3_k-9aB0cD1eF2gH3iJ4',
+    );
+    expect(parseUserId('')).toBeUndefined();
+    expect(parseUserId('../etc')).toBeUndefined();
+    expect(parseUserId('<script>')).toBeUndefined();
+    expect(parseUserId(undefined)).toBeUndefined();
   });
 });

@@ -138,6 +138,12 @@ export function parseSessionId(input: unknown): string | undefined {
   return result.success ? result.data : undefined;
 }
 
+/** A well-formed `userID` (as the server hands them out) or undefined. */
+export function parseUserId(input: unknown): string | undefined {
+  const result = z.safeParse(idSchema, input);
+  return result.success ? result.data : undefined;
+}
+
 /** Validates a `private message` payload; unknown keys (such as a forged `from`) are dropped. */
 export function validatePrivateMessage(
   input: unknown,

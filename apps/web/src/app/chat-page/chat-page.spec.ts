@@ -1,86 +1,101 @@
 import { TestBed } from '@angular/core/testing';
+import { Title } from '@angular/platform-browser';
+import { Router } from '@angular/router';
+import { RouterTestingHarness } from '@angular/router/testing';
 import { ChatEvent, type Message } from '@chat/contracts';
-import { createChat } from '../testing/chat-harness';
+import { routes } from '../app.routes';
+import { ALICE, createChat, settle, view } from '../testing/chat-harness';
+import { provideTestUi } from '../testing/test-ui';
 import { ChatPage } from './chat-page';
 
 describe('ChatPage', () => {
-  beforeEach(() => localStorage.clear());
+  beforeEach(() => {
+    localStorage.clear();
+    sessionStorage.clear();
+  });
+
+  const at = (minute: number) =>
+    new Date(Date.UTC(2026, 10, 30, 17, minute)).toISOString();
+  const msg = (
+    id: string,
+    from: string,
+    to: string,
+    content: string,
+    minute: number,
+  ): Message => ({ id, from, to, content, at: at(minute) });
 
   async function render(
+    url = '/',
     bobMessages: Message[] = [],
     bobHasMore: boolean | undefined = undefined,
   ) {
-    const { socket, connection, directory } = createChat();
+    const chat = createChat({ providers: provideTestUi(undefined, routes) });
+    const { socket, connection } = chat;
     connection.selectUsername('alice');
     socket.connectOk();
-    socket.serverEmit(ChatEvent.Session, {
-      sessionID: 'sessAlice0123456789',
-      userID: 'uAlice',
-      username: 'alice',
-    });
+    socket.serverEmit(ChatEvent.Session, ALICE);
     socket.serverEmit(ChatEvent.Users, [
-      {
-        userID: 'uBob',
-        username: 'bob',
-        connected: true,
-        messages: bobMessages,
-        hasMoreMessages: bobHasMore,
-      },
-      { userID: 'uAlice', username: 'alice', connected: true, messages: [] },
+      view('uBob', 'bob', true, bobMessages, bobHasMore),
+      view('uCarol', 'carol', false, [
+        msg('m0001', 'uCarol', 'uAlice', 'hello from carol', 1),
+      ]),
+      view('uAlice', 'alice'),
     ]);
-    const fixture = TestBed.createComponent(ChatPage);
-    await fixture.whenStable();
-    const el = fixture.nativeElement as HTMLElement;
+    const harness = await RouterTestingHarness.create();
+    await harness.navigateByUrl(url, ChatPage);
+    const el = harness.routeNativeElement as HTMLElement;
+    const $ = (testId: string) =>
+      el.querySelector<HTMLElement>(`[data-testid=${testId}]`);
     const item = (name: string) =>
       el.querySelector<HTMLElement>(
         `[data-testid=user-item][data-username="${name}"]`,
       );
-    return { socket, connection, directory, fixture, el, item };
+    const rows = () =>
+      Array.from(el.querySelectorAll('[data-testid=user-item]')).map((i) =>
+        i.getAttribute('data-username'),
+      );
+    const stable = () => harness.fixture.whenStable();
+    const router = TestBed.inject(Router);
+    return { ...chat, harness, el, $, item, rows, stable, router };
   }
 
-  it('lists users from the store, self first', async () => {
-    const { el } = await render();
-    const names = Array.from(
-      el.querySelectorAll('[data-testid=user-item]'),
-    ).map((i) => i.getAttribute('data-username'));
-    expect(names).toEqual(['alice', 'bob']);
+  it('shows ourselves once, in the header, and the list: conversations first, then people', async () => {
+    const { $, rows, el } = await render('/', [
+      msg('m0002', 'uBob', 'uAlice', 'latest', 5),
+    ]);
+    expect($('self')?.getAttribute('data-username')).toBe('alice');
+    expect($('self-name')?.textContent?.trim()).toBe('alice');
+    expect(rows()).toEqual(['bob', 'carol']);
+    expect(el.querySelector('h1')?.textContent?.trim()).toBe('Chats');
+    expect(el.textContent).toContain('Select a conversation');
   });
 
-  it('opens a conversation on click and sends through the store', async () => {
-    const { socket, fixture, el, item } = await render();
-    expect(el.querySelector('[data-testid=message-panel]')).toBeNull();
-    expect(el.textContent).toContain('Select a user');
-
-    socket.serverEmit(ChatEvent.PrivateMessage, {
-      id: 'm1',
-      from: 'uBob',
-      to: 'uAlice',
-      content: 'hello alice',
-      at: '2024-01-01T12:00:00.000Z',
-    });
-    await fixture.whenStable();
+  it('opens a conversation by its link, puts the focus in the field, and sends through the store', async () => {
+    const { socket, $, item, stable, router, el } = await render('/', [
+      msg('m0002', 'uBob', 'uAlice', 'hello alice', 5),
+    ]);
+    expect($('message-panel')).toBeNull();
     expect(
       item('bob')?.querySelector('[data-testid=unread-badge]'),
     ).not.toBeNull();
 
     item('bob')?.click();
-    await fixture.whenStable();
+    await stable();
+    expect(router.url).toBe('/chat/uBob');
     expect(item('bob')?.querySelector('[data-testid=unread-badge]')).toBeNull();
-    const panel = el.querySelector('[data-testid=message-panel]');
-    expect(
-      panel?.querySelector('[data-testid=message-content]')?.textContent,
-    ).toBe('hello alice');
-
+    expect($('message-content')?.textContent).toBe('hello alice');
     const textarea = el.querySelector<HTMLTextAreaElement>(
       '[data-testid=message-input]',
     );
     if (!textarea) throw new Error('no input');
+    expect(document.activeElement).toBe(textarea);
+
     textarea.value = 'hi bob';
     textarea.dispatchEvent(new Event('input'));
     textarea.dispatchEvent(
       new KeyboardEvent('keydown', { key: 'Enter', cancelable: true }),
     );
-    await fixture.whenStable();
+    await stable();
     expect(socket.sent.map((s) => s.payload)).toEqual([
       { content: 'hi bob', to: 'uBob', clientMessageId: expect.any(String) },
     ]);
@@ -90,71 +105,109 @@ describe('ChatPage', () => {
     expect(contents).toEqual(['hello alice', 'hi bob']);
   });
 
+  it('opens the conversation a URL names, and closes it at /', async () => {
+    const { harness, $, conversations } = await render('/chat/uCarol');
+    expect($('peer-name')?.textContent?.trim()).toBe('carol');
+    expect(conversations.selectedUserID()).toBe('uCarol');
+    await harness.navigateByUrl('/');
+    expect($('message-panel')).toBeNull();
+    expect(conversations.selection()).toBe('none');
+  });
+
+  it('says so for a conversation that does not exist, with the way back', async () => {
+    const { socket, $, stable, router } = await render('/chat/uNobody');
+    expect($('conversation-missing')).toBeNull();
+    socket.userFetches
+      .find((f) => 'userIDs' in (f.payload as object))
+      ?.ack({ ok: true, users: [] });
+    await settle();
+    await stable();
+    expect($('conversation-missing')?.textContent).toContain(
+      'This conversation does not exist',
+    );
+    $('back-to-chats')?.click();
+    await stable();
+    expect(router.url).toBe('/');
+  });
+
   it('loads earlier messages of the open conversation through the store', async () => {
-    const at = '2024-01-01T12:00:00.000Z';
-    const { socket, fixture, el, item } = await render(
-      [{ id: 'm5', from: 'uBob', to: 'uAlice', content: 'latest', at }],
+    const { socket, $, stable, el } = await render(
+      '/chat/uBob',
+      [msg('m0005', 'uBob', 'uAlice', 'latest', 5)],
       true,
     );
-    item('bob')?.click();
-    await fixture.whenStable();
-    el.querySelector<HTMLElement>('[data-testid=load-older]')?.click();
-    await fixture.whenStable();
+    $('load-older')?.click();
+    await stable();
     expect(socket.sent.map((s) => [s.event, s.payload])).toEqual([
-      [ChatEvent.FetchMessages, { userID: 'uBob', before: 'm5' }],
+      [ChatEvent.FetchMessages, { userID: 'uBob', before: 'm0005' }],
     ]);
-    expect(el.querySelector('[data-testid=loading-older]')).not.toBeNull();
-
+    expect($('loading-older')).not.toBeNull();
     socket.sent[0].ack({
       ok: true,
-      messages: [
-        { id: 'm1', from: 'uAlice', to: 'uBob', content: 'first', at },
-      ],
+      messages: [msg('m0001', 'uAlice', 'uBob', 'first', 1)],
       hasMore: false,
     });
-    await Promise.resolve(); // the store's `.then` on the acknowledgement
-    await fixture.whenStable();
+    await settle();
+    await stable();
     const contents = Array.from(
       el.querySelectorAll('[data-testid=message-content]'),
     ).map((n) => n.textContent);
     expect(contents).toEqual(['first', 'latest']);
-    expect(el.querySelector('[data-testid=history-start]')).not.toBeNull();
-    expect(el.querySelector('[data-testid=load-older]')).toBeNull();
+    expect($('history-start')).not.toBeNull();
   });
 
-  it('logs out back to nothing', async () => {
-    const { connection, fixture, el } = await render();
-    el.querySelector<HTMLButtonElement>('[data-testid=logout]')?.click();
-    await fixture.whenStable();
+  it('announces messages from others in a polite live region', async () => {
+    const { socket, $, stable } = await render('/chat/uBob');
+    const region = $('announcer');
+    expect(region?.getAttribute('aria-live')).toBe('polite');
+    socket.serverEmit(
+      ChatEvent.PrivateMessage,
+      msg('m0009', 'uBob', 'uAlice', 'are you there?', 9),
+    );
+    await stable();
+    expect(region?.textContent?.trim()).toBe('bob: are you there?');
+    socket.serverEmit(
+      ChatEvent.PrivateMessage,
+      msg('m0010', 'uCarol', 'uAlice', 'ping', 10),
+    );
+    await stable();
+    expect(region?.textContent?.trim()).toBe('New message from carol: ping');
+  });
+
+  it('puts the unread count in the tab title', async () => {
+    const { stable, harness } = await render('/');
+    const title = TestBed.inject(Title);
+    expect(title.getTitle()).toBe('(1) Private chat');
+    await harness.navigateByUrl('/chat/uCarol');
+    await stable();
+    expect(title.getTitle()).toBe('Private chat');
+  });
+
+  it('logs out back to nothing, at /', async () => {
+    const { connection, $, stable, router } = await render('/chat/uBob');
+    $('logout')?.click();
+    await stable();
     expect(connection.view()).toBe('select-username');
-    expect(el.querySelectorAll('[data-testid=user-item]')).toHaveLength(0);
+    expect(router.url).toBe('/');
   });
 
   it('loads more of the directory and searches it through the store', async () => {
-    const { socket, directory, fixture, el } = await render();
+    const { socket, directory, el, $, rows, stable } = await render();
     socket.userFetches[0].ack({
       ok: true,
-      users: [
-        { userID: 'uAnn', username: 'ann', connected: true, messages: [] },
-      ],
+      users: [view('uAnn', 'ann')],
       next: 'c1',
     });
-    // The store's `.catch` and `.then` on the acknowledgement.
-    await Promise.resolve();
-    await Promise.resolve();
-    await fixture.whenStable();
-    const shown = () =>
-      Array.from(el.querySelectorAll('[data-testid=user-item]')).map((i) =>
-        i.getAttribute('data-username'),
-      );
-    expect(shown()).toEqual(['alice', 'ann', 'bob']);
-    el.querySelector<HTMLElement>('[data-testid=directory-more]')?.click();
-    await fixture.whenStable();
+    await settle();
+    await stable();
+    expect(rows()).toEqual(['carol', 'ann', 'bob']);
+    $('directory-more')?.click();
+    await stable();
     expect(socket.userFetches.map((f) => f.payload)).toEqual([
       {},
       { after: 'c1' },
     ]);
-    expect(el.querySelector('[data-testid=directory-loading]')).not.toBeNull();
+    expect($('directory-loading')).not.toBeNull();
 
     const search = el.querySelector<HTMLInputElement>(
       '[data-testid=user-search]',
@@ -162,8 +215,8 @@ describe('ChatPage', () => {
     if (!search) throw new Error('no search field');
     search.value = 'an';
     search.dispatchEvent(new Event('input'));
-    await fixture.whenStable();
+    await stable();
     expect(directory.searchText()).toBe('an');
-    expect(shown()).toEqual(['ann']);
+    expect(rows()).toEqual(['ann']);
   });
 });

@@ -32,3 +32,17 @@ export interface ChatUser extends UserListItem, Conversation {
    */
   hasNewMessages: boolean;
 }
+
+/**
+ * The conversation the URL names (`/chat/:userID`), as far as it can be shown: `open`,
+ * `looking-up` (not known here yet: asked of the server), `missing` (no such user, or their
+ * session expired and they were forgotten; ourselves too), or `none` (no conversation named).
+ */
+export type Selection = 'none' | 'open' | 'looking-up' | 'missing';
+
+/** A message from someone else, arrived live (not replayed, not an older page). */
+export interface IncomingMessage {
+  message: ChatMessage;
+  /** The sender, as the screen names them. */
+  from: ChatUser | undefined;
+}

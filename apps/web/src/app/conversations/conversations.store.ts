@@ -6,18 +6,21 @@ import {
   type FetchMessagesAck,
   type Message,
   type UserView,
+  parseUserId,
 } from '@chat/contracts';
 import { Subject } from 'rxjs';
 import { CHAT_SOCKET, onChatEvent, unavailable } from '../core/chat-socket';
 import { ConnectionStore } from '../core/connection.store';
 import { Generation } from '../core/generation';
 import { DirectoryStore } from '../directory/directory.store';
-import { hasUnread } from '../read-state/read-marks';
+import { hasUnread, unreadCount } from '../read-state/read-marks';
 import { ReadStateStore } from '../read-state/read-state.store';
 import type {
   ChatMessage,
   ChatUser,
   Conversation,
+  IncomingMessage,
+  Selection,
 } from './conversation.models';
 import {
   mergeMessages,
@@ -58,9 +61,12 @@ export class ConversationsStore {
     new Map(),
   );
   private readonly selectedID = signal<string | null>(null);
+  /** Users the server does not have (any more): a link to them says so. */
+  private readonly gone = signal<ReadonlySet<string>>(new Set());
   /** Moves on when the identity goes: pages asked for by the old one are then ignored. */
   private readonly epoch = new Generation();
   private readonly replays = new Subject<readonly UserView[]>();
+  private readonly incoming = new Subject<IncomingMessage>();
 
   readonly selectedUserID = this.selectedID.asReadonly();
   /** Everyone known here (search results too), sorted for display. */
@@ -69,13 +75,12 @@ export class ConversationsStore {
     const conversations = this.conversations();
     return this.directory.known().map((person) => {
       const conversation = conversations.get(person.userID) ?? EMPTY;
+      const mark = marks.get(person.userID);
       return {
         ...person,
         ...conversation,
-        hasNewMessages: hasUnread(
-          conversation.messages,
-          marks.get(person.userID),
-        ),
+        hasNewMessages: hasUnread(conversation.messages, mark),
+        unreadCount: unreadCount(conversation.messages, mark),
       };
     });
   });
@@ -92,15 +97,54 @@ export class ConversationsStore {
     return match ? this.known().filter(match) : this.users();
   });
   readonly self = computed(() => this.users().find((user) => user.self));
+  /**
+   * The rows of the list below ourselves, or of the search: who we have a conversation with
+   * (`chats`) and everyone else (`people`, by name, paged as the directory is).
+   */
+  private readonly others = computed(() =>
+    this.visibleUsers().filter((user) => !user.self),
+  );
+  /** Our conversations, the latest message first (pending sends count). */
+  readonly chats = computed<readonly ChatUser[]>(() =>
+    this.others()
+      .filter((user) => user.messages.length > 0)
+      .sort(byLatestMessage),
+  );
+  /** Everyone else listed (or found by the search), by name. */
+  readonly people = computed<readonly ChatUser[]>(() =>
+    this.others().filter((user) => user.messages.length === 0),
+  );
+  /** Messages not read yet, over every conversation. */
+  readonly totalUnread = computed(() =>
+    this.users().reduce((sum, user) => sum + user.unreadCount, 0),
+  );
   readonly selectedUser = computed(() => {
     const id = this.selectedID();
-    return this.users().find((user) => user.userID === id);
+    return this.users().find((user) => user.userID === id && !user.self);
+  });
+  /** Whether the conversation asked for (the URL's) can be shown, or why not. */
+  readonly selection = computed<Selection>(() => {
+    const id = this.selectedID();
+    if (id === null) return 'none';
+    if (this.selectedUser()) return 'open';
+    if (
+      !parseUserId(id) ||
+      this.gone().has(id) ||
+      id === this.connection.userID()
+    )
+      return 'missing';
+    return 'looking-up';
   });
   /**
    * Each `users` replay, once taken in: the outbox settles the sends it shows stored and sends the
    * others again.
    */
   readonly replays$ = this.replays.asObservable();
+  /**
+   * Each live message from someone else, once taken in (not replays, not older pages): what the
+   * screen announces, and what notifications will show.
+   */
+  readonly incoming$ = this.incoming.asObservable();
 
   constructor() {
     onChatEvent(ChatEvent.Users, (users) => this.onUsers(users));
@@ -112,18 +156,26 @@ export class ConversationsStore {
     this.connection.identityEnded$.pipe(takeUntilDestroyed()).subscribe(() => {
       this.epoch.next();
       this.conversations.set(new Map());
-      this.selectedID.set(null);
+      this.gone.set(new Set());
     });
   }
 
   /**
-   * Opens a conversation and marks it as read (so does every message arriving while open).
-   * A user found by a search joins the list.
+   * Opens a conversation (the one the URL names) and marks it as read (so does every message
+   * arriving while open). A user found by a search joins the list; one not known here is looked
+   * up by id, and `selection` says `missing` if the server has no such user.
    */
   select(userID: string): void {
-    this.directory.list(userID);
     this.selectedID.set(userID);
+    if (!parseUserId(userID)) return;
+    if (this.directory.find(userID)) this.directory.list(userID);
+    else if (!this.gone().has(userID)) this.directory.lookUp([userID]);
     this.markRead(userID);
+  }
+
+  /** No conversation on screen. */
+  close(): void {
+    this.selectedID.set(null);
   }
 
   /**
@@ -200,6 +252,9 @@ export class ConversationsStore {
     for (const [userID, conversation] of held)
       if (conversation.messages.length > 0) keep.add(userID);
     const kept = this.directory.replay(views, keep);
+    // A conversation opened by a link, of someone neither the replay nor we knew.
+    if (selected && parseUserId(selected) && !this.directory.find(selected))
+      this.directory.lookUp([selected]);
     const conversations = new Map<string, Conversation>();
     for (const userID of kept) {
       const conversation = held.get(userID);
@@ -253,15 +308,25 @@ export class ConversationsStore {
       this.directory.addStandIn(otherID);
       this.directory.lookUp([otherID]);
     }
+    let added = false;
     this.change(otherID, (c) => {
       const messages = mergeMessages(c.messages, [chatMessage]);
-      return messages === c.messages ? c : { ...c, messages };
+      added = messages !== c.messages;
+      return added ? { ...c, messages } : c;
     });
     this.directory.list(otherID);
     this.markSelectedRead();
+    if (added && !chatMessage.fromSelf)
+      this.incoming.next({
+        message: chatMessage,
+        from: this.users().find((user) => user.userID === otherID),
+      });
   }
 
-  /** Nothing of theirs stays: their conversation, and the screen if it showed it. */
+  /**
+   * Nothing of theirs stays: their conversation goes, and a screen (or a link) that shows it says
+   * it does not exist.
+   */
   private onForgotten(userID: string): void {
     if (this.conversations().has(userID))
       this.conversations.update((conversations) => {
@@ -269,7 +334,7 @@ export class ConversationsStore {
         rest.delete(userID);
         return rest;
       });
-    if (this.selectedID() === userID) this.selectedID.set(null);
+    this.gone.update((gone) => new Set(gone).add(userID));
   }
 
   /**
@@ -335,4 +400,11 @@ export class ConversationsStore {
     if (changed !== current && changed !== EMPTY)
       this.conversations.set(new Map(conversations).set(userID, changed));
   }
+}
+
+/** The latest message first (a pending send's time is when it was written). */
+function byLatestMessage(a: ChatUser, b: ChatUser): number {
+  const x = a.messages[a.messages.length - 1];
+  const y = b.messages[b.messages.length - 1];
+  return x.at > y.at ? -1 : x.at < y.at ? 1 : x.id > y.id ? -1 : 1;
 }

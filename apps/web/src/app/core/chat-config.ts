@@ -36,7 +36,7 @@ export interface ChatConfig {
 
 /**
  * Same origin and the default path: in development the Angular dev server proxies `/socket.io`
- * to the api (proxy.conf.json), in production the api serves this app on its own port.
+ * to the api (proxy.conf.mjs), in production the api serves this app on its own port.
  */
 export const DEFAULT_CHAT_CONFIG: ChatConfig = {
   url: '/',

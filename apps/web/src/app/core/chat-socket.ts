@@ -13,9 +13,9 @@ import {
   type HandshakeAuth,
   type ServerToClientEvents,
 } from '@chat/contracts';
-import { Socket } from 'ngx-socket-io';
 import type { Observable } from 'rxjs';
 import { CHAT_CONFIG } from './chat-config';
+import { LazyChatSocket } from './lazy-chat-socket';
 
 /** A refused handshake: `message` is the guide's, `data` may carry our precise reason. */
 export type ChatConnectError = Error & { data?: Partial<ConnectErrorData> };
@@ -81,78 +81,23 @@ export function onChatEvent<E extends ChatSocketEventName>(
     .subscribe(handler);
 }
 
-type NgxChatSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
-
-/** Adapts ngx-socket-io's Socket to `ChatSocket`. */
-class NgxChatSocketAdapter implements ChatSocket {
-  constructor(
-    private readonly socket: NgxChatSocket,
-    private readonly ackTimeoutMs: number,
-  ) {}
-
-  setAuth(auth: HandshakeAuth): void {
-    // A copy: socket.io keeps the object and reads it at every handshake.
-    this.socket.auth = { ...auth };
-  }
-
-  get active(): boolean {
-    return this.socket.active;
-  }
-
-  connect(): void {
-    this.socket.connect();
-  }
-
-  disconnect(): void {
-    this.socket.disconnect();
-  }
-
-  fromEvent<E extends ChatSocketEventName>(
-    event: E,
-  ): Observable<ChatSocketPayload<E>> {
-    // ngx-socket-io passes on the first argument only: every event of ours has exactly one.
-    return this.socket.fromEvent(event) as Observable<ChatSocketPayload<E>>;
-  }
-
-  emitWithAck<E extends keyof ClientToServerEvents>(
-    event: E,
-    payload: Parameters<ClientToServerEvents[E]>[0],
-  ): Promise<AckOf<ClientToServerEvents[E]>> {
-    // With a timeout socket.io also drops the packet from its offline buffer when it expires, so
-    // an unanswered request is never sent later behind the store's back (a message is sent again
-    // by the store itself, with the same `clientMessageId`).
-    // ngx-socket-io's emitWithAck typing cannot see through our optional ack; the contract
-    // types above are the ones that matter.
-    const socket = this.socket.timeout(this.ackTimeoutMs) as unknown as {
-      emitWithAck(event: E, payload: unknown): Promise<unknown>;
-    };
-    return socket.emitWithAck(event, payload) as Promise<
-      AckOf<ClientToServerEvents[E]>
-    >;
-  }
-}
-
-/** The app's one socket: ngx-socket-io, created idle (`autoConnect: false`) like the guide's. */
+/**
+ * The app's one socket: ngx-socket-io, created idle (`autoConnect: false`) like the guide's.
+ * socket.io's client is loaded apart from the first screen, at the first connect (see
+ * LazyChatSocket): at once with a stored session, else once a username is chosen.
+ */
 export function provideChatSocket(): EnvironmentProviders {
   return makeEnvironmentProviders([
     {
       provide: CHAT_SOCKET,
       useFactory: (): ChatSocket => {
         const config = inject(CHAT_CONFIG);
-        const socket: NgxChatSocket = new Socket(
-          {
-            url: config.url,
-            options: {
-              path: config.path,
-              autoConnect: false,
-              transports: config.transports,
-              // Fall back to the next transport when WebSocket cannot connect.
-              tryAllTransports: true,
-            },
-          },
-          inject(ApplicationRef),
+        const appRef = inject(ApplicationRef);
+        return new LazyChatSocket(() =>
+          import('./ngx-chat-socket').then((m) =>
+            m.createNgxChatSocket(config, appRef),
+          ),
         );
-        return new NgxChatSocketAdapter(socket, config.ackTimeoutMs);
       },
     },
   ]);

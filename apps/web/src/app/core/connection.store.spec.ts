@@ -143,7 +143,7 @@ describe('ConnectionStore: session', () => {
       userID: 'uAlice2',
     });
     expect(conversations.users()).toEqual([]);
-    expect(conversations.selectedUserID()).toBeNull();
+    expect(conversations.selectedUser()).toBeUndefined();
     expect(localStorage.getItem(SESSION_ID_KEY)).toBe('sessNew0123456789');
   });
 });

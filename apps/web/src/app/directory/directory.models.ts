@@ -9,11 +9,28 @@ export interface Person {
   placeholder: boolean;
   /** Part of the list (self, a conversation, a directory page), not only a search result. */
   listed: boolean;
+  /** When they were last connected (ISO 8601): from the server, or when we saw them leave. */
+  lastSeen?: string;
 }
 
-/** One row of the user list: a person, and whether they wrote something not read yet. */
-export interface UserListItem extends Omit<Person, 'listed'> {
+/**
+ * What the screen says of someone's presence. `unknown`: our own link is down, so nothing we hold
+ * about the others is current (ourselves: online or offline by our link).
+ */
+export type Presence = 'online' | 'offline' | 'unknown';
+
+/** A person as the screen shows them. */
+export interface ShownPerson extends Person {
+  /** The username, with a short suffix of the userID where several users share it. */
+  displayName: string;
+  presence: Presence;
+}
+
+/** One row of the user list: a person, and what they wrote that was not read yet. */
+export interface UserListItem extends Omit<ShownPerson, 'listed'> {
   hasNewMessages: boolean;
+  /** Messages from them after the read mark, among those held here. */
+  unreadCount: number;
 }
 
 /**

@@ -22,7 +22,13 @@ import { CHAT_SOCKET, onChatEvent, unavailable } from '../core/chat-socket';
 import { ConnectionStore, type IdentityEnd } from '../core/connection.store';
 import { Generation } from '../core/generation';
 import { AnswerOrder } from './answer-order';
-import type { DirectoryView, Person } from './directory.models';
+import type {
+  DirectoryView,
+  Person,
+  Presence,
+  ShownPerson,
+} from './directory.models';
+import { displayNames } from './display-names';
 import { type Paging, page, withoutUser } from './paging';
 import {
   changePerson,
@@ -68,16 +74,37 @@ export class DirectoryStore {
   );
   private searchTimer: ReturnType<typeof setTimeout> | undefined;
 
-  /** Everyone known here (search results too), self first, then by name. */
-  readonly known = computed<readonly Person[]>(() => {
-    // Our own presence is our link's, whatever the server said last.
+  /**
+   * The name to show for each user known here (by userID): where two share a name, each with a
+   * short suffix of their userID (see `displayNames`).
+   */
+  readonly displayNames = computed<ReadonlyMap<string, string>>(() =>
+    displayNames(this.people().filter((person) => !person.placeholder)),
+  );
+  /**
+   * Everyone known here (search results too), self first, then by name, with the name to show
+   * and their presence as far as we can tell.
+   */
+  readonly known = computed<readonly ShownPerson[]>(() => {
+    // Our own presence is our link's, whatever the server said last; the others' is unknown
+    // while it is down.
     const connected = this.connection.connected();
+    const names = this.displayNames();
     return this.people()
-      .map((person) =>
-        person.self && person.connected !== connected
-          ? { ...person, connected }
-          : person,
-      )
+      .map((person) => {
+        const shown = person.self ? { ...person, connected } : person;
+        const presence: Presence =
+          !connected && !person.self
+            ? 'unknown'
+            : shown.connected
+              ? 'online'
+              : 'offline';
+        return {
+          ...shown,
+          displayName: names.get(person.userID) ?? person.username,
+          presence,
+        };
+      })
       .sort(compareUsers);
   });
   /** What the user search field holds. */
@@ -211,6 +238,7 @@ export class DirectoryStore {
         ...person,
         username: view.username,
         connected: true,
+        lastSeen: undefined,
       }));
       return 'known';
     }
@@ -266,8 +294,10 @@ export class DirectoryStore {
     if (userID === this.connection.userID() && this.connection.connected())
       return;
     this.order.presenceChanged(userID, false);
+    // Seen leaving now: "last seen just now" until the server tells better.
+    const lastSeen = new Date().toISOString();
     this.update(userID, (person) =>
-      person.connected ? { ...person, connected: false } : person,
+      person.connected ? { ...person, connected: false, lastSeen } : person,
     );
   }
 

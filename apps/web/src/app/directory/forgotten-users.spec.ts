@@ -77,7 +77,7 @@ describe('forgotten users', () => {
     expect(visible(conversations)).toEqual(['alice', 'carol', 'dan']);
   });
 
-  it('leaves nothing selected when the forgotten user was on screen', async () => {
+  it('shows the conversation on screen as missing when its user is forgotten', async () => {
     const { socket, conversations, outbox, lastError } = withConversations();
     conversations.select('uBob');
     outbox.send('too fast');
@@ -85,7 +85,8 @@ describe('forgotten users', () => {
     await settle();
     expect(outbox.sendFailure()).not.toBeNull();
     forget(socket, 'uBob');
-    expect(conversations.selectedUserID()).toBeNull();
+    // The URL still names bob: the screen says the conversation does not exist.
+    expect(conversations.selection()).toBe('missing');
     expect(conversations.selectedUser()).toBeUndefined();
     expect(outbox.sendFailure()).toBeNull();
     expect(lastError()).toBeNull();
@@ -108,7 +109,7 @@ describe('forgotten users', () => {
     lookUp?.ack({ ok: true, users: [] });
     await settle();
     expect(names(conversations)).toEqual(['alice', 'carol']);
-    expect(conversations.selectedUserID()).toBeNull();
+    expect(conversations.selection()).toBe('missing');
   });
 
   it('keeps the conversation on screen when another user is forgotten', () => {

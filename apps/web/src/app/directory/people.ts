@@ -31,14 +31,16 @@ export function mergePeople(
   for (const view of views) {
     const self = view.userID === selfID;
     const held = merged.get(view.userID);
+    const connected = self ? selfConnected : view.connected;
     merged.set(view.userID, {
       ...held,
       userID: view.userID,
       username: view.username,
       self,
-      connected: self ? selfConnected : view.connected,
+      connected,
       placeholder: false,
       listed: listed || !!held?.listed,
+      lastSeen: lastSeenOf(view, connected, held?.lastSeen),
     });
   }
   return [...merged.values()];
@@ -57,7 +59,18 @@ export function personOf(
     connected,
     placeholder: false,
     listed: true,
+    lastSeen: lastSeenOf(view, connected),
   };
+}
+
+/** The server's `lastSeen` for someone offline (or the one held); none while connected. */
+function lastSeenOf(
+  view: UserView,
+  connected: boolean,
+  held?: string,
+): string | undefined {
+  if (connected) return undefined;
+  return view.lastSeen ?? held;
 }
 
 /** Someone not described by the server yet: under a name we had, or a stand-in. */

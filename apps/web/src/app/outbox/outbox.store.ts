@@ -119,7 +119,8 @@ export class OutboxStore {
    * it joins the restored sends (and shares their fate).
    */
   send(content: string): boolean {
-    const to = this.conversations.selectedUserID();
+    // Only to a conversation that can be shown (a link may name someone who does not exist).
+    const to = this.conversations.selectedUser()?.userID;
     const selfID = this.connection.ownerID();
     if (!to || !selfID) return false;
     const valid = validatePrivateMessage({ content, to });

@@ -5,6 +5,7 @@ import {
   parseReadMarks,
   readMarksKey,
   serializeReadMarks,
+  unreadCount,
   withoutReadMark,
 } from './read-marks';
 
@@ -85,5 +86,28 @@ describe('read marks', () => {
       expect(hasUnread([mine, pending], undefined)).toBe(false);
       expect(hasUnread([], undefined)).toBe(false);
     });
+  });
+});
+
+describe('unreadCount', () => {
+  const m = (id: string, fromSelf = false, pending = false) => ({
+    id,
+    fromSelf,
+    pending,
+  });
+
+  it('counts stored messages from the other user after the mark', () => {
+    const messages = [
+      m('m1'),
+      m('m2', true),
+      m('m3'),
+      m('m4'),
+      m('p', true, true),
+    ];
+    expect(unreadCount(messages, undefined)).toBe(3);
+    expect(unreadCount(messages, 'm1')).toBe(2);
+    expect(unreadCount(messages, 'm3')).toBe(1);
+    expect(unreadCount(messages, 'm4')).toBe(0);
+    expect(unreadCount([], undefined)).toBe(0);
   });
 });

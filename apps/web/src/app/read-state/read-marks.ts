@@ -66,3 +66,19 @@ export function hasUnread(
   }
   return false;
 }
+
+/** Stored messages from the other user newer than the mark (all of them, without a mark). */
+export function unreadCount(
+  messages: readonly { id: string; pending: boolean; fromSelf: boolean }[],
+  mark: string | undefined,
+): number {
+  let count = 0;
+  // Ordered by id: stop at the mark.
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const message = messages[i];
+    if (message.pending || message.fromSelf) continue;
+    if (mark !== undefined && message.id <= mark) break;
+    count++;
+  }
+  return count;
+}

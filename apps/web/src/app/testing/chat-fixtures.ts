@@ -7,12 +7,16 @@ import type {
 export function chatUser(
   overrides: Partial<ChatUser> & Pick<ChatUser, 'username'>,
 ): ChatUser {
+  const connected = overrides.connected ?? true;
   return {
     userID: `u${overrides.username}`,
     self: false,
-    connected: true,
+    connected,
+    displayName: overrides.username,
+    presence: connected ? 'online' : 'offline',
     messages: [],
     hasNewMessages: false,
+    unreadCount: 0,
     hasMoreMessages: false,
     loadingOlder: false,
     olderError: null,

@@ -3,6 +3,7 @@ import { ErrorCode, MESSAGE_MAX_LENGTH } from '@chat/contracts';
 import type { SendFailure } from '../../outbox/outbox.models';
 import type { ChatUser } from '../conversation.models';
 import { chatMessage, chatUser } from '../../testing/chat-fixtures';
+import { provideTestUi } from '../../testing/test-ui';
 import { MessagePanel } from './message-panel';
 
 describe('MessagePanel', () => {
@@ -21,6 +22,7 @@ describe('MessagePanel', () => {
     sendFailure: SendFailure | null = null,
   ) {
     let user = initial;
+    TestBed.configureTestingModule({ providers: provideTestUi() });
     const fixture = TestBed.createComponent(MessagePanel);
     fixture.componentRef.setInput('user', user);
     fixture.componentRef.setInput('sendFailure', sendFailure);
@@ -100,14 +102,14 @@ describe('MessagePanel', () => {
     ).toEqual(['hi', 'are you there?', 'yes', 'lunch?']);
   });
 
-  it('labels the sender only where it changes, "yourself" for own messages', async () => {
+  it('labels the sender for screen readers where a group starts, "You" for own messages', async () => {
     const { el } = await render();
     const labels = Array.from(el.querySelectorAll('[data-testid=message]')).map(
       (m) =>
         m.querySelector('[data-testid=message-sender]')?.textContent?.trim() ??
         null,
     );
-    expect(labels).toEqual(['bob', null, 'yourself', 'bob']);
+    expect(labels).toEqual(['bob', null, 'You', 'bob']);
   });
 
   it('marks a message still on its way as sending, busy for assistive technology', async () => {
@@ -239,6 +241,129 @@ describe('MessagePanel', () => {
     });
     await fixture.whenStable();
     expect(scrollTop).toBe(900);
+  });
+
+  describe('the look of a conversation', () => {
+    const at = (time: string) => ({ at: `2026-11-${time}:00.000Z` });
+
+    it('puts day separators and group times in <time datetime>, and tells our messages apart', async () => {
+      const { el } = await render(
+        chatUser({
+          username: 'bob',
+          messages: [
+            chatMessage('evening', false, at('29T21:00')),
+            chatMessage('morning', false, at('30T09:00')),
+            chatMessage('still there?', false, at('30T09:02')),
+            chatMessage('yes!', true, at('30T09:03')),
+          ],
+        }),
+      );
+      const days = Array.from(
+        el.querySelectorAll('[data-testid=day-separator] time'),
+      ).map((t) => [t.getAttribute('datetime'), t.textContent?.trim()]);
+      expect(days).toEqual([
+        ['2026-11-29', 'Yesterday'],
+        ['2026-11-30', 'Today'],
+      ]);
+      const times = Array.from(
+        el.querySelectorAll<HTMLElement>('[data-testid=message-time]'),
+      ).map((t) => [
+        t.getAttribute('datetime'),
+        t.textContent?.trim(),
+        t.title,
+      ]);
+      expect(times).toEqual([
+        [
+          '2026-11-29T21:00:00.000Z',
+          '21:00',
+          'Sunday, 29 November 2026 at 21:00',
+        ],
+        [
+          '2026-11-30T09:02:00.000Z',
+          '09:02',
+          'Monday, 30 November 2026 at 09:02',
+        ],
+        [
+          '2026-11-30T09:03:00.000Z',
+          '09:03',
+          'Monday, 30 November 2026 at 09:03',
+        ],
+      ]);
+      const items = Array.from(el.querySelectorAll('[data-testid=message]'));
+      expect(items.map((i) => i.classList.contains('self'))).toEqual([
+        false,
+        false,
+        false,
+        true,
+      ]);
+    });
+
+    it('makes links clickable and keeps markup as text', async () => {
+      const { el } = await render(
+        chatUser({
+          username: 'bob',
+          messages: [chatMessage('<b>see</b> https://example.org/x.', false)],
+        }),
+      );
+      const content = el.querySelector('[data-testid=message-content]');
+      expect(content?.textContent).toBe('<b>see</b> https://example.org/x.');
+      expect(content?.querySelector('b')).toBeNull();
+      const link = content?.querySelector('a');
+      expect(link?.getAttribute('href')).toBe('https://example.org/x');
+      expect(link?.getAttribute('rel')).toBe('noopener noreferrer');
+      expect(link?.getAttribute('target')).toBe('_blank');
+    });
+
+    it('says the presence under the name: online, last seen, unknown', async () => {
+      const presence = (el: HTMLElement) =>
+        el.querySelector('[data-testid=peer-presence]')?.textContent?.trim();
+      const { el, update } = await render(chatUser({ username: 'bob' }));
+      expect(presence(el)).toBe('online');
+      await update({
+        connected: false,
+        presence: 'offline',
+        lastSeen: '2026-11-30T17:55:00.000Z',
+      });
+      expect(presence(el)).toBe('last seen 5 minutes ago');
+      await update({ presence: 'unknown' });
+      expect(presence(el)).toBe('status unknown');
+    });
+
+    it('shows the disambiguated name in the header', async () => {
+      const { el } = await render(
+        chatUser({ username: 'dave', displayName: 'dave (#a1b2)' }),
+      );
+      expect(
+        el.querySelector('[data-testid=peer-name]')?.textContent?.trim(),
+      ).toBe('dave (#a1b2)');
+    });
+
+    it('puts the focus in the message field when a conversation opens, not on each message', async () => {
+      const { textarea, update, fixture } = await render();
+      expect(document.activeElement).toBe(textarea);
+      textarea.blur();
+      await update({ messages: [...bob.messages, chatMessage('more', false)] });
+      expect(document.activeElement).not.toBe(textarea);
+      fixture.componentRef.setInput('user', chatUser({ username: 'carol' }));
+      await fixture.whenStable();
+      expect(document.activeElement).toBe(textarea);
+    });
+
+    it('counts unread messages elsewhere on the way back', async () => {
+      const { el, fixture } = await render();
+      expect(el.querySelector('[data-testid=back-unread]')).toBeNull();
+      fixture.componentRef.setInput('unreadElsewhere', 3);
+      await fixture.whenStable();
+      expect(
+        el.querySelector('[data-testid=back-unread]')?.textContent?.trim(),
+      ).toBe(', 3 unread');
+      expect(
+        el
+          .querySelector('[data-testid=back]')
+          ?.textContent?.replace(/\s+/g, ' ')
+          .trim(),
+      ).toBe('Back to chats, 3 unread');
+    });
   });
 
   describe('older messages', () => {

@@ -12,10 +12,16 @@ import {
   output,
   viewChild,
 } from '@angular/core';
+import { RouterLink } from '@angular/router';
 import { MESSAGE_MAX_LENGTH, validatePrivateMessage } from '@chat/contracts';
+import { CLOCK } from '../../core/clock';
 import type { SendFailure } from '../../outbox/outbox.models';
+import { Avatar } from '../../ui/avatar/avatar';
+import { presenceText } from '../../ui/presence-text';
+import { TIME_FORMAT } from '../../ui/time-format';
 import type { ChatUser } from '../conversation.models';
-import { StatusIcon } from '../../ui/status-icon/status-icon';
+import { MessageText } from '../message-text/message-text';
+import { messageRows } from '../message-rows';
 import {
   type ListShape,
   type ScrollAnchor,
@@ -27,25 +33,21 @@ import {
   scrollAction,
 } from '../../ui/scroll-position';
 
-/** The time of a message, as its tooltip shows it (Angular's `medium` date format in en-US). */
-const TIME_FORMAT = new Intl.DateTimeFormat('en-US', {
-  dateStyle: 'medium',
-  timeStyle: 'medium',
-});
-
 interface DraftSource {
   userID: string;
   failure: SendFailure | null;
 }
 
 /**
- * One conversation: header, messages oldest first (older pages on demand: scrolling up to the top
- * or the "Load earlier messages" button), and the input to write the next one.
+ * One conversation: header (on a phone, with the way back to the list), messages oldest first
+ * under day separators, in groups of one sender with the time under each (older pages on demand:
+ * scrolling up to the top or the "Load earlier messages" button), and the input to write the
+ * next one, focused whenever a conversation opens.
  */
 @Component({
   selector: 'chat-message-panel',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [StatusIcon],
+  imports: [Avatar, MessageText, RouterLink],
   templateUrl: './message-panel.html',
   styleUrl: './message-panel.css',
   host: { 'data-testid': 'message-panel' },
@@ -53,6 +55,8 @@ interface DraftSource {
 export class MessagePanel {
   readonly user = input.required<ChatUser>();
   readonly sendFailure = input<SendFailure | null>(null);
+  /** Unread messages in the other conversations: shown on the way back to the list. */
+  readonly unreadElsewhere = input(0);
   readonly send = output<string>();
   /** The user wants the page before the oldest message shown. */
   readonly loadOlder = output<void>();
@@ -61,6 +65,13 @@ export class MessagePanel {
   private readonly scroller =
     viewChild.required<ElementRef<HTMLElement>>('scroller');
   private readonly list = viewChild.required<ElementRef<HTMLElement>>('list');
+  private readonly input =
+    viewChild.required<ElementRef<HTMLTextAreaElement>>('input');
+  private readonly format = inject(TIME_FORMAT);
+  private readonly clock = inject(CLOCK);
+  private readonly userID = computed(() => this.user().userID);
+  /** The conversation the field was last focused for. */
+  private focusedFor: string | null = null;
 
   /** What the list showed after the last render, and where the user was in it since. */
   private shape: ListShape | null = null;
@@ -83,15 +94,11 @@ export class MessagePanel {
     },
   });
 
-  /** The guide's rule: a sender label only where the sender changes. */
-  protected readonly messages = computed(() =>
-    this.user().messages.map((message, index, all) => ({
-      message,
-      showSender: index === 0 || all[index - 1].fromSelf !== message.fromSelf,
-      time: message.pending
-        ? 'Sending…'
-        : TIME_FORMAT.format(new Date(message.at)),
-    })),
+  protected readonly rows = computed(() =>
+    messageRows(this.user().messages, this.format, this.clock.now()),
+  );
+  protected readonly presence = computed(() =>
+    presenceText(this.user(), this.format, this.clock.now()),
   );
 
   protected readonly tooLong = computed(
@@ -104,6 +111,15 @@ export class MessagePanel {
   );
 
   constructor() {
+    // A conversation opens: writing is what comes next.
+    afterRenderEffect({
+      write: () => {
+        const userID = this.userID();
+        if (userID === this.focusedFor) return;
+        this.focusedFor = userID;
+        this.input().nativeElement.focus({ preventScroll: true });
+      },
+    });
     // After each render of the conversation: the newest message when it is new (or the user
     // follows the end), else the message the user was looking at stays where it was.
     afterRenderEffect({

@@ -20,9 +20,9 @@ import type { ConnectionState } from '../connection.store';
   styles: `
     .banner {
       padding: 8px 16px;
-      background: #fff4d6;
-      color: #6b4e00;
-      border-bottom: 1px solid #f0d58c;
+      background: var(--banner-bg);
+      color: var(--banner-text);
+      border-bottom: 1px solid var(--banner-line);
       text-align: center;
       font-size: 0.9rem;
     }

@@ -1,22 +1,51 @@
 import { TestBed } from '@angular/core/testing';
 import type { ChatUser } from '../../conversations/conversation.models';
 import type { DirectoryView } from '../directory.models';
-import { chatUser } from '../../testing/chat-fixtures';
+import { chatMessage, chatUser } from '../../testing/chat-fixtures';
+import { provideTestUi } from '../../testing/test-ui';
 import { UserList } from './user-list';
 
+beforeEach(() =>
+  TestBed.configureTestingModule({ providers: provideTestUi() }),
+);
+
 describe('UserList', () => {
-  const users: ChatUser[] = [
-    chatUser({ username: 'alice', self: true }),
-    chatUser({ username: 'bob', hasNewMessages: true }),
-    chatUser({ username: 'carol', connected: false }),
+  const at = (iso: string) => ({ at: iso });
+  const chats: ChatUser[] = [
+    chatUser({
+      username: 'bob',
+      hasNewMessages: true,
+      unreadCount: 2,
+      messages: [
+        chatMessage('first', false, at('2026-11-30T16:00:00.000Z')),
+        chatMessage(
+          'see you at https://example.org',
+          false,
+          at('2026-11-30T17:05:00.000Z'),
+        ),
+      ],
+    }),
+    chatUser({
+      username: 'carol',
+      connected: false,
+      messages: [chatMessage('thanks!', true, at('2026-11-29T10:00:00.000Z'))],
+    }),
+  ];
+  const people: ChatUser[] = [
+    chatUser({ username: 'dan' }),
+    chatUser({
+      username: 'erin',
+      connected: false,
+      lastSeen: '2026-11-30T17:55:00.000Z',
+    }),
+    chatUser({ username: 'fay', connected: false }),
   ];
 
   async function render(selectedUserID: string | null = null) {
     const fixture = TestBed.createComponent(UserList);
-    fixture.componentRef.setInput('users', users);
+    fixture.componentRef.setInput('chats', chats);
+    fixture.componentRef.setInput('people', people);
     fixture.componentRef.setInput('selectedUserID', selectedUserID);
-    const selected: string[] = [];
-    fixture.componentInstance.selectUser.subscribe((id) => selected.push(id));
     await fixture.whenStable();
     const el = fixture.nativeElement as HTMLElement;
     const items = Array.from(
@@ -29,74 +58,132 @@ describe('UserList', () => {
       if (!found) throw new Error(`no item ${name}`);
       return found;
     };
-    return { fixture, items, item, selected };
+    const text = (name: string, testId: string) =>
+      item(name)
+        .querySelector(`[data-testid=${testId}]`)
+        ?.textContent?.replace(/\s+/g, ' ')
+        .trim();
+    return { fixture, el, items, item, text };
   }
 
-  it('renders users in the given order with their names as attributes', async () => {
-    const { items } = await render();
+  it('lists the conversations first, then the people under their heading, names as attributes', async () => {
+    const { el, items } = await render();
     expect(items.map((i) => i.getAttribute('data-username'))).toEqual([
-      'alice',
       'bob',
       'carol',
+      'dan',
+      'erin',
+      'fay',
     ]);
+    expect(el.querySelector('h2')?.textContent?.trim()).toBe('People');
   });
 
-  it('marks self with "(yourself)" and data-self', async () => {
+  it('links each row to its conversation', async () => {
     const { item } = await render();
-    expect(item('alice').textContent).toContain('alice (yourself)');
-    expect(item('alice').getAttribute('data-self')).toBe('true');
-    expect(item('bob').textContent).not.toContain('(yourself)');
-    expect(item('bob').hasAttribute('data-self')).toBe(false);
+    expect(item('bob').getAttribute('href')).toBe('/chat/ubob');
+    expect(item('dan').getAttribute('href')).toBe('/chat/udan');
   });
 
-  it('says online or offline, exactly', async () => {
-    const { item } = await render();
-    const status = (name: string) =>
-      item(name)
-        .querySelector('[data-testid=user-status]')
-        ?.textContent?.trim();
-    expect(status('bob')).toBe('online');
-    expect(status('carol')).toBe('offline');
-    expect(item('bob').querySelector('chat-status-icon')?.classList).toContain(
-      'connected',
+  it('shows a conversation with its latest message (ours prefixed) and its time', async () => {
+    const { item, text } = await render();
+    expect(text('bob', 'user-preview')).toBe('see you at https://example.org');
+    expect(item('bob').querySelector('time')?.getAttribute('datetime')).toBe(
+      '2026-11-30T17:05:00.000Z',
     );
-    expect(
-      item('carol').querySelector('chat-status-icon')?.classList,
-    ).not.toContain('connected');
+    expect(item('bob').querySelector('time')?.textContent?.trim()).toBe(
+      '17:05',
+    );
+    expect(text('carol', 'user-preview')).toBe('You: thanks!');
+    expect(item('carol').querySelector('time')?.textContent?.trim()).toBe(
+      'Yesterday',
+    );
   });
 
-  it('shows the unread badge only where there are new messages', async () => {
-    const { item } = await render();
-    expect(
-      item('bob').querySelector('[data-testid=unread-badge]'),
-    ).not.toBeNull();
-    expect(
-      item('alice').querySelector('[data-testid=unread-badge]'),
-    ).toBeNull();
+  it("says everyone's presence in one word for tests and screen readers, and last seen in words", async () => {
+    const { text } = await render();
+    expect(text('bob', 'user-status')).toBe('online');
+    expect(text('carol', 'user-status')).toBe('offline');
+    expect(text('dan', 'user-preview')).toBe('online');
+    expect(text('erin', 'user-status')).toBe('offline');
+    expect(text('erin', 'user-preview')).toBe('last seen 5 minutes ago');
+    expect(text('fay', 'user-preview')).toBe('offline');
+  });
+
+  it('counts unread messages where there are some', async () => {
+    const { item, text } = await render();
+    expect(text('bob', 'unread-badge')).toBe('2 unread');
     expect(
       item('carol').querySelector('[data-testid=unread-badge]'),
     ).toBeNull();
+    expect(item('dan').querySelector('[data-testid=unread-badge]')).toBeNull();
   });
 
-  it('emits the clicked user and highlights the selected one', async () => {
-    const { item, selected } = await render('ucarol');
-    item('bob').click();
-    expect(selected).toEqual(['ubob']);
+  it('highlights the selected conversation', async () => {
+    const { item } = await render('ucarol');
     expect(item('carol').classList).toContain('selected');
-    expect(item('carol').getAttribute('aria-current')).toBe('true');
+    expect(item('carol').getAttribute('aria-current')).toBe('page');
     expect(item('bob').classList).not.toContain('selected');
+    expect(item('bob').hasAttribute('aria-current')).toBe(false);
+  });
+
+  it('shows the disambiguated names', async () => {
+    const fixture = TestBed.createComponent(UserList);
+    fixture.componentRef.setInput('chats', []);
+    fixture.componentRef.setInput('people', [
+      chatUser({
+        username: 'dave',
+        userID: 'a1b2c3',
+        displayName: 'dave (#a1b2)',
+      }),
+      chatUser({
+        username: 'Dave',
+        userID: 'z9y8x7',
+        displayName: 'Dave (#z9y8)',
+      }),
+    ]);
+    await fixture.whenStable();
+    const el = fixture.nativeElement as HTMLElement;
+    expect(
+      Array.from(el.querySelectorAll('[data-testid=user-name]')).map((n) =>
+        n.textContent?.trim(),
+      ),
+    ).toEqual(['dave (#a1b2)', 'Dave (#z9y8)']);
   });
 
   it('shows a stand-in for a sender not known yet', async () => {
     const fixture = TestBed.createComponent(UserList);
-    fixture.componentRef.setInput('users', [
-      chatUser({ username: '', userID: 'uZoe', placeholder: true }),
+    fixture.componentRef.setInput('chats', [
+      chatUser({
+        username: '',
+        userID: 'uZoe',
+        placeholder: true,
+        messages: [chatMessage('hi', false)],
+      }),
     ]);
+    fixture.componentRef.setInput('people', []);
     await fixture.whenStable();
     const el = fixture.nativeElement as HTMLElement;
     expect(el.querySelector('[data-testid=user-item]')?.textContent).toContain(
       'Someone new…',
     );
+  });
+
+  it('says when nobody else is here, or while connecting', async () => {
+    const fixture = TestBed.createComponent(UserList);
+    fixture.componentRef.setInput('chats', []);
+    fixture.componentRef.setInput('people', []);
+    fixture.componentRef.setInput('directory', {
+      searching: false,
+      more: false,
+      loading: false,
+      error: null,
+    });
+    await fixture.whenStable();
+    const el = fixture.nativeElement as HTMLElement;
+    expect(el.textContent).toContain('Nobody else is here yet.');
+    fixture.componentRef.setInput('connected', false);
+    await fixture.whenStable();
+    expect(el.textContent).toContain('Connecting…');
   });
 });
 
@@ -110,13 +197,14 @@ describe('UserList: directory', () => {
 
   async function render(
     directory: Partial<DirectoryView> = {},
-    users: ChatUser[] = [
-      chatUser({ username: 'alice', self: true }),
+    people: ChatUser[] = [
+      chatUser({ username: 'ann' }),
       chatUser({ username: 'bob' }),
     ],
   ) {
     const fixture = TestBed.createComponent(UserList);
-    fixture.componentRef.setInput('users', users);
+    fixture.componentRef.setInput('chats', []);
+    fixture.componentRef.setInput('people', people);
     fixture.componentRef.setInput('directory', { ...idle, ...directory });
     fixture.componentRef.setInput('searchText', 'b');
     const loads: number[] = [];

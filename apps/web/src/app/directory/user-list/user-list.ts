@@ -10,9 +10,10 @@ import {
   output,
   viewChild,
 } from '@angular/core';
-import type { DirectoryView, UserListItem } from '../directory.models';
+import type { ChatUser } from '../../conversations/conversation.models';
+import type { DirectoryView } from '../directory.models';
 import { fitsWithoutScrolling, isNearBottom } from '../../ui/scroll-position';
-import { StatusIcon } from '../../ui/status-icon/status-icon';
+import { UserRow } from './user-row';
 
 const IDLE: DirectoryView = {
   searching: false,
@@ -22,22 +23,27 @@ const IDLE: DirectoryView = {
 };
 
 /**
- * The left pane: a search field over the users, self first (the store sorts), with presence and
- * unread markers. More of the directory comes on scrolling to the end, or with the button there.
+ * The list: a search field over our conversations (latest first, each a link to it) and
+ * everyone else (by name). More of the directory comes on scrolling to the end, or with the
+ * button there.
  */
 @Component({
   selector: 'chat-user-list',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [StatusIcon],
+  imports: [UserRow],
   templateUrl: './user-list.html',
   styleUrl: './user-list.css',
 })
 export class UserList {
-  readonly users = input.required<readonly UserListItem[]>();
+  /** Our conversations, latest first. */
+  readonly chats = input.required<readonly ChatUser[]>();
+  /** Everyone else listed (or found), by name. */
+  readonly people = input.required<readonly ChatUser[]>();
   readonly selectedUserID = input<string | null>(null);
   readonly directory = input<DirectoryView>(IDLE);
   readonly searchText = input('');
-  readonly selectUser = output<string>();
+  /** Our own link is up (an empty list then means nobody else is here). */
+  readonly connected = input(true);
   /** The next page of the listing shown (or the failed one again). */
   readonly loadMore = output<void>();
   readonly searchTextChange = output<string>();
@@ -49,7 +55,7 @@ export class UserList {
     // Nothing to scroll yet more users exist: no scroll could ever ask, so ask now.
     afterRenderEffect({
       read: () => {
-        this.users();
+        this.people();
         this.directory();
         if (fitsWithoutScrolling(this.scroller().nativeElement))
           this.autoLoad();

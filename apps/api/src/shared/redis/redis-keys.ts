@@ -7,7 +7,10 @@ export class RedisKeys {
   constructor(readonly prefix: string) {}
 
   // Sessions.
-  /** Hash: userID, username, connected (1/0), lastSeen (ms). */
+  /**
+   * Hash: userID, username, connected (1/0), lastSeen (ms), directoryKey, and the user's settings
+   * readReceipts and typing (1/0; absent: the default, 1).
+   */
   session(sessionID: string): string {
     return `${this.prefix}session:${sessionID}`;
   }

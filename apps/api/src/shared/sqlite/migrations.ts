@@ -81,6 +81,12 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE UNIQUE INDEX messages_client_id ON messages (sender, client_id)
         WHERE client_id IS NOT NULL;
     `),
+  // 4: each user's privacy settings, stored with their session (1: on, the default).
+  (db) =>
+    db.exec(`
+      ALTER TABLE sessions ADD COLUMN read_receipts INTEGER NOT NULL DEFAULT 1;
+      ALTER TABLE sessions ADD COLUMN typing INTEGER NOT NULL DEFAULT 1;
+    `),
 ];
 
 /**

@@ -74,9 +74,11 @@ export abstract class ConversationStateStore {
   ): Promise<ConversationState[]>;
 
   /**
-   * Forgets a user: deletes at most about `limit` of the markers they keep or are kept about, so
-   * that a caller can yield between calls; resolves true once none is left. Called after their
-   * messages are deleted (a receipt can then no longer name one, so none comes back).
+   * Forgets a user: deletes at most about `limit` of the markers they keep or are kept about (and
+   * whatever else is kept per conversation for them), so that a caller can yield between calls;
+   * resolves true once none is left. Called before their messages are deleted (a store may find
+   * their conversations through them) and once more after (a receipt in between may have written
+   * a marker again; once the messages are gone, none can name one).
    */
   abstract deleteUserMarkers(userID: string, limit: number): Promise<boolean>;
 }

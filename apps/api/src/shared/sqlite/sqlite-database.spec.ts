@@ -254,7 +254,7 @@ describe('SQLite database', () => {
       const path = join(dir, 'v4.sqlite');
       const v4 = raw(path);
       migrate(v4, MIGRATIONS.slice(0, 4));
-      const insert = v4.prepare<[string, string, string, string]>(
+      const insert = v4.prepare<[string, string, string, string, string]>(
         `INSERT INTO messages (low, high, id, sender, recipient, content, at)
          VALUES (?, ?, ?, ?, ?, 'old', 'then')`,
       );

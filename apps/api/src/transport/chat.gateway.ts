@@ -15,6 +15,7 @@ import {
   type FetchMessagesAck,
   type FetchUsersAck,
 } from '@chat/contracts';
+import { ConversationStateService } from '../conversation-state/conversation-state.service';
 import { DirectoryService } from '../directory/directory.service';
 import { MessagingService, type Sent } from '../messaging/messaging.service';
 import { Metrics } from '../metrics/metrics';
@@ -43,6 +44,7 @@ export class ChatGateway
     private readonly messaging: MessagingService,
     private readonly directory: DirectoryService,
     private readonly sessions: SessionsService,
+    private readonly conversationState: ConversationStateService,
     private readonly connections: ConnectionLifecycle,
     private readonly handshake: HandshakeMiddleware,
     private readonly broadcaster: SocketIoBroadcaster,
@@ -155,6 +157,34 @@ export class ChatGateway
     if (!response.ok && response.error === ErrorCode.RateLimited)
       this.logger.debug(note);
     else this.logger.warn(note);
+  }
+
+  @SubscribeMessage(ChatEvent.Receipt)
+  async onReceipt(
+    @ConnectedSocket() socket: ChatSocket,
+    @MessageBody() payload: unknown,
+    @Ack() ack: unknown,
+  ): Promise<void> {
+    const { ack: response, deliveries } = await this.conversationState.receipt(
+      socket.data.userID,
+      payload,
+    );
+    this.broadcaster.send(deliveries, socket);
+    if (typeof ack === 'function') ack(response);
+    else if (!response.ok)
+      this.dropped(socket, ChatEvent.Receipt, response.error);
+  }
+
+  /** No acknowledgement: a notice that cannot go is dropped silently. */
+  @SubscribeMessage(ChatEvent.Typing)
+  async onTyping(
+    @ConnectedSocket() socket: ChatSocket,
+    @MessageBody() payload: unknown,
+  ): Promise<void> {
+    this.broadcaster.send(
+      await this.conversationState.typing(socket.data.userID, payload),
+      socket,
+    );
   }
 
   @SubscribeMessage(ChatEvent.Settings)

@@ -130,7 +130,6 @@ export class ConversationStateService {
       const settings = await this.sessions.findSettings([userID, to]);
       if (settings.get(to)?.typing === false) return NONE;
       if (typing && settings.get(userID)?.typing === false) return NONE;
-      this.typingLimits.forwarded(userID, to, typing);
       return [
         { rooms: [to], event: ChatEvent.Typing, payload: { userID, typing } },
       ];

@@ -40,23 +40,19 @@ export class TypingLimits {
   }
 
   /**
-   * Whether a notice from `from` to `to` may go: a `false` after a forwarded `true` always may;
-   * anything else takes a token from both buckets.
+   * Whether a notice from `from` to `to` may go: a `false` after a `true` that went always may;
+   * anything else takes a token from both buckets. Decided at once, in the order the notices
+   * came (the checks after it are asynchronous): a `true` that goes is remembered now.
    */
   allows(from: string, to: string, typing: boolean): boolean {
     const now = this.now();
     this.sweep(now);
-    if (!typing && this.shown.has(pairKey(from, to))) return true;
-    return (
-      this.perSender.tryTake(from) &&
-      this.perRecipient.tryTake(pairKey(from, to))
-    );
-  }
-
-  /** Records a notice that was forwarded (`true`: the `false` after it will go too). */
-  forwarded(from: string, to: string, typing: boolean): void {
-    if (typing) this.shown.set(pairKey(from, to), this.now());
-    else this.shown.delete(pairKey(from, to));
+    const pair = pairKey(from, to);
+    if (!typing && this.shown.delete(pair)) return true;
+    const allowed =
+      this.perRecipient.tryTake(pair) && this.perSender.tryTake(from);
+    if (allowed && typing) this.shown.set(pair, now);
+    return allowed;
   }
 
   /** Pairs remembered (for tests: old ones are dropped). */

@@ -69,6 +69,7 @@ describe('Redis keys', () => {
         'peers:u',
         'peers:v',
         'presence:heartbeat:' + presence.nodeID,
+        'presence:last-heartbeat',
         'presence:node-users:' + presence.nodeID,
         'presence:nodes',
         'presence:online',

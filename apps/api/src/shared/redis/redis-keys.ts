@@ -96,6 +96,13 @@ export class RedisKeys {
   get presenceNodes(): string {
     return `${this.prefix}presence:nodes`;
   }
+  /**
+   * Hash: nodeID → the time (ms, Redis's clock) of that node's last heartbeat, kept until the
+   * node is swept or has left: a dead node's users were last seen then.
+   */
+  get lastHeartbeats(): string {
+    return `${this.prefix}presence:last-heartbeat`;
+  }
   /** String with a TTL (PRESENCE_NODE_TIMEOUT): exists while that node is alive. */
   heartbeat(nodeID: string): string {
     return `${this.heartbeatPrefix}${nodeID}`;

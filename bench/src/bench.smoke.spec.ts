@@ -68,6 +68,34 @@ describe.each<TargetName>(['reference', 'sqlite'])(
       // 100 messages at 500/s cannot take much less than 0.2 s.
       expect(result.durationSeconds).toBeGreaterThan(0.15);
     });
+
+    it('with receipts, the receivers send them as the web app does and the product accepts them', async () => {
+      const result = await runLoad(target.urls, target.pids, {
+        pairs: 2,
+        messages: 100,
+        payloadBytes: 64,
+        rate: 200,
+        window: 16,
+        timeoutMs: 30_000,
+        receipts: true,
+      });
+
+      expect(
+        result.lost + result.duplicated + result.reordered + result.invalid,
+      ).toBe(0);
+      if (name === 'reference') {
+        // The guide's messages have no id to name: nothing to send.
+        expect(result.receipts).toEqual({ sent: 0, answers: {} });
+        return;
+      }
+      // About 0.5 s of messages, one receipt per receiver per 250 ms at most.
+      const { sent, answers } = result.receipts ?? { sent: 0, answers: {} };
+      expect(sent).toBeGreaterThanOrEqual(2);
+      expect(sent).toBeLessThanOrEqual(2 * 6);
+      expect(Object.keys(answers).filter((key) => key !== 'none')).toEqual([
+        'ok',
+      ]);
+    });
   },
 );
 

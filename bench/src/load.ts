@@ -28,7 +28,17 @@ export interface LoadOptions {
    * (the guide's server ignores it). Off by default: it adds work the reference does not do.
    */
   acks?: boolean;
+  /**
+   * Every receiver sends `receipt` { userID: its sender, delivered, read } for the newest message
+   * it holds, as the web app does with the conversation open: at most one per conversation per
+   * `RECEIPT_INTERVAL_MS`, with an acknowledgement (counted in `receipts`). The guide's server
+   * ignores the event.
+   */
+  receipts?: boolean;
 }
+
+/** The web app's pace: at most one receipt per conversation this often. */
+export const RECEIPT_INTERVAL_MS = 250;
 
 export const DEFAULT_LOAD: LoadOptions = {
   pairs: 50,
@@ -64,6 +74,11 @@ export interface LoadResult {
   timedOut: boolean;
   /** With `acks`: answers per outcome (`ok`, or the error code). */
   acks: Record<string, number> | null;
+  /**
+   * With `receipts`: how many the receivers sent, and their acknowledgements per outcome (`ok`,
+   * the error code, or `none` for those unanswered at the end: the reference never answers).
+   */
+  receipts: { sent: number; answers: Record<string, number> } | null;
   /** From the first send to the last receipt. */
   durationSeconds: number;
   messagesPerSecond: number;
@@ -97,6 +112,10 @@ interface Receiver {
   maxSeq: number;
   /** Called on every receipt: wakes the sender waiting for room in its window. */
   wake?: () => void;
+  /** With `receipts`: the newest message's id not yet acknowledged by a receipt, and its pacing. */
+  unreceipted?: string;
+  lastReceiptAt: number;
+  receiptTimer?: NodeJS.Timeout;
 }
 
 const CONNECT_TIMEOUT_MS = 15_000;
@@ -147,6 +166,7 @@ export async function runLoad(
         seen: new Uint8Array(messages),
         unique: 0,
         maxSeq: -1,
+        lastReceiptAt: -Infinity,
       };
     });
 
@@ -159,6 +179,35 @@ export async function runLoad(
     let invalid = 0;
     let lastReceipt = 0;
     let pending = pairs;
+    const receipts = options.receipts
+      ? { sent: 0, answers: {} as Record<string, number> }
+      : null;
+    /** Sends the receipt a receiver owes, now or once its interval is over. */
+    const sendReceipt = (receiver: Receiver) => {
+      if (!receipts || receiver.receiptTimer) return;
+      const wait =
+        receiver.lastReceiptAt + RECEIPT_INTERVAL_MS - performance.now();
+      if (wait > 0) {
+        receiver.receiptTimer = setTimeout(() => {
+          receiver.receiptTimer = undefined;
+          sendReceipt(receiver);
+        }, wait);
+        return;
+      }
+      const id = receiver.unreceipted;
+      if (id === undefined || isTimedOut) return;
+      receiver.unreceipted = undefined;
+      receiver.lastReceiptAt = performance.now();
+      receipts.sent++;
+      receiver.socket.emit(
+        ChatEvent.Receipt,
+        { userID: receiver.senderID, delivered: id, read: id },
+        (answer: { ok?: boolean; error?: string } | undefined) => {
+          const key = answer?.ok ? 'ok' : String(answer?.error ?? 'malformed');
+          receipts.answers[key] = (receipts.answers[key] ?? 0) + 1;
+        },
+      );
+    };
     let allDone!: () => void;
     const everyoneDone = new Promise<void>((resolve) => (allDone = resolve));
 
@@ -194,6 +243,10 @@ export async function runLoad(
         else receiver.maxSeq = seq;
         sentTimes[latencyCount] = sentAt;
         latencies[latencyCount++] = now - sentAt;
+        if (receipts && typeof message.id === 'string') {
+          receiver.unreceipted = message.id;
+          sendReceipt(receiver);
+        }
         receiver.wake?.();
         if (receiver.unique === messages && --pending === 0) allDone();
       });
@@ -250,6 +303,15 @@ export async function runLoad(
     await Promise.all(senders.map((_, i) => send(i)));
     await Promise.race([everyoneDone, timedOut]);
     clearInterval(stallTimer);
+    for (const receiver of receivers) clearTimeout(receiver.receiptTimer);
+    if (receipts) {
+      const answered = Object.values(receipts.answers).reduce(
+        (total, n) => total + n,
+        0,
+      );
+      if (receipts.sent > answered)
+        receipts.answers['none'] = receipts.sent - answered;
+    }
 
     const serverCpuSeconds = sum(pids.map(processCpuSeconds)) - serverCpuBefore;
     const clientCpu = process.cpuUsage(cpuBefore);
@@ -278,6 +340,7 @@ export async function runLoad(
       ended,
       timedOut: ended !== 'complete',
       acks,
+      receipts,
       durationSeconds,
       messagesPerSecond: delivered / durationSeconds,
       latencyMs: {

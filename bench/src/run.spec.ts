@@ -6,7 +6,9 @@ import {
   joinsPlan,
   joinsTable,
   latencyTable,
+  markdownTable,
   README_END,
+  receiptRatios,
   README_START,
   summarize,
   type TargetResult,
@@ -122,6 +124,48 @@ describe('the runner', () => {
     // A failed run keeps the table's shape: as many cells as the header.
     const cells = (line: string) => line.split('|').length;
     expect(lines.map(cells)).toEqual(lines.map(() => cells(lines[0])));
+  });
+
+  it('keeps the runs with receipts apart, with a receipts column and the CPU ratio to the same target without', () => {
+    const withReceipts = (cpu: number, sent: number) => ({
+      ...load(cpu, 40_000),
+      durationSeconds: 2,
+      receipts: { sent, answers: { ok: sent - 1, none: 1 } },
+    });
+    const runs: TargetResult[] = [1, 2, 3].flatMap((round) => [
+      {
+        target: 'reference' as const,
+        name: 'reference',
+        round,
+        result: load(14, 60_000),
+      },
+      {
+        target: 'sqlite' as const,
+        name: 'product (sqlite)',
+        round,
+        result: load(20 + round, 40_000),
+      },
+      {
+        target: 'sqlite' as const,
+        name: 'product (sqlite), receipts',
+        round,
+        receipts: true,
+        result: withReceipts(22 + round, 400),
+      },
+    ]);
+    const summaries = summarize(runs, (r) => r.serverCpuMicrosPerMessage);
+    expect(summaries.map((s) => [s.name, s.receipts ?? false])).toEqual([
+      ['reference', false],
+      ['product (sqlite)', false],
+      ['product (sqlite), receipts', true],
+    ]);
+    const lines = markdownTable(summaries).split('\n');
+    expect(lines[0]).toMatch(/\| receipts\/s \|$/);
+    expect(lines[4]).toMatch(/\| 200 \(1 not ok\) \|$/);
+    expect(lines[3]).toMatch(/\| – \|$/);
+    expect(receiptRatios(summaries, runs)).toEqual([
+      '- product (sqlite): server CPU per message with receipts 24.0 µs, without 22.0 µs: 1.09× (per round 1.10, 1.09, 1.09; goal ≤ 1.3×)',
+    ]);
   });
 
   it('plans the joins: the reference and paged product at every size, the guide-mode product up to 1000', () => {

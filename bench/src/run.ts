@@ -14,7 +14,7 @@
  * chart), and prints the Markdown.
  *
  *   npm run bench [-- --pairs=50 --messages=2000 --payload=64 --rate=0 --window=32 --warmup=200
- *                     --targets=reference,sqlite,memory,redis --repeat=3 --timeout=120 --stall=10 --acks
+ *                     --targets=reference,sqlite,memory,redis --repeat=3 --timeout=120 --stall=10 --acks --receipts
  *                     --latency-rate=10000 --latency-messages=1000 --latency-targets=reference,sqlite,redis
  *                     --joins=1000,10000 --joins-concurrency=200 --joins-timeout=90
  *                     --scenarios=throughput,latency,joins --readme]
@@ -37,6 +37,7 @@ import {
   DEFAULT_LOAD,
   type LoadOptions,
   type LoadResult,
+  RECEIPT_INTERVAL_MS,
   runLoad,
 } from './load';
 import {
@@ -51,6 +52,8 @@ export interface TargetResult {
   name: string;
   /** 1-based round of the repeated runs. */
   round: number;
+  /** The receivers sent receipts as the web app does (`--receipts`). */
+  receipts?: boolean;
   result?: LoadResult;
   error?: string;
 }
@@ -59,6 +62,7 @@ export interface TargetResult {
 export interface TargetSummary {
   target: TargetName;
   name: string;
+  receipts?: boolean;
   runs: number;
   failedRuns: number;
   /** The median run by the scenario's key (CPU µs/msg, or p99 latency); absent if every run failed. */
@@ -104,9 +108,10 @@ export async function runOne(
   log: (line: string) => void = console.log,
 ): Promise<TargetResult> {
   let name: string = target;
+  const receipts = load.receipts ? { receipts: true } : {};
   try {
     const server = await startTarget(target);
-    name = server.name;
+    name = server.name + (load.receipts ? ', receipts' : '');
     try {
       if (warmupMessages > 0) {
         await runLoad(server.urls, server.pids, {
@@ -115,6 +120,7 @@ export async function runOne(
           messages: warmupMessages,
           rate: undefined,
           window: Math.min(load.window, DEFAULT_LOAD.window),
+          receipts: false,
         });
       }
       const result = await runLoad(server.urls, server.pids, load);
@@ -123,31 +129,49 @@ export async function runOne(
           `${result.serverCpuMicrosPerMessage.toFixed(1)} µs/msg, p99 ${result.latencyMs.p99.toFixed(1)} ms, ` +
           `lost ${result.lost}, unsent ${result.unsent}, duplicated ${result.duplicated}, reordered ${result.reordered}` +
           (result.timedOut ? ` (${result.ended})` : '') +
-          (result.acks ? `, acks ${JSON.stringify(result.acks)}` : ''),
+          (result.acks ? `, acks ${JSON.stringify(result.acks)}` : '') +
+          (result.receipts
+            ? `, receipts ${result.receipts.sent} ${JSON.stringify(result.receipts.answers)}`
+            : ''),
       );
-      return { target, name, round, result };
+      return { target, name, round, ...receipts, result };
     } finally {
       await stopWithin(server);
     }
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     log(`  ${name} #${round}: failed: ${message}`);
-    return { target, name, round, error: message };
+    return { target, name, round, ...receipts, error: message };
   }
 }
 
-/** The targets in turn, `repeat` times: reference, sqlite, …, reference, sqlite, … */
+/**
+ * The targets in turn, `repeat` times: reference, sqlite, …, reference, sqlite, … With
+ * `receipts`, each product target runs twice in a row, without and with receipts (the reference
+ * ignores them: it runs once).
+ */
 export async function runBenchmark(
   targets: TargetName[],
   load: LoadOptions,
   warmupMessages: number,
   repeat = 1,
   log: (line: string) => void = console.log,
+  receipts = false,
 ): Promise<TargetResult[]> {
   const results: TargetResult[] = [];
   for (let round = 1; round <= repeat; round++) {
     for (const target of targets) {
       results.push(await runOne(target, load, warmupMessages, round, log));
+      if (receipts && target !== 'reference')
+        results.push(
+          await runOne(
+            target,
+            { ...load, receipts: true },
+            warmupMessages,
+            round,
+            log,
+          ),
+        );
     }
   }
   return results;
@@ -173,13 +197,16 @@ export function summarize(
   runs: TargetResult[],
   key: (result: LoadResult) => number,
 ): TargetSummary[] {
-  const byTarget = new Map<TargetName, TargetResult[]>();
+  // A target with receipts is a row of its own.
+  const byTarget = new Map<string, TargetResult[]>();
   for (const run of runs) {
-    const list = byTarget.get(run.target);
+    const variant = `${run.target}${run.receipts ? ' receipts' : ''}`;
+    const list = byTarget.get(variant);
     if (list) list.push(run);
-    else byTarget.set(run.target, [run]);
+    else byTarget.set(variant, [run]);
   }
-  return [...byTarget.entries()].map(([target, list]) => {
+  return [...byTarget.values()].map((list) => {
+    const { target } = list[0];
     const results = list
       .map((run) => run.result)
       .filter((r): r is LoadResult => r !== undefined);
@@ -195,6 +222,7 @@ export function summarize(
     return {
       target,
       name: list.find((run) => run.result)?.name ?? list[0].name,
+      ...(list[0].receipts && { receipts: true }),
       runs: list.length,
       failedRuns: failed.length,
       ...(sorted.length
@@ -241,14 +269,25 @@ const ratio = (value: number, base: number | undefined) =>
     ? ` (${(value / base).toFixed(2)}×)`
     : '';
 
+/** Receipts sent per second in a run (and how many were not answered `ok`), or a dash. */
+const receiptsText = (r: LoadResult) => {
+  if (!r.receipts) return '–';
+  const perSecond = r.receipts.sent / r.durationSeconds;
+  const notOk = r.receipts.sent - (r.receipts.answers['ok'] ?? 0);
+  return `${fixed(perSecond, 0)}${notOk ? ` (${notOk} not ok)` : ''}`;
+};
+
 export function markdownTable(summaries: TargetSummary[]): string {
   const referenceSummary = summaries.find((s) => s.target === 'reference');
   const reference = referenceSummary?.median;
+  const withReceipts = summaries.some((s) => s.receipts);
+  const columns = withReceipts ? 14 : 13;
   const header =
-    '| server | msg/s | msg/s min–max | p50 ms | p99 ms | max ms | server CPU µs/msg | CPU µs/msg min–max | server RSS MiB (peak) | client CPU s | lost | dup | reordered |';
+    '| server | msg/s | msg/s min–max | p50 ms | p99 ms | max ms | server CPU µs/msg | CPU µs/msg min–max | server RSS MiB (peak) | client CPU s | lost | dup | reordered |' +
+    (withReceipts ? ' receipts/s |' : '');
   const rows = summaries.map((s) => {
     const r = s.median;
-    if (!r) return failedRow(s.name, s, 13);
+    if (!r) return failedRow(s.name, s, columns);
     return (
       `| ${s.name}${runsNote(s)} | ${Math.round(s.medians.messagesPerSecond)}${ratio(s.medians.messagesPerSecond, referenceSummary?.medians.messagesPerSecond)} ` +
       `| ${spreadText(s.spread.messagesPerSecond, 0)} ` +
@@ -259,10 +298,46 @@ export function markdownTable(summaries: TargetSummary[]): string {
       `| ${spreadText(s.spread.serverCpuMicrosPerMessage, 1)} ` +
       `| ${fixed(r.serverRssMiB, 0)} (${fixed(r.serverPeakRssMiB, 0)}) ` +
       `| ${fixed(r.clientCpuSeconds, 2)} ` +
-      `| ${lostText(r)} | ${r.duplicated} | ${r.reordered} |`
+      `| ${lostText(r)} | ${r.duplicated} | ${r.reordered} |` +
+      (withReceipts ? ` ${receiptsText(r)} |` : '')
     );
   });
-  return [header, `|${' --- |'.repeat(13)}`, ...rows].join('\n');
+  return [header, `|${' --- |'.repeat(columns)}`, ...rows].join('\n');
+}
+
+/**
+ * Per product target run with and without receipts: server CPU per message with them over without,
+ * from the two medians, and over the rounds (each round's pair of runs, one right after the other).
+ */
+export function receiptRatios(
+  summaries: TargetSummary[],
+  runs: TargetResult[],
+): string[] {
+  const lines: string[] = [];
+  for (const withReceipts of summaries.filter((s) => s.receipts)) {
+    const without = summaries.find(
+      (s) => s.target === withReceipts.target && !s.receipts,
+    );
+    if (!without) continue;
+    const cpu = (receipts: boolean, round: number) =>
+      runs.find(
+        (run) =>
+          run.target === withReceipts.target &&
+          !!run.receipts === receipts &&
+          run.round === round,
+      )?.result?.serverCpuMicrosPerMessage ?? Number.NaN;
+    const rounds = [...new Set(runs.map((run) => run.round))];
+    const perRound = rounds
+      .map((round) => cpu(true, round) / cpu(false, round))
+      .filter(Number.isFinite);
+    const a = withReceipts.medians.serverCpuMicrosPerMessage;
+    const b = without.medians.serverCpuMicrosPerMessage;
+    lines.push(
+      `- ${without.name}: server CPU per message with receipts ${fixed(a, 1)} µs, without ${fixed(b, 1)} µs: ` +
+        `${fixed(a / b, 2)}× (per round ${perRound.map((r) => fixed(r, 2)).join(', ') || '–'}; goal ≤ 1.3×)`,
+    );
+  }
+  return lines;
 }
 
 const latencyGoal = (target: TargetName) =>
@@ -590,6 +665,7 @@ async function main(): Promise<void> {
       timeout: { type: 'string' },
       stall: { type: 'string' },
       acks: { type: 'boolean' },
+      receipts: { type: 'boolean' },
       warmup: { type: 'string' },
       targets: { type: 'string' },
       repeat: { type: 'string' },
@@ -702,7 +778,14 @@ async function main(): Promise<void> {
   let throughputRuns: TargetResult[] = [];
   if (scenarios.includes('throughput') && targets.length) {
     console.log(`throughput: ${targets.join(', ')}, ${repeat} round(s)`);
-    throughputRuns = await runBenchmark(targets, load, warmup, repeat);
+    throughputRuns = await runBenchmark(
+      targets,
+      load,
+      warmup,
+      repeat,
+      console.log,
+      values.receipts ?? false,
+    );
   }
   let latencyRuns: TargetResult[] = [];
   if (
@@ -780,8 +863,17 @@ async function main(): Promise<void> {
         `, after a warm-up of ${warmup} messages × ${Math.min(load.pairs, 10)} pairs. ` +
         `The targets ran in turn, ${repeat} time(s) each; each row is the target's median run by server CPU per message ` +
         `(its latency, memory, losses), except msg/s: the median of the runs' msg/s; min–max: over the runs. ` +
-        `Ratios in parentheses: to the reference server (raw socket.io, the guide's design).`,
-      markdownTable(throughput),
+        `Ratios in parentheses: to the reference server (raw socket.io, the guide's design).` +
+        (values.receipts
+          ? ` Rows marked receipts: every receiver also sends \`receipt\` { delivered, read } for its newest message, at most one per ${RECEIPT_INTERVAL_MS} ms, ` +
+            `as the web app does with the conversation open; each such run follows the same target's run without, in every round.`
+          : ''),
+      [
+        markdownTable(throughput),
+        receiptRatios(throughput, throughputRuns).join('\n'),
+      ]
+        .filter(Boolean)
+        .join('\n\n'),
     );
   }
   if (latency.length) {

@@ -561,6 +561,12 @@ describe('several api nodes on one Redis', () => {
       gina: true,
       observer: true,
     });
+    // Last seen at the dead node's last heartbeat (every 2/3 s here), not when it was swept.
+    const daveSeen = Date.parse(
+      fresh.users.find((u) => u.userID === dave.session.userID)?.lastSeen ?? '',
+    );
+    expect(daveSeen).toBeLessThanOrEqual(killedAt + 50);
+    expect(daveSeen).toBeGreaterThan(killedAt - 2000);
     // The dead node is forgotten by the shared state.
     const client = one.app.get(RedisConnection).client;
     expect(

@@ -86,6 +86,9 @@ describe('the app with STORE=sqlite', () => {
       connected: false,
       messages: sent.slice(3),
       hasMoreMessages: true,
+      lastSeen: expect.any(String),
+      // alice's 4 messages, kept unread across the restart too.
+      unread: 4,
     });
     const older = await bobBack.client.fetch({
       userID: alice.session.userID,

@@ -5,6 +5,7 @@ import {
   type Provider,
 } from '@nestjs/common';
 import type { StoreKind } from '../config/app-config';
+import { conversationStateStoreBackends } from '../conversation-state/stores/conversation-state.backends';
 import { messageStoreBackends } from '../messaging/stores/message.backends';
 import { presenceStoreBackends } from '../presence/stores/presence.backends';
 import { rateLimiterBackends } from '../rate-limiting/stores/rate-limiter.backends';
@@ -17,6 +18,7 @@ const STORES: readonly StoreBackends[] = [
   messageStoreBackends,
   presenceStoreBackends,
   rateLimiterBackends,
+  conversationStateStoreBackends,
 ];
 
 const tokenOf = (provider: Provider): InjectionToken =>

@@ -109,6 +109,7 @@ describe('DirectoryService', () => {
         connected: true,
         messages: expect.any(Array),
         hasMoreMessages: true,
+        unread: 5,
       });
       expect(
         users.find((u) => u.userID === 'alice')?.messages.map((m) => m.content),
@@ -191,7 +192,13 @@ describe('DirectoryService', () => {
         ok: true,
         users: [
           { userID: 'alice', username: 'Alice', connected: true, messages: [] },
-          { userID: 'bob', username: 'Bob', connected: false, messages: [] },
+          {
+            userID: 'bob',
+            username: 'Bob',
+            connected: false,
+            messages: [],
+            lastSeen: new Date(clock.now()).toISOString(),
+          },
         ],
       });
       expect(steps).toEqual([

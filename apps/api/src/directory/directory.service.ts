@@ -7,6 +7,10 @@ import {
   type SocketData,
   type UserView,
 } from '@chat/contracts';
+import {
+  ConversationStateService,
+  type ConversationFields,
+} from '../conversation-state/conversation-state.service';
 import { MessagingService } from '../messaging/messaging.service';
 import type { RecentConversation } from '../messaging/stores/message.store';
 import { EVERYONE_ROOM, watchRoom } from '../presence/presence-rooms';
@@ -17,6 +21,7 @@ import {
   type StoredSession,
 } from '../sessions/stores/session.store';
 import { describeError } from '../shared/describe-error';
+import { isoTime } from '../shared/iso-time';
 import { nameKey } from './directory-order';
 
 /**
@@ -27,20 +32,27 @@ import { nameKey } from './directory-order';
 export type JoinRooms = (rooms: string[]) => Promise<void> | void;
 
 /**
- * A user as `users`, `user connected` and `fetch users` show them: presence from the presence
- * store (live, on every node), and that conversation's recent messages if the reader has one.
+ * A user as `users` and `fetch users` show them: presence from the presence store (live, on every
+ * node), when they were last seen if offline, that conversation's recent messages if the reader has
+ * one, and its state (read and delivered markers, unread count).
  */
 const toUserView = (
   session: StoredSession,
   online: ReadonlySet<string>,
   conversation?: RecentConversation,
-): UserView => ({
-  userID: session.userID,
-  username: session.username,
-  connected: online.has(session.userID),
-  messages: conversation?.messages ?? [],
-  ...(conversation?.hasMore && { hasMoreMessages: true }),
-});
+  fields?: ConversationFields,
+): UserView => {
+  const connected = online.has(session.userID);
+  return {
+    userID: session.userID,
+    username: session.username,
+    connected,
+    messages: conversation?.messages ?? [],
+    ...(conversation?.hasMore && { hasMoreMessages: true }),
+    ...(!connected && { lastSeen: isoTime(session.lastSeen) }),
+    ...fields,
+  };
+};
 
 /**
  * The users a client sees: the guide's whole list with every conversation's recent messages, or
@@ -55,6 +67,7 @@ export class DirectoryService {
     private readonly sessions: SessionStore,
     private readonly presence: PresenceService,
     private readonly messaging: MessagingService,
+    private readonly conversationState: ConversationStateService,
     private readonly limits: RateLimits,
   ) {}
 
@@ -84,11 +97,17 @@ export class DirectoryService {
     ]);
     const byPeer = new Map(conversations.map((c) => [c.peerID, c]));
     // Live presence, on every node: the stored flag only matters for expiry.
-    const online = await this.presence.onlineAmong(
-      sessions.map((session) => session.userID),
-    );
+    const [online, fields] = await Promise.all([
+      this.presence.onlineAmong(sessions.map((session) => session.userID)),
+      this.conversationState.fieldsFor(userID, [...byPeer.keys()]),
+    ]);
     return sessions.map((session) =>
-      toUserView(session, online, byPeer.get(session.userID)),
+      toUserView(
+        session,
+        online,
+        byPeer.get(session.userID),
+        fields.get(session.userID),
+      ),
     );
   }
 
@@ -129,12 +148,16 @@ export class DirectoryService {
       const rooms = sessions.map((session) => watchRoom(session.userID));
       // Join first, read presence after: a change after the read reaches the socket as an event.
       await join(everyone ? [...rooms, EVERYONE_ROOM] : rooms);
-      const online = await this.presence.onlineAmong(
-        sessions.map((session) => session.userID),
-      );
+      const ids = sessions.map((session) => session.userID);
+      const [online, fields] = await Promise.all([
+        this.presence.onlineAmong(ids),
+        this.conversationState.fieldsFor(userID, ids),
+      ]);
       return {
         ok: true,
-        users: sessions.map((session) => toUserView(session, online)),
+        users: sessions.map((session) =>
+          toUserView(session, online, undefined, fields.get(session.userID)),
+        ),
         ...(next !== undefined && { next }),
       };
     } catch (error) {
@@ -159,14 +182,20 @@ export class DirectoryService {
     const others = [...byPeer.keys()].filter((id) => id !== userID);
     await join(others.map(watchRoom));
     const peers = [userID, ...others]; // yourself first, as the guide lists
-    const [sessions, online] = await Promise.all([
+    const [sessions, online, fields] = await Promise.all([
       Promise.all(peers.map((id) => this.sessions.findSessionByUserID(id))),
       this.presence.onlineAmong(peers),
+      this.conversationState.fieldsFor(userID, others),
     ]);
     return sessions
       .filter((session) => session !== undefined)
       .map((session) =>
-        toUserView(session, online, byPeer.get(session.userID)),
+        toUserView(
+          session,
+          online,
+          byPeer.get(session.userID),
+          fields.get(session.userID),
+        ),
       );
   }
 }

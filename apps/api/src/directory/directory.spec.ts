@@ -98,6 +98,7 @@ describe('ChatGateway: paged directory', () => {
         username: 'Carol',
         connected: false,
         messages: [],
+        lastSeen: expect.any(String),
       },
     ]);
   });

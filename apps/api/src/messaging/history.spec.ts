@@ -55,6 +55,8 @@ describe('ChatGateway: history', () => {
         connected: true,
         messages: long.slice(4),
         hasMoreMessages: true,
+        // Counted over the whole conversation (3 from bob), not just the replay.
+        unread: 3,
       });
       // Exactly HISTORY_LIMIT: nothing older, so no flag at all.
       expect(users.find((u) => u.userID === carol.session.userID)).toEqual({
@@ -62,6 +64,7 @@ describe('ChatGateway: history', () => {
         username: 'carol',
         connected: true,
         messages: short,
+        unread: 1,
       });
       expect(users.find((u) => u.userID === alice.session.userID)).toEqual({
         userID: alice.session.userID,

@@ -360,6 +360,7 @@ describe('ChatGateway: private messages', () => {
         username: 'alice',
         connected: true,
         messages: [ack.message],
+        unread: 1,
       });
     });
 

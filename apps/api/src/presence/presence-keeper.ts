@@ -118,12 +118,12 @@ export class PresenceKeeper
   private async sweepOnce(): Promise<void> {
     if (this.failing || Date.now() < this.sweepNotBefore) return;
     try {
-      const offline = await this.presence.sweep();
+      const { offline, lastSeen } = await this.presence.sweep();
       if (offline.length > 0) {
         this.logger.log(
           `${offline.length} user(s) of dead node(s) shown offline`,
         );
-        await this.announcer.announcePresence([], offline);
+        await this.announcer.announcePresence([], offline, lastSeen);
       }
     } catch (error) {
       this.logger.warn(`presence sweep failed: ${describeError(error)}`);

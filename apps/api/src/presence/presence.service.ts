@@ -112,6 +112,8 @@ export class PresenceService {
   announcePresence(
     online: readonly string[],
     offline: readonly string[],
+    /** When some of the offline ones were last seen (a dead node's last heartbeat); else now. */
+    lastSeen: ReadonlyMap<string, number> = new Map(),
   ): Promise<void> {
     const all = [
       ...online.map((userID) => [userID, true] as const),
@@ -125,7 +127,11 @@ export class PresenceService {
             all
               .slice(start, start + ANNOUNCE_BATCH)
               .map(([userID, isOnline]) =>
-                this.announceKnown(userID, isOnline),
+                this.announceKnown(
+                  userID,
+                  isOnline,
+                  isOnline ? undefined : lastSeen.get(userID),
+                ),
               ),
           );
       })(),
@@ -157,13 +163,21 @@ export class PresenceService {
   }
 
   /** `announce` for a user known only by id: the rest comes from their session. */
-  private async announceKnown(userID: string, online: boolean): Promise<void> {
+  private async announceKnown(
+    userID: string,
+    online: boolean,
+    lastSeen?: number,
+  ): Promise<void> {
     try {
       await this.inTurn(userID, async () => {
         const session = await this.sessions.findSessionByUserID(userID);
         if (session) {
           const { sessionID, username } = session;
-          await this.announce({ sessionID, userID, username }, online);
+          await this.announce(
+            { sessionID, userID, username },
+            online,
+            lastSeen,
+          );
         } else if (!online) {
           // Forgotten meanwhile: nothing to store, but others may still show them online.
           await this.broadcaster.publish(
@@ -199,7 +213,12 @@ export class PresenceService {
    * last word everyone hears about a user is always the true one. Each announcement is on its
    * way (`publish`) before presence is read again.
    */
-  private async announce(user: PresenceUser, online: boolean): Promise<void> {
+  private async announce(
+    user: PresenceUser,
+    online: boolean,
+    /** When an offline user was last seen, if not now (their node died earlier). */
+    lastSeen?: number,
+  ): Promise<void> {
     const { sessionID, userID, username } = user;
     let state = online;
     for (let round = 0; round < MAX_ANNOUNCE_ROUNDS; round++) {
@@ -218,7 +237,10 @@ export class PresenceService {
         userID,
         username,
         connected: state,
-        lastSeen: this.clock.now(),
+        lastSeen:
+          round === 0 && !state && lastSeen !== undefined
+            ? Math.min(lastSeen, this.clock.now())
+            : this.clock.now(),
       });
       const now = await this.presence.isOnline(userID);
       if (now === state) return;

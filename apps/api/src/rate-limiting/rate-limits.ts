@@ -12,7 +12,10 @@ export class RateLimits {
   private readonly logger = new Logger('RateLimits');
 
   constructor(
-    /** Per user (RATE_LIMIT_*): sends; and, in a bucket of their own, `fetch messages` and `fetch users`. */
+    /**
+     * Per user (RATE_LIMIT_*): sends; in a bucket of their own, `fetch messages` and `fetch users`;
+     * in a third, `receipt` and `settings`.
+     */
     readonly messages: RateLimiter,
     /** Per client address (NEW_SESSIONS_PER_MINUTE): handshakes that start a new session. */
     readonly newSessions: RateLimiter,
@@ -29,6 +32,14 @@ export class RateLimits {
    */
   fetch(userID: string): Promise<ErrorCode | undefined> {
     return this.spend(this.messages, `fetch:${userID}`);
+  }
+
+  /**
+   * A `receipt` or a `settings` change of `userID`: a bucket of their own (same rate as messages),
+   * so that keeping read state in sync never costs the right to send or to read history.
+   */
+  receipt(userID: string): Promise<ErrorCode | undefined> {
+    return this.spend(this.messages, `receipt:${userID}`);
   }
 
   /** A handshake that starts a new session, from a client address (or IPv6 /64). */

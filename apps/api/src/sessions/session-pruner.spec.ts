@@ -11,6 +11,9 @@ import type { SessionStore, StoredSession } from './stores/session.store';
 import { SqliteDatabase } from '../shared/sqlite/sqlite-database';
 import { SqliteMessageStore } from '../messaging/stores/sqlite/sqlite-message.store';
 import { SqliteSessionStore } from './stores/sqlite/sqlite-session.store';
+import type { ConversationStateStore } from '../conversation-state/stores/conversation-state.store';
+import { MemoryConversationStateStore } from '../conversation-state/stores/memory/memory-conversation-state.store';
+import { SqliteConversationStateStore } from '../conversation-state/stores/sqlite/sqlite-conversation-state.store';
 
 const TTL = 3_600_000;
 const AFTER_ALL = '7ZZZZZZZZZZZZZZZZZZZZZZZZZ';
@@ -18,25 +21,32 @@ const AFTER_ALL = '7ZZZZZZZZZZZZZZZZZZZZZZZZZ';
 interface Stores {
   sessions: SessionStore;
   messages: MessageStore;
+  state: ConversationStateStore;
   close: () => void;
 }
 
 const implementations: [string, (clock: ManualClock) => Stores][] = [
   [
     'memory',
-    (clock) => ({
-      sessions: new MemorySessionStore({ ttlMs: TTL, clock }),
-      messages: new MemoryMessageStore(),
-      close: () => undefined,
-    }),
+    (clock) => {
+      const messages = new MemoryMessageStore();
+      return {
+        sessions: new MemorySessionStore({ ttlMs: TTL, clock }),
+        messages,
+        state: new MemoryConversationStateStore(messages),
+        close: () => undefined,
+      };
+    },
   ],
   [
     'sqlite',
     (clock) => {
       const database = SqliteDatabase.open(dir.file('pruner'));
+      const messages = new SqliteMessageStore(database);
       return {
         sessions: new SqliteSessionStore(database, { ttlMs: TTL, clock }),
-        messages: new SqliteMessageStore(database),
+        messages,
+        state: new SqliteConversationStateStore(database, messages),
         close: () => database.close(),
       };
     },
@@ -68,10 +78,15 @@ describe.each(implementations)('SessionPruner (%s stores)', (_name, create) => {
   });
 
   const newPruner = (batchSize = 500, intervalMs = 3_600_000) =>
-    (pruner = new SessionPruner(stores.sessions, stores.messages, {
-      batchSize,
-      intervalMs,
-    }));
+    (pruner = new SessionPruner(
+      stores.sessions,
+      stores.messages,
+      stores.state,
+      {
+        batchSize,
+        intervalMs,
+      },
+    ));
   const user = async (name: string, connected: boolean) => {
     const session: StoredSession = {
       sessionID: `secret-of-${name}`,
@@ -99,6 +114,49 @@ describe.each(implementations)('SessionPruner (%s stores)', (_name, create) => {
   const conversation = async (a: string, b: string) =>
     (await stores.messages.findMessagesBefore(a, b, AFTER_ALL, 1000)).messages
       .length;
+
+  it("forgets the markers an expired user kept and the markers kept about them, and no one else's", async () => {
+    await user('alice', false);
+    await user('bob', true);
+    await user('carol', true);
+    await say('alice', 'bob', 2);
+    await say('bob', 'alice');
+    await say('carol', 'bob');
+    await say('bob', 'carol');
+    /** The id of the last message from `from` to `to`. */
+    const last = async (from: string, to: string) =>
+      (
+        await stores.messages.findMessagesBefore(from, to, AFTER_ALL, 10)
+      ).messages
+        .filter((m) => m.from === from)
+        .at(-1)?.id;
+    const read = async (reader: string, peer: string) =>
+      stores.state.updateMarkers({
+        reader,
+        peer,
+        read: await last(peer, reader),
+        publicRead: true,
+      });
+    await read('bob', 'alice');
+    await read('alice', 'bob');
+    await read('bob', 'carol');
+    await read('carol', 'bob');
+    clock.advance(TTL);
+
+    expect(await newPruner(1).prune()).toBe(1);
+
+    expect(await stores.state.findStates('bob', ['alice', 'carol'])).toEqual([
+      {
+        peerID: 'carol',
+        read: await last('carol', 'bob'),
+        unread: 0,
+        theirDelivered: await last('bob', 'carol'),
+        theirPublicRead: await last('bob', 'carol'),
+      },
+    ]);
+    expect(await stores.state.deleteUserMarkers('alice', 1000)).toBe(true);
+    expect(await stores.state.findStates('alice', ['bob'])).toEqual([]);
+  });
 
   it('forgets expired sessions with their conversations, and keeps everyone else', async () => {
     await user('alice', false);

@@ -4,6 +4,7 @@ import {
   type OnModuleDestroy,
 } from '@nestjs/common';
 import { describeError } from '../shared/describe-error';
+import type { ConversationStateStore } from '../conversation-state/stores/conversation-state.store';
 import { MessageStore } from '../messaging/stores/message.store';
 import { SessionStore } from './stores/session.store';
 
@@ -25,8 +26,8 @@ const nextTurn = (): Promise<void> =>
   new Promise((resolve) => setImmediate(resolve));
 
 /**
- * Forgets expired sessions (SESSION_TTL of inactivity): each one's conversations, then the
- * session itself, so that a run cut short (crash, shutdown) is finished by the next one. The stores
+ * Forgets expired sessions (SESSION_TTL of inactivity): each one's markers and conversations, then
+ * the session itself, so that a run cut short (crash, shutdown) is finished by the next one. The stores
  * already hide expired sessions; this frees the space. Work goes in small steps with a turn of the
  * event loop between them, so chat traffic is never held up for long.
  *
@@ -43,6 +44,7 @@ export class SessionPruner implements OnApplicationBootstrap, OnModuleDestroy {
   constructor(
     private readonly sessions: SessionStore,
     private readonly messages: MessageStore,
+    private readonly conversationState: ConversationStateStore,
     private readonly options: SessionPrunerOptions,
     private readonly listener?: ForgottenUserListener,
   ) {}
@@ -101,10 +103,19 @@ export class SessionPruner implements OnApplicationBootstrap, OnModuleDestroy {
         tried.add(sessionID);
         // Still expired (hidden from lookups)? Then nobody can resume it or write to it any more.
         if (await this.sessions.findSessionByUserID(userID)) continue;
-        while (!(await this.messages.deleteUserMessages(userID, batchSize))) {
-          if (this.stopped) return forgotten;
-          await nextTurn();
-        }
+        // Markers before the messages (a store may find them through the conversations) and
+        // once more after (a receipt in between may have written one again).
+        const deleted =
+          (await this.inSteps((limit) =>
+            this.conversationState.deleteUserMarkers(userID, limit),
+          )) &&
+          (await this.inSteps((limit) =>
+            this.messages.deleteUserMessages(userID, limit),
+          )) &&
+          (await this.inSteps((limit) =>
+            this.conversationState.deleteUserMarkers(userID, limit),
+          ));
+        if (!deleted) return forgotten;
         if (await this.sessions.deleteExpired(sessionID)) {
           forgotten += 1;
           await this.listener?.announceForgotten(userID);
@@ -113,5 +124,16 @@ export class SessionPruner implements OnApplicationBootstrap, OnModuleDestroy {
       }
     }
     return forgotten;
+  }
+
+  /** Runs `step` with the batch size until it reports done, a turn apart; false if stopped first. */
+  private async inSteps(
+    step: (limit: number) => Promise<boolean>,
+  ): Promise<boolean> {
+    while (!(await step(this.options.batchSize))) {
+      if (this.stopped) return false;
+      await nextTurn();
+    }
+    return true;
   }
 }

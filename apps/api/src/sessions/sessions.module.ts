@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AppConfigService } from '../config/app-config.module';
+import { ConversationStateStore } from '../conversation-state/stores/conversation-state.store';
 import { MessageStore } from '../messaging/stores/message.store';
 import { PresenceModule } from '../presence/presence.module';
 import { PresenceService } from '../presence/presence.service';
@@ -12,8 +13,8 @@ import { SessionStore } from './stores/session.store';
 const PRUNE_BATCH_SIZE = 500;
 
 /**
- * Sessions: who a client is (the handshake), and forgetting expired sessions with their
- * conversations. SessionStore comes from the global StoresModule.
+ * Sessions: who a client is (the handshake), the user's settings, and forgetting expired sessions
+ * with their conversations and markers. The stores come from the global StoresModule.
  */
 @Module({
   imports: [PresenceModule],
@@ -24,19 +25,27 @@ const PRUNE_BATCH_SIZE = 500;
       useFactory: (
         sessions: SessionStore,
         messages: MessageStore,
+        conversationState: ConversationStateStore,
         config: AppConfigService,
         presence: PresenceService,
       ) =>
         new SessionPruner(
           sessions,
           messages,
+          conversationState,
           {
             intervalMs: config.get('sessionPruneIntervalMs', { infer: true }),
             batchSize: PRUNE_BATCH_SIZE,
           },
           presence,
         ),
-      inject: [SessionStore, MessageStore, ConfigService, PresenceService],
+      inject: [
+        SessionStore,
+        MessageStore,
+        ConversationStateStore,
+        ConfigService,
+        PresenceService,
+      ],
     },
   ],
   exports: [SessionsService, SessionPruner],

@@ -128,4 +128,73 @@ describe('SessionsService', () => {
       );
     });
   });
+
+  describe('settings', () => {
+    it('reads the defaults, changes what is given, and tells every tab of the user, the changing one too', async () => {
+      expect(await sessionsService.settingsOf('alice')).toEqual({
+        readReceipts: true,
+        typing: true,
+      });
+      expect(
+        await sessionsService.updateSettings('alice', { readReceipts: false }),
+      ).toEqual({
+        ack: { ok: true, settings: { readReceipts: false, typing: true } },
+        deliveries: [
+          {
+            rooms: ['alice'],
+            includeSender: true,
+            event: 'settings',
+            payload: { readReceipts: false, typing: true },
+          },
+        ],
+      });
+      expect(await sessionsService.settingsOf('alice')).toEqual({
+        readReceipts: false,
+        typing: true,
+      });
+      // Nothing named: the settings as they are, told to nobody.
+      expect(await sessionsService.updateSettings('alice', {})).toEqual({
+        ack: { ok: true, settings: { readReceipts: false, typing: true } },
+        deliveries: [],
+      });
+    });
+
+    it.each([
+      ['a string', { typing: 'no' }],
+      ['null', null],
+      ['a number', 3],
+    ])(
+      'refuses %s as an invalid payload, changing nothing',
+      async (_label, payload) => {
+        expect(await sessionsService.updateSettings('alice', payload)).toEqual({
+          ack: { ok: false, error: ErrorCode.InvalidPayload },
+          deliveries: [],
+        });
+        expect(await sessionsService.settingsOf('alice')).toEqual({
+          readReceipts: true,
+          typing: true,
+        });
+      },
+    );
+
+    it('shares the bucket of receipts (5 at once here)', async () => {
+      const answers = [];
+      for (let i = 0; i < 6; i++)
+        answers.push(
+          (await sessionsService.updateSettings('alice', { typing: true })).ack,
+        );
+      expect(answers.at(-1)).toEqual({
+        ok: false,
+        error: ErrorCode.RateLimited,
+      });
+      expect(answers.slice(0, 5).every((answer) => answer.ok)).toBe(true);
+    });
+
+    it('answers unavailable when the store fails', async () => {
+      sessions.updateSettings = () => Promise.reject(new Error('down'));
+      expect(
+        (await sessionsService.updateSettings('alice', { typing: false })).ack,
+      ).toEqual({ ok: false, error: ErrorCode.Unavailable });
+    });
+  });
 });

@@ -1,14 +1,27 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import {
+  ChatEvent,
+  DEFAULT_SETTINGS,
   ErrorCode,
   parseDirectoryMode,
   parseSessionId,
+  validateSettings,
   validateUsername,
+  type Settings,
+  type SettingsAck,
   type SocketData,
 } from '@chat/contracts';
 import { RateLimits } from '../rate-limiting/rate-limits';
+import type { Delivery } from '../shared/broadcaster';
+import { describeError } from '../shared/describe-error';
 import { IdGenerator } from '../shared/ids';
 import { SessionStore } from './stores/session.store';
+
+/** The answer to a `settings`, and what to send to whom once it is given. */
+export interface SettingsChange {
+  ack: SettingsAck;
+  deliveries: readonly Delivery[];
+}
 
 export type HandshakeResult =
   | { ok: true; data: SocketData; resumed: boolean }
@@ -25,9 +38,14 @@ export const TOO_MANY_NEW_SESSIONS =
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-/** Who a connecting client is: a session resumed, or a new one (stored on connection, by presence). */
+/**
+ * Who a connecting client is: a session resumed, or a new one (stored on connection, by presence);
+ * and the user's privacy settings, stored with their session.
+ */
 @Injectable()
 export class SessionsService {
+  private readonly logger = new Logger('Sessions');
+
   constructor(
     private readonly sessions: SessionStore,
     private readonly ids: IdGenerator,
@@ -87,5 +105,55 @@ export class SessionsService {
         directory,
       },
     };
+  }
+
+  /** The user's settings, the defaults if they have no session (yet). Rejects if the store fails. */
+  async settingsOf(userID: string): Promise<Settings> {
+    const found = await this.sessions.findSettings([userID]);
+    return found.get(userID) ?? { ...DEFAULT_SETTINGS };
+  }
+
+  /**
+   * A `settings` of `userID`: the settings given change, stored with the session; the answer has
+   * all of them. A change goes to every tab of the user, the changing one included, on every node.
+   * Rate limited with receipts. Never rejects.
+   */
+  async updateSettings(
+    userID: string,
+    payload: unknown,
+  ): Promise<SettingsChange> {
+    const refused = (error: ErrorCode): SettingsChange => ({
+      ack: { ok: false, error },
+      deliveries: [],
+    });
+    const limited = await this.limits.receipt(userID);
+    if (limited) return refused(limited);
+    const input = validateSettings(payload);
+    if (!input.ok) return refused(input.error);
+    try {
+      const settings = await this.sessions.updateSettings(userID, input.value);
+      // Connected, so alive; only a store that lost the session says this.
+      if (!settings) return refused(ErrorCode.Unavailable);
+      // Told to every tab whenever one was set (the same value again is harmless); `{}` only reads.
+      const changed = Object.keys(input.value).length > 0;
+      return {
+        ack: { ok: true, settings },
+        deliveries: changed
+          ? [
+              {
+                rooms: [userID],
+                includeSender: true,
+                event: ChatEvent.Settings,
+                payload: settings,
+              },
+            ]
+          : [],
+      };
+    } catch (error) {
+      this.logger.error(
+        `changing the settings of ${userID} failed: ${describeError(error)}`,
+      );
+      return refused(ErrorCode.Unavailable);
+    }
   }
 }

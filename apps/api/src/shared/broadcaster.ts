@@ -3,12 +3,14 @@ import type { ServerToClientEvents } from '@chat/contracts';
 /**
  * What a service asks to be sent, as plain data: `event` with its `payload` to every socket in
  * `rooms` (on every node), except those in `except`. When an event of a client caused it, the
- * sending socket never gets it either (socket.io's `socket.to`).
+ * sending socket never gets it either (socket.io's `socket.to`), unless `includeSender` says so
+ * (state every tab of a user must share, the sending one too: settings, read markers).
  */
 export type Delivery = {
   [E in keyof ServerToClientEvents]: {
     rooms: string[];
     except?: string[];
+    includeSender?: boolean;
     event: E;
     payload: Parameters<ServerToClientEvents[E]>[0];
   };

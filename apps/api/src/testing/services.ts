@@ -1,4 +1,7 @@
 import type { SocketData } from '@chat/contracts';
+import { ConversationStateService } from '../conversation-state/conversation-state.service';
+import { MemoryConversationStateStore } from '../conversation-state/stores/memory/memory-conversation-state.store';
+import { TypingLimits } from '../conversation-state/typing-limits';
 import { DirectoryService } from '../directory/directory.service';
 import {
   MessagingOptions,
@@ -36,7 +39,8 @@ export type MemoryServices = ReturnType<typeof memoryServices>;
 
 /**
  * Every service on memory stores, wired as the app wires them, with a clock the test moves:
- * RATE_LIMIT 5 at 1/s (sends and fetches), 3 new sessions per address, HISTORY_LIMIT 3.
+ * RATE_LIMIT 5 at 1/s (sends, fetches, receipts; typing over all recipients), 3 new sessions per
+ * address, HISTORY_LIMIT 3.
  */
 export function memoryServices(clock = new ManualClock()) {
   const sessions = new MemorySessionStore({ clock });
@@ -62,6 +66,14 @@ export function memoryServices(clock = new ManualClock()) {
     clock,
     new MessagingOptions({ historyLimit: 3 }),
   );
+  const conversationStates = new MemoryConversationStateStore(messages);
+  const conversationState = new ConversationStateService(
+    conversationStates,
+    sessions,
+    limits,
+    new TypingLimits({ perSecond: 1, burst: 5 }),
+    clock,
+  );
   return {
     clock,
     sessions,
@@ -70,10 +82,13 @@ export function memoryServices(clock = new ManualClock()) {
     broadcaster,
     presenceService,
     messaging,
+    conversationStates,
+    conversationState,
     directory: new DirectoryService(
       sessions,
       presenceService,
       messaging,
+      conversationState,
       limits,
     ),
     sessionsService: new SessionsService(sessions, ids, limits),

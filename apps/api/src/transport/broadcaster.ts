@@ -29,11 +29,14 @@ export class SocketIoBroadcaster extends Broadcaster {
 
   /**
    * Applies the deliveries that an event of `from` caused, at once, never to `from` itself (its
-   * other tabs do get them). The hot path: no promise, nothing to wait for.
+   * other tabs do get them) unless a delivery says `includeSender`. The hot path: no promise,
+   * nothing to wait for.
    */
   send(deliveries: readonly Delivery[], from: ChatSocket): void {
     for (const delivery of deliveries) {
-      let target = from.to(delivery.rooms) as unknown as Target;
+      let target = (delivery.includeSender
+        ? from.nsp.to(delivery.rooms)
+        : from.to(delivery.rooms)) as unknown as Target;
       if (delivery.except) target = target.except(delivery.except);
       target.emit(delivery.event, delivery.payload);
     }

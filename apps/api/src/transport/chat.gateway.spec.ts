@@ -165,6 +165,7 @@ describe('ChatGateway: sessions and presence', () => {
           username: 'bob',
           connected: false,
           messages: [],
+          lastSeen: expect.any(String),
         },
         {
           userID: carol.session.userID,
@@ -231,6 +232,7 @@ describe('ChatGateway: sessions and presence', () => {
         username: 'alice',
         connected: false,
         messages: [],
+        lastSeen: expect.any(String),
       });
 
       // And back online on reconnect.

@@ -15,9 +15,11 @@ import {
   type FetchMessagesAck,
   type FetchUsersAck,
 } from '@chat/contracts';
+import { ConversationStateService } from '../conversation-state/conversation-state.service';
 import { DirectoryService } from '../directory/directory.service';
 import { MessagingService, type Sent } from '../messaging/messaging.service';
 import { Metrics } from '../metrics/metrics';
+import { SessionsService } from '../sessions/sessions.service';
 import { SocketIoBroadcaster } from './broadcaster';
 import { ChatExceptionFilter } from './chat-exception.filter';
 import type { ChatServer, ChatSocket } from './chat-socket';
@@ -41,6 +43,8 @@ export class ChatGateway
   constructor(
     private readonly messaging: MessagingService,
     private readonly directory: DirectoryService,
+    private readonly sessions: SessionsService,
+    private readonly conversationState: ConversationStateService,
     private readonly connections: ConnectionLifecycle,
     private readonly handshake: HandshakeMiddleware,
     private readonly broadcaster: SocketIoBroadcaster,
@@ -152,6 +156,57 @@ export class ChatGateway
     }`;
     if (!response.ok && response.error === ErrorCode.RateLimited)
       this.logger.debug(note);
+    else this.logger.warn(note);
+  }
+
+  @SubscribeMessage(ChatEvent.Receipt)
+  async onReceipt(
+    @ConnectedSocket() socket: ChatSocket,
+    @MessageBody() payload: unknown,
+    @Ack() ack: unknown,
+  ): Promise<void> {
+    const { ack: response, deliveries } = await this.conversationState.receipt(
+      socket.data.userID,
+      payload,
+    );
+    this.broadcaster.send(deliveries, socket);
+    if (typeof ack === 'function') ack(response);
+    else if (!response.ok)
+      this.dropped(socket, ChatEvent.Receipt, response.error);
+  }
+
+  /** No acknowledgement: a notice that cannot go is dropped silently. */
+  @SubscribeMessage(ChatEvent.Typing)
+  async onTyping(
+    @ConnectedSocket() socket: ChatSocket,
+    @MessageBody() payload: unknown,
+  ): Promise<void> {
+    this.broadcaster.send(
+      await this.conversationState.typing(socket.data.userID, payload),
+      socket,
+    );
+  }
+
+  @SubscribeMessage(ChatEvent.Settings)
+  async onSettings(
+    @ConnectedSocket() socket: ChatSocket,
+    @MessageBody() payload: unknown,
+    @Ack() ack: unknown,
+  ): Promise<void> {
+    const { ack: response, deliveries } = await this.sessions.updateSettings(
+      socket.data.userID,
+      payload,
+    );
+    this.broadcaster.send(deliveries, socket);
+    if (typeof ack === 'function') ack(response);
+    else if (!response.ok)
+      this.dropped(socket, ChatEvent.Settings, response.error);
+  }
+
+  /** Logs an event refused without an acknowledgement to say so; rate-limited ones quietly. */
+  private dropped(socket: ChatSocket, event: string, error: ErrorCode): void {
+    const note = `dropped a ${event} from ${socket.data.userID}: ${error}`;
+    if (error === ErrorCode.RateLimited) this.logger.debug(note);
     else this.logger.warn(note);
   }
 }

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ChatEvent } from '@chat/contracts';
 import { DirectoryService } from '../directory/directory.service';
 import { PresenceService } from '../presence/presence.service';
+import { SessionsService } from '../sessions/sessions.service';
 import { describeError } from '../shared/describe-error';
 import { SocketIoBroadcaster } from './broadcaster';
 import type { ChatSocket } from './chat-socket';
@@ -19,6 +20,7 @@ export class ConnectionLifecycle {
   constructor(
     private readonly presence: PresenceService,
     private readonly directory: DirectoryService,
+    private readonly sessions: SessionsService,
     private readonly broadcaster: SocketIoBroadcaster,
   ) {}
 
@@ -41,8 +43,14 @@ export class ConnectionLifecycle {
     try {
       await this.presence.inTurn(userID, async () => {
         await this.presence.connected(user, socket);
+        const settings = await this.sessions.settingsOf(userID);
         if (socket.disconnected) return; // its disconnect is queued behind us and will clean up
-        socket.emit(ChatEvent.Session, { sessionID, userID, username });
+        socket.emit(ChatEvent.Session, {
+          sessionID,
+          userID,
+          username,
+          settings,
+        });
         await socket.join(this.directory.roomsOnConnect(user));
         // Read history only after joining: a message stored earlier is in it, a later one arrives live.
         const users = await this.directory.usersOnConnect(user, (rooms) =>

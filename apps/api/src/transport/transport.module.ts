@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AppConfigService } from '../config/app-config.module';
+import { ConversationStateModule } from '../conversation-state/conversation-state.module';
 import { DirectoryModule } from '../directory/directory.module';
 import { MessagingModule } from '../messaging/messaging.module';
 import { PresenceModule } from '../presence/presence.module';
@@ -37,6 +38,7 @@ export class BroadcasterModule {}
     MessagingModule,
     PresenceModule,
     DirectoryModule,
+    ConversationStateModule,
   ],
   providers: [
     ChatGateway,

@@ -1,4 +1,4 @@
-import type { Message, UserView } from './models';
+import type { Message, Settings, UserView } from './models';
 
 /** Short, machine-readable reasons in `{ ok: false, error }` acknowledgements. */
 export const ErrorCode = {
@@ -26,3 +26,9 @@ export type FetchMessagesAck = Ack<{ messages: Message[]; hasMore: boolean }>;
  * the last one. A user the client asked for by id but who does not exist is left out.
  */
 export type FetchUsersAck = Ack<{ users: UserView[]; next?: string }>;
+
+/** `receipt` with an acknowledgement: applied (or older than the stored markers: nothing to do). */
+export type ReceiptAck = Ack<object>;
+
+/** `settings`: the user's settings after the change. */
+export type SettingsAck = Ack<{ settings: Settings }>;

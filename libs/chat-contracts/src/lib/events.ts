@@ -1,4 +1,10 @@
-import type { FetchMessagesAck, FetchUsersAck, PrivateMessageAck } from './ack';
+import type {
+  FetchMessagesAck,
+  FetchUsersAck,
+  PrivateMessageAck,
+  ReceiptAck,
+  SettingsAck,
+} from './ack';
 import type {
   DirectoryMode,
   FetchMessagesInput,
@@ -6,7 +12,14 @@ import type {
   ForgottenUser,
   Message,
   PrivateMessageInput,
+  ReadMarker,
+  Receipt,
+  ReceiptInput,
   SessionInfo,
+  Settings,
+  SettingsInput,
+  Typing,
+  TypingInput,
   UserView,
 } from './models';
 
@@ -23,6 +36,14 @@ export const ChatEvent = {
   FetchUsers: 'fetch users',
   /** Ours (additive): a user's session expired and was deleted, with their conversations. */
   UserForgotten: 'user forgotten',
+  /** Ours (additive): delivered / read receipts, both directions (PROTOCOL: "Conversation state"). */
+  Receipt: 'receipt',
+  /** Ours (additive): the reader's own read marker moved, to all their tabs. */
+  ReadMarker: 'read marker',
+  /** Ours (additive): someone started or stopped writing to you. Never stored. */
+  Typing: 'typing',
+  /** Ours (additive): the user's privacy settings, changed or as they are. */
+  Settings: 'settings',
 } as const;
 export type ChatEventName = (typeof ChatEvent)[keyof typeof ChatEvent];
 
@@ -48,6 +69,14 @@ export interface ServerToClientEvents {
   [ChatEvent.PrivateMessage]: (message: Message) => void;
   /** To whoever hears about the user's presence; a guide client ignores it. */
   [ChatEvent.UserForgotten]: (forgotten: ForgottenUser) => void;
+  /** To every tab of the sender of the messages received or read. */
+  [ChatEvent.Receipt]: (receipt: Receipt) => void;
+  /** To every tab of the reader, the one that sent the receipt included. */
+  [ChatEvent.ReadMarker]: (marker: ReadMarker) => void;
+  /** To every tab of the user written to. */
+  [ChatEvent.Typing]: (typing: Typing) => void;
+  /** To every tab of the user after a change, the changing one included. */
+  [ChatEvent.Settings]: (settings: Settings) => void;
 }
 
 export interface ClientToServerEvents {
@@ -63,6 +92,17 @@ export interface ClientToServerEvents {
   [ChatEvent.FetchUsers]: (
     payload: FetchUsersInput,
     ack: (response: FetchUsersAck) => void,
+  ) => void;
+  /** The acknowledgement is optional. */
+  [ChatEvent.Receipt]: (
+    payload: ReceiptInput,
+    ack?: (response: ReceiptAck) => void,
+  ) => void;
+  /** No acknowledgement: a typing notice that cannot go is dropped silently. */
+  [ChatEvent.Typing]: (payload: TypingInput) => void;
+  [ChatEvent.Settings]: (
+    payload: SettingsInput,
+    ack?: (response: SettingsAck) => void,
   ) => void;
 }
 

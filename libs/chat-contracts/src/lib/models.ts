@@ -38,6 +38,16 @@ export interface UserView {
    * last tab closed, or, if their node died, its last heartbeat. Absent when unknown.
    */
   lastSeen?: string;
+  // Ours (additive), the conversation's state (PROTOCOL: "Conversation state"): only on the entry
+  // of a user the receiving user has a conversation with, never on their own.
+  /** The receiving user's read marker: the id of the last message from this user they read. */
+  readUpTo?: string;
+  /** Messages from this user after `readUpTo` (all if it is absent), over the whole history. */
+  unread?: number;
+  /** This user's delivered marker over the receiving user's messages. */
+  theirDeliveredUpTo?: string;
+  /** This user's public read marker over the receiving user's messages, where both have `readReceipts` on. */
+  theirReadUpTo?: string;
 }
 
 /** `user forgotten`: nobody can resume this user's session or write to them any more. */
@@ -50,6 +60,73 @@ export interface SessionInfo {
   sessionID: string;
   userID: string;
   username: string;
+  /** Ours (additive): the user's privacy settings; this server always sends them. */
+  settings?: Settings;
+}
+
+/**
+ * A user's privacy settings (ours), stored with the session, the same on every tab and node.
+ * Both default to `true`.
+ */
+export interface Settings {
+  /**
+   * Off: the user's reads still move their own read marker (their devices stay in sync), but
+   * nobody is told, and they see nobody's read receipts either (delivered still shows). Reads
+   * made while it is off are never revealed, even once it is back on.
+   */
+  readReceipts: boolean;
+  /** Off: the user's typing is not forwarded, and they receive nobody's. */
+  typing: boolean;
+}
+
+/** `settings` (client → server): the settings to change; absent ones stay as they are. */
+export type SettingsInput = Partial<Settings>;
+
+/**
+ * `receipt` (client → server): "I hold (`delivered`) / have displayed (`read`) every message that
+ * `userID` sent me up to and including this id". At least one of the two; each must be the id of
+ * a message from `userID` to the caller.
+ */
+export interface ReceiptInput {
+  userID: string;
+  delivered?: string;
+  read?: string;
+}
+
+/**
+ * `receipt` (server → client), to every tab of the sender: `userID` received (`delivered`) or read
+ * (`read`, only where both users have `readReceipts` on) the sender's messages up to these ids.
+ * Only the markers that moved are present.
+ */
+export interface Receipt {
+  userID: string;
+  delivered?: string;
+  read?: string;
+  /** When the server applied it, ISO 8601. */
+  at: string;
+}
+
+/**
+ * `read marker` (server → client), to every tab of the reader, the one that sent the receipt
+ * included: the reader's own read marker in the conversation with `userID` moved to `read`;
+ * `unread` messages from `userID` follow it.
+ */
+export interface ReadMarker {
+  userID: string;
+  read: string;
+  unread: number;
+}
+
+/** `typing` (client → server): the caller started (`true`) or stopped (`false`) writing to `to`. */
+export interface TypingInput {
+  to: string;
+  typing: boolean;
+}
+
+/** `typing` (server → client), to every tab of the recipient: `userID` is writing to you, or stopped. */
+export interface Typing {
+  userID: string;
+  typing: boolean;
 }
 
 /** What a client sends with `private message`. A `from` in it is ignored. */

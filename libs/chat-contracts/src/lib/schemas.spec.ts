@@ -1,5 +1,6 @@
 import { ErrorCode } from './ack';
 import {
+  DEFAULT_SETTINGS,
   FETCH_MESSAGES_MAX,
   FETCH_USERS_MAX,
   MESSAGE_MAX_LENGTH,
@@ -9,6 +10,9 @@ import {
   validateFetchMessages,
   validateFetchUsers,
   validatePrivateMessage,
+  validateReceipt,
+  validateSettings,
+  validateTyping,
   validateUsername,
 } from './schemas';
 
@@ -290,5 +294,91 @@ describe('parseUserId', () => {
     expect(parseUserId('../etc')).toBeUndefined();
     expect(parseUserId('<script>')).toBeUndefined();
     expect(parseUserId(undefined)).toBeUndefined();
+  });
+});
+
+describe('validateReceipt', () => {
+  const id = '01JZ0000000000000000000001';
+
+  it('accepts delivered, read or both, dropping unknown keys', () => {
+    expect(validateReceipt({ userID: 'bob', delivered: id })).toEqual({
+      ok: true,
+      value: { userID: 'bob', delivered: id },
+    });
+    expect(validateReceipt({ userID: 'bob', read: id, extra: 1 })).toEqual({
+      ok: true,
+      value: { userID: 'bob', read: id },
+    });
+    expect(validateReceipt({ userID: 'bob', delivered: id, read: id })).toEqual(
+      { ok: true, value: { userID: 'bob', delivered: id, read: id } },
+    );
+  });
+
+  it.each([
+    ['neither marker', { userID: 'bob' }],
+    ['no userID', { read: id }],
+    ['a userID that is no id', { userID: 'b:ob', read: id }],
+    ['an id that is a number', { userID: 'bob', read: 7 }],
+    ['an empty id', { userID: 'bob', delivered: '' }],
+    ['a huge id', { userID: 'bob', read: 'x'.repeat(200) }],
+    ['null', null],
+    ['a string', 'bob'],
+  ])('refuses %s', (_label, input) => {
+    expect(validateReceipt(input)).toEqual({
+      ok: false,
+      error: ErrorCode.InvalidPayload,
+    });
+  });
+});
+
+describe('validateTyping', () => {
+  it('accepts a recipient and a boolean', () => {
+    expect(validateTyping({ to: 'bob', typing: true, from: 'x' })).toEqual({
+      ok: true,
+      value: { to: 'bob', typing: true },
+    });
+    expect(validateTyping({ to: 'bob', typing: false })).toEqual({
+      ok: true,
+      value: { to: 'bob', typing: false },
+    });
+  });
+
+  it.each([
+    ['no recipient', { typing: true }],
+    ['a typing that is no boolean', { to: 'bob', typing: 'yes' }],
+    ['no typing', { to: 'bob' }],
+    ['undefined', undefined],
+  ])('refuses %s', (_label, input) => {
+    expect(validateTyping(input).ok).toBe(false);
+  });
+});
+
+describe('validateSettings', () => {
+  it('keeps the booleans given, none meaning "as they are"', () => {
+    expect(validateSettings({ readReceipts: false })).toEqual({
+      ok: true,
+      value: { readReceipts: false },
+    });
+    expect(validateSettings({ typing: true, readReceipts: true })).toEqual({
+      ok: true,
+      value: { readReceipts: true, typing: true },
+    });
+    expect(validateSettings({ theme: 'dark' })).toEqual({
+      ok: true,
+      value: {},
+    });
+    expect(DEFAULT_SETTINGS).toEqual({ readReceipts: true, typing: true });
+  });
+
+  it.each([
+    ['a string', { readReceipts: 'false' }],
+    ['a number', { typing: 0 }],
+    ['null', null],
+    ['an array', [true]],
+  ])('refuses %s', (_label, input) => {
+    expect(validateSettings(input)).toEqual({
+      ok: false,
+      error: ErrorCode.InvalidPayload,
+    });
   });
 });

@@ -5,6 +5,10 @@ import type {
   FetchMessagesInput,
   FetchUsersInput,
   PrivateMessageInput,
+  ReceiptInput,
+  Settings,
+  SettingsInput,
+  TypingInput,
 } from './models';
 
 export const USERNAME_MAX_LENGTH = 32;
@@ -241,3 +245,78 @@ export function validateFetchUsers(
     },
   };
 }
+
+const receiptSchema = z.object({
+  userID: idSchema,
+  delivered: z.optional(idSchema),
+  read: z.optional(idSchema),
+});
+
+/**
+ * Validates a `receipt` payload: a userID and at least one of `delivered` and `read`, each in the
+ * shape of a message id (whether they name messages from `userID` to the caller is the server's
+ * check). Unknown keys are dropped.
+ */
+export function validateReceipt(
+  input: unknown,
+): Validation<ReceiptInput, typeof ErrorCode.InvalidPayload> {
+  const result = z.safeParse(receiptSchema, input);
+  if (
+    !result.success ||
+    (result.data.delivered === undefined && result.data.read === undefined)
+  )
+    return { ok: false, error: ErrorCode.InvalidPayload };
+  const { userID, delivered, read } = result.data;
+  return {
+    ok: true,
+    value: {
+      userID,
+      ...(delivered !== undefined && { delivered }),
+      ...(read !== undefined && { read }),
+    },
+  };
+}
+
+const typingSchema = z.object({ to: idSchema, typing: z.boolean() });
+
+/** Validates a `typing` payload; unknown keys are dropped. */
+export function validateTyping(
+  input: unknown,
+): Validation<TypingInput, typeof ErrorCode.InvalidPayload> {
+  const result = z.safeParse(typingSchema, input);
+  if (!result.success) return { ok: false, error: ErrorCode.InvalidPayload };
+  return {
+    ok: true,
+    value: { to: result.data.to, typing: result.data.typing },
+  };
+}
+
+const settingsSchema = z.object({
+  readReceipts: z.optional(z.boolean()),
+  typing: z.optional(z.boolean()),
+});
+
+/**
+ * Validates a `settings` payload: an object whose `readReceipts` and `typing`, where present, are
+ * booleans (none at all asks for the settings as they are). Unknown keys are dropped.
+ */
+export function validateSettings(
+  input: unknown,
+): Validation<SettingsInput, typeof ErrorCode.InvalidPayload> {
+  const result = z.safeParse(settingsSchema, input);
+  if (!result.success) return { ok: false, error: ErrorCode.InvalidPayload };
+  const { readReceipts, typing } = result.data;
+  return {
+    ok: true,
+    value: {
+      ...(readReceipts !== undefined && { readReceipts }),
+      ...(typing !== undefined && { typing }),
+    },
+  };
+}
+
+/** Both settings of a user who never changed them. */
+export const DEFAULT_SETTINGS: Readonly<Settings> = {
+  readReceipts: true,
+  typing: true,
+};

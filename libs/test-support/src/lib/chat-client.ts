@@ -8,6 +8,10 @@ import type {
   FetchUsersInput,
   PrivateMessageAck,
   PrivateMessageInput,
+  ReceiptAck,
+  ReceiptInput,
+  SettingsAck,
+  SettingsInput,
   ServerToClientEvents,
   SessionInfo,
   UserView,
@@ -168,6 +172,28 @@ export class TestClient {
     return within(
       new Promise<FetchUsersAck>((resolve) =>
         this.socket.emit('fetch users', payload as FetchUsersInput, resolve),
+      ),
+      WAIT_MS,
+      'the ack',
+    );
+  }
+
+  /** Sends a `receipt` with an ack and resolves with the server's answer. */
+  receipt(payload: unknown): Promise<ReceiptAck> {
+    return within(
+      new Promise<ReceiptAck>((resolve) =>
+        this.socket.emit('receipt', payload as ReceiptInput, resolve),
+      ),
+      WAIT_MS,
+      'the ack',
+    );
+  }
+
+  /** Sends `settings` with an ack and resolves with the server's answer. */
+  settings(payload: unknown): Promise<SettingsAck> {
+    return within(
+      new Promise<SettingsAck>((resolve) =>
+        this.socket.emit('settings', payload as SettingsInput, resolve),
       ),
       WAIT_MS,
       'the ack',

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { RedisConnection } from '../../shared/redis/redis-connection';
 import { RedisKeys } from '../../shared/redis/redis-keys';
 import { SqliteDatabase } from '../../shared/sqlite/sqlite-database';
@@ -17,8 +18,16 @@ export const messageStoreBackends: StoreBackends = {
   },
   redis: {
     provide: MessageStore,
-    useFactory: (redis: RedisConnection, keys: RedisKeys) =>
-      new RedisMessageStore(redis.client, keys),
+    // Messages stored by an earlier version get their `received` index once, at start.
+    useFactory: async (redis: RedisConnection, keys: RedisKeys) => {
+      const store = new RedisMessageStore(redis.client, keys);
+      const indexed = await store.indexReceivedMessages();
+      if (indexed > 0)
+        new Logger('RedisStores').log(
+          `indexed ${indexed} stored message(s) for unread counts`,
+        );
+      return store;
+    },
     inject: [RedisConnection, RedisKeys],
   },
 };

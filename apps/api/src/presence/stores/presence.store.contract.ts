@@ -86,7 +86,7 @@ export function presenceStoreContract(
     it('changes nothing on upkeep while this node is alive and alone', async () => {
       await store.connect('alice');
       expect(await store.refresh()).toEqual({ online: [], offline: [] });
-      expect(await store.sweep()).toEqual([]);
+      expect(await store.sweep()).toEqual({ offline: [], lastSeen: new Map() });
       expect(await store.isOnline('alice')).toBe(true);
     });
 

@@ -6,6 +6,14 @@ export interface PresenceChanges {
   offline: string[];
 }
 
+/** Users a sweep found gone with the dead nodes they were on. */
+export interface SweptUsers {
+  /** Users left with no socket on any live node. */
+  offline: string[];
+  /** When some of them were last seen (ms since the epoch): their dead node's last heartbeat. */
+  lastSeen: Map<string, number>;
+}
+
 /** When the upkeep of a shared presence store must run (PresenceKeeper runs it). */
 export interface PresenceSchedule {
   /** How often this node says it is alive (`refresh`). */
@@ -56,9 +64,9 @@ export abstract class PresenceStore {
 
   /**
    * Forgets the sockets of nodes that stopped sending heartbeats (died without saying so).
-   * Resolves with the users this left offline.
+   * Resolves with the users this left offline, and when they were last seen where known.
    */
-  abstract sweep(): Promise<string[]>;
+  abstract sweep(): Promise<SweptUsers>;
 
   /** This node stops: forgets every socket it counted. Resolves with the users left offline. */
   abstract leave(): Promise<string[]>;

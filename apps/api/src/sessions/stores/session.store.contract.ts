@@ -260,6 +260,92 @@ export function sessionStoreContract(
       });
     });
 
+    describe('settings', () => {
+      const DEFAULTS = { readReceipts: true, typing: true };
+
+      it('gives the defaults to a user who never changed them, and leaves out unknown users', async () => {
+        await store.saveSession(session(1));
+        await store.saveSession(session(2, { connected: false }));
+        expect(
+          await store.findSettings(['user-1', 'user-2', 'nobody']),
+        ).toEqual(
+          new Map([
+            ['user-1', DEFAULTS],
+            ['user-2', DEFAULTS],
+          ]),
+        );
+        expect(await store.findSettings([])).toEqual(new Map());
+      });
+
+      it('changes only the settings given, and keeps them when the session is saved again', async () => {
+        await store.saveSession(session(1));
+        await store.saveSession(session(2));
+        expect(
+          await store.updateSettings('user-1', { readReceipts: false }),
+        ).toEqual({ readReceipts: false, typing: true });
+        expect(await store.updateSettings('user-1', { typing: false })).toEqual(
+          { readReceipts: false, typing: false },
+        );
+        expect(await store.updateSettings('user-1', {})).toEqual({
+          readReceipts: false,
+          typing: false,
+        });
+        // Disconnected and connected again, as presence saves it: the settings stay.
+        await store.saveSession(session(1, { connected: false }));
+        await store.saveSession(session(1));
+        expect(await store.findSettings(['user-1', 'user-2'])).toEqual(
+          new Map([
+            ['user-1', { readReceipts: false, typing: false }],
+            ['user-2', DEFAULTS],
+          ]),
+        );
+        expect(
+          await store.updateSettings('user-1', {
+            readReceipts: true,
+            typing: true,
+          }),
+        ).toEqual(DEFAULTS);
+        // The session itself is as it was saved.
+        expect(await store.findSession(session(1).sessionID)).toEqual(
+          session(1),
+        );
+      });
+
+      it('keeps the settings of many users apart under concurrent changes', async () => {
+        const users = Array.from({ length: 20 }, (_, n) => session(n));
+        await Promise.all(users.map((s) => store.saveSession(s)));
+        await Promise.all(
+          users.map((s, n) =>
+            store.updateSettings(s.userID, { typing: n % 2 === 0 }),
+          ),
+        );
+        const found = await store.findSettings(users.map((s) => s.userID));
+        expect(users.map((s) => found.get(s.userID)?.typing)).toEqual(
+          users.map((_, n) => n % 2 === 0),
+        );
+      });
+
+      it('changes nothing for an unknown or expired user, and forgets settings with their session', async () => {
+        expect(
+          await store.updateSettings('nobody', { typing: false }),
+        ).toBeUndefined();
+        expect(await store.findSessionByUserID('nobody')).toBeUndefined();
+        await store.saveSession(session(1, { connected: false }));
+        await store.updateSettings('user-1', { readReceipts: false });
+        clock.advance(TTL);
+        expect(await store.findSettings(['user-1'])).toEqual(new Map());
+        expect(
+          await store.updateSettings('user-1', { typing: false }),
+        ).toBeUndefined();
+        expect(await store.deleteExpired(session(1).sessionID)).toBe(true);
+        // A session saved later for the same user starts from the defaults.
+        await store.saveSession(session(1));
+        expect(await store.findSettings(['user-1'])).toEqual(
+          new Map([['user-1', DEFAULTS]]),
+        );
+      });
+    });
+
     describe('expiry', () => {
       it('hides a session not connected for the TTL from every find, from that very millisecond', async () => {
         const gone = session(1, { connected: false });

@@ -1,3 +1,5 @@
+import { DEFAULT_SETTINGS, type Settings } from '@chat/contracts';
+
 /** A user's session: `sessionID` is the secret that resumes it, `userID` the public identity. */
 export interface StoredSession {
   sessionID: string;
@@ -19,6 +21,18 @@ export function isExpired(
   ttlMs: number,
 ): boolean {
   return !session.connected && now - session.lastSeen >= ttlMs;
+}
+
+/** `current` (the defaults if none) with the settings of `changes` that are given. */
+export function changedSettings(
+  current: Settings | undefined,
+  changes: Partial<Settings>,
+): Settings {
+  const { readReceipts, typing } = { ...DEFAULT_SETTINGS, ...current };
+  return {
+    readReceipts: changes.readReceipts ?? readReceipts,
+    typing: changes.typing ?? typing,
+  };
 }
 
 /** One page of the directory to read. */
@@ -72,4 +86,22 @@ export abstract class SessionStore {
    * (connected, or seen recently) is kept.
    */
   abstract deleteExpired(sessionID: string): Promise<boolean>;
+
+  /**
+   * The privacy settings of those of `userIDs` that have an unexpired session (`DEFAULT_SETTINGS`
+   * for one who never changed them); the others are left out.
+   */
+  abstract findSettings(
+    userIDs: readonly string[],
+  ): Promise<Map<string, Settings>>;
+
+  /**
+   * Changes the given settings of that user (the others stay as they are) and resolves, once
+   * durable, with all of them; undefined, changing nothing, if the user has no unexpired session.
+   * Settings are stored with the session: `saveSession` keeps them, and they go when it is deleted.
+   */
+  abstract updateSettings(
+    userID: string,
+    changes: Partial<Settings>,
+  ): Promise<Settings | undefined>;
 }

@@ -1,3 +1,4 @@
+import { RedisConversationStateStore } from '../../conversation-state/stores/redis/redis-conversation-state.store';
 import { RedisMessageStore } from '../../messaging/stores/redis/redis-message.store';
 import { RedisPresenceStore } from '../../presence/stores/redis/redis-presence.store';
 import { RedisRateLimiter } from '../../rate-limiting/stores/redis/redis-rate-limiter';
@@ -31,6 +32,14 @@ describe('Redis keys', () => {
       at: new Date(0).toISOString(),
       clientMessageId: 'c-1',
     });
+    await new RedisConversationStateStore(redis.client, k).updateMarkers({
+      reader: 'v',
+      peer: 'u',
+      read: '01JZ0000000000000000000001',
+      publicRead: true,
+    });
+    await sessions.updateSettings('u', { typing: false });
+    await messages.indexReceivedMessages();
     await presence.refresh();
     await presence.connect('u');
     await new RedisRateLimiter(redis.client, k, {
@@ -54,15 +63,19 @@ describe('Redis keys', () => {
       [
         'client-message:u:c-1',
         'conversation:1:u:v',
+        'markers:{1:u:v}',
         'messages:latest',
+        'messages:received-index',
         'peers:u',
         'peers:v',
         'presence:heartbeat:' + presence.nodeID,
+        'presence:last-heartbeat',
         'presence:node-users:' + presence.nodeID,
         'presence:nodes',
         'presence:online',
         'presence:user:u',
         'rate:u',
+        'received:{1:u:v}:v',
         'session-of:u',
         'session:s',
         'sessions',
@@ -79,5 +92,21 @@ describe('Redis keys', () => {
     const k = new RedisKeys('p:');
     expect(k.conversation('a:b', 'c')).not.toBe(k.conversation('a', 'b:c'));
     expect(k.conversation('bob', 'alice')).toBe(k.conversation('alice', 'bob'));
+    expect(k.markers('a:b', 'c')).not.toBe(k.markers('a', 'b:c'));
+    expect(k.markers('bob', 'alice')).toBe(k.markers('alice', 'bob'));
+  });
+
+  it("tag every key kept per conversation with the conversation's hash tag", () => {
+    const k = new RedisKeys('p:');
+    const tag = '{5:alice:bob}';
+    expect(k.conversationTag('bob', 'alice')).toBe(tag);
+    // Redis Cluster hashes the first {...} of a key: this one.
+    for (const key of [
+      k.markers('alice', 'bob'),
+      k.received('alice', 'bob'),
+      k.received('bob', 'alice'),
+    ])
+      expect(key.slice(key.indexOf('{'), key.indexOf('}') + 1)).toBe(tag);
+    expect(k.received('bob', 'alice')).toBe('p:received:{5:alice:bob}:bob');
   });
 });

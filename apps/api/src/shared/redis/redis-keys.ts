@@ -7,7 +7,10 @@ export class RedisKeys {
   constructor(readonly prefix: string) {}
 
   // Sessions.
-  /** Hash: userID, username, connected (1/0), lastSeen (ms). */
+  /**
+   * Hash: userID, username, connected (1/0), lastSeen (ms), directoryKey, and the user's settings
+   * readReceipts and typing (1/0; absent: the default, 1).
+   */
   session(sessionID: string): string {
     return `${this.prefix}session:${sessionID}`;
   }
@@ -39,7 +42,38 @@ export class RedisKeys {
    */
   conversation(a: string, b: string): string {
     const [low, high] = a < b ? [a, b] : [b, a];
-    return `${this.prefix}conversation:${low.length}:${low}:${high}`;
+    return `${this.conversationPrefix}${low.length}:${low}:${high}`;
+  }
+  get conversationPrefix(): string {
+    return `${this.prefix}conversation:`;
+  }
+  /**
+   * The hash tag of one conversation, `{<len>:<low>:<high>}` (the two userIDs in order): every
+   * key kept per conversation beyond its messages carries it, so that the keys one script
+   * touches for a conversation share a hash slot (Redis Cluster).
+   */
+  conversationTag(a: string, b: string): string {
+    const [low, high] = a < b ? [a, b] : [b, a];
+    return `{${low.length}:${low}:${high}}`;
+  }
+  /**
+   * Sorted set, all scores 0: the ids of the messages `recipient` received from `sender`. Written
+   * with each message by the message store's save script; what conversation state checks
+   * receipts against and counts unread messages in (ZLEXCOUNT after the read marker).
+   */
+  received(recipient: string, sender: string): string {
+    return `${this.prefix}received:${this.conversationTag(recipient, sender)}:${recipient}`;
+  }
+  /**
+   * Hash: each reader's markers in that conversation, `delivered:<reader>`, `read:<reader>` and
+   * `public:<reader>` (message ids).
+   */
+  markers(a: string, b: string): string {
+    return `${this.prefix}markers:${this.conversationTag(a, b)}`;
+  }
+  /** String: 1 once `received` holds every message stored before it existed (built at start). */
+  get receivedIndexVersion(): string {
+    return `${this.prefix}messages:received-index`;
   }
   /** Set: the users that user has a conversation with. */
   peers(userID: string): string {
@@ -61,6 +95,13 @@ export class RedisKeys {
   /** Set: the nodes that may have sockets counted (alive, or dead and not yet swept). */
   get presenceNodes(): string {
     return `${this.prefix}presence:nodes`;
+  }
+  /**
+   * Hash: nodeID → the time (ms, Redis's clock) of that node's last heartbeat, kept until the
+   * node is swept or has left: a dead node's users were last seen then.
+   */
+  get lastHeartbeats(): string {
+    return `${this.prefix}presence:last-heartbeat`;
   }
   /** String with a TTL (PRESENCE_NODE_TIMEOUT): exists while that node is alive. */
   heartbeat(nodeID: string): string {

@@ -81,6 +81,37 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE UNIQUE INDEX messages_client_id ON messages (sender, client_id)
         WHERE client_id IS NOT NULL;
     `),
+  // 4: each user's privacy settings, stored with their session (1: on, the default).
+  (db) =>
+    db.exec(`
+      ALTER TABLE sessions ADD COLUMN read_receipts INTEGER NOT NULL DEFAULT 1;
+      ALTER TABLE sessions ADD COLUMN typing INTEGER NOT NULL DEFAULT 1;
+    `),
+  // 5: conversation state. `conversations.received` counts the messages `user_id` received from
+  // `peer_id` (raised once per batch by the message store), so that unread counts never walk a
+  // conversation; filled here from the messages already stored.
+  (db) =>
+    db.exec(`
+      ALTER TABLE conversations ADD COLUMN received INTEGER NOT NULL DEFAULT 0;
+      UPDATE conversations SET received = (
+        SELECT COUNT(*) FROM messages
+        WHERE low = min(user_id, peer_id) AND high = max(user_id, peer_id)
+          AND sender = peer_id AND recipient = user_id);
+
+      -- A reader's markers over the messages of one peer (message ids, NULL: none), and how many
+      -- of the peer's messages are at or before read (unread = received - read_count).
+      CREATE TABLE markers (
+        reader      TEXT NOT NULL,
+        peer        TEXT NOT NULL,
+        delivered   TEXT,
+        read        TEXT,
+        public_read TEXT,
+        read_count  INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (reader, peer)
+      ) WITHOUT ROWID;
+      -- Forgetting a user deletes the markers kept about them too.
+      CREATE INDEX markers_peer ON markers (peer);
+    `),
 ];
 
 /**

@@ -8,6 +8,7 @@ import { ManualClock } from '../../testing/manual-clock';
 import { IdGenerator } from '../ids';
 import { GroupCommit } from './group-commit';
 import { MIGRATIONS, migrate, type Migration } from './migrations';
+import { SqliteConversationStateStore } from '../../conversation-state/stores/sqlite/sqlite-conversation-state.store';
 import { SqliteDatabase } from './sqlite-database';
 import { SqliteMessageStore } from '../../messaging/stores/sqlite/sqlite-message.store';
 import { SqliteSessionStore } from '../../sessions/stores/sqlite/sqlite-session.store';
@@ -58,6 +59,7 @@ describe('SQLite database', () => {
       );
       expect(tables(db)).toEqual([
         'conversations',
+        'markers',
         'messages',
         'meta',
         'sessions',
@@ -231,6 +233,63 @@ describe('SQLite database', () => {
       ).messages;
       expect([old, fresh]).toMatchObject([{ content: 'old' }, next]);
       expect('clientMessageId' in old).toBe(false);
+    });
+
+    it('step 4 gives the sessions of a version 3 file the default settings', async () => {
+      const path = join(dir, 'v3.sqlite');
+      const v3 = raw(path);
+      migrate(v3, MIGRATIONS.slice(0, 3));
+      v3.prepare(
+        `INSERT INTO sessions (session_id, user_id, username, connected, last_seen, name_key)
+         VALUES ('s1', 'u1', 'al', 1, ${Date.now()}, 'al')`,
+      ).run();
+      v3.close();
+      const sessions = new SqliteSessionStore(openAt(path));
+      expect(await sessions.findSettings(['u1'])).toEqual(
+        new Map([['u1', { readReceipts: true, typing: true }]]),
+      );
+    });
+
+    it('step 5 counts the messages of a version 4 file as unread, each for its recipient', async () => {
+      const path = join(dir, 'v4.sqlite');
+      const v4 = raw(path);
+      migrate(v4, MIGRATIONS.slice(0, 4));
+      const insert = v4.prepare<[string, string, string, string, string]>(
+        `INSERT INTO messages (low, high, id, sender, recipient, content, at)
+         VALUES (?, ?, ?, ?, ?, 'old', 'then')`,
+      );
+      const peers = v4.prepare<[string, string]>(
+        'INSERT OR IGNORE INTO conversations (user_id, peer_id) VALUES (?, ?)',
+      );
+      for (const [n, from, to] of [
+        [1, 'alice', 'bob'],
+        [2, 'alice', 'bob'],
+        [3, 'bob', 'alice'],
+        [4, 'alice', 'bob'],
+        [5, 'carol', 'alice'],
+      ] as const) {
+        const [low, high] = from < to ? [from, to] : [to, from];
+        insert.run(low, high, `01JZ000000000000000000000${n}`, from, to);
+        peers.run(from, to);
+        peers.run(to, from);
+      }
+      v4.close();
+      const database = openAt(path);
+      const state = new SqliteConversationStateStore(
+        database,
+        new SqliteMessageStore(database),
+      );
+      expect(await state.findStates('bob', ['alice'])).toEqual([
+        { peerID: 'alice', unread: 3 },
+      ]);
+      expect(
+        (await state.findStates('alice', ['bob', 'carol'])).sort((a, b) =>
+          a.peerID.localeCompare(b.peerID),
+        ),
+      ).toEqual([
+        { peerID: 'bob', unread: 1 },
+        { peerID: 'carol', unread: 1 },
+      ]);
     });
 
     it('refuse a database made by a newer version', () => {

@@ -91,6 +91,14 @@ export class MemoryMessageStore extends MessageStore {
     return this.latestID;
   }
 
+  /**
+   * The messages between two users, both ways, sorted by id: not copies (read them, never change
+   * them). What MemoryConversationStateStore checks receipts and counts unread messages in.
+   */
+  messagesBetween(a: string, b: string): readonly Message[] {
+    return this.conversations.get(conversationKey(a, b)) ?? [];
+  }
+
   /** The `limit` messages before index `end`, oldest first. */
   private page(list: Message[], end: number, limit: number): MessagePage {
     const start = Math.max(0, end - limit);
@@ -99,14 +107,7 @@ export class MemoryMessageStore extends MessageStore {
 
   /** Index of the first message whose id is not less than `id` (binary search). */
   private indexOf(list: Message[], id: string): number {
-    let low = 0;
-    let high = list.length;
-    while (low < high) {
-      const middle = (low + high) >> 1;
-      if (list[middle].id < id) low = middle + 1;
-      else high = middle;
-    }
-    return low;
+    return lowerBound(list, id);
   }
 
   private addPeer(userID: string, peerID: string): void {
@@ -114,4 +115,16 @@ export class MemoryMessageStore extends MessageStore {
     if (peers) peers.add(peerID);
     else this.peers.set(userID, new Set([peerID]));
   }
+}
+
+/** Index of the first message of `list` (sorted by id) whose id is not less than `id`. */
+export function lowerBound(list: readonly Message[], id: string): number {
+  let low = 0;
+  let high = list.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (list[middle].id < id) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }

@@ -44,11 +44,15 @@ function toPage(newestFirst: string[], limit: number): MessagePage {
  * A turn's saves in one script (atomic, like the MULTI it replaces, and one command instead of one
  * per message: fewer objects per message in the api, and fewer replies to parse).
  *
- * KEYS: the latest id's set, the N conversations, the P pairs of partner sets (of the messages
- * without a `clientMessageId`), then for each of the K messages with one: its client key and its
- * two partner sets. ARGV: N, P, K, the client keys' TTL (ms), the greatest id of the messages
- * without a `clientMessageId` ('' if none), the N members, for each pair of partner sets the member
- * each one gets, then for each of the K: its index among the N, its id, and its two partners.
+ * KEYS: the latest id's set, the N conversations, the N recipients' `received` indexes (of each
+ * message's conversation), the P pairs of partner sets (of the messages without a
+ * `clientMessageId`), then for each of the K messages with one: its client key and its two partner
+ * sets. ARGV: N, P, K, the client keys' TTL (ms), the greatest id of the messages without a
+ * `clientMessageId` ('' if none), the N members, for each pair of partner sets the member each one
+ * gets, then for each of the K: its index among the N, its id, and its two partners.
+ *
+ * A saved message's id goes into its recipient's `received` index with it (conversation state
+ * counts unread messages there).
  *
  * A message with a `clientMessageId` is saved only if its client key can be set (SET NX, holding its
  * member); otherwise it is a repeat, and nothing of it is written: its result is '=' and the member
@@ -59,7 +63,7 @@ function toPage(newestFirst: string[], limit: number): MessagePage {
  */
 const SAVE_MESSAGES = `
 local n, p, k, ttl = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
-local keyedKeys, keyedArgs = 1 + n + 2 * p, 5 + n + 2 * p
+local keyedKeys, keyedArgs = 1 + 2 * n + 2 * p, 5 + n + 2 * p
 local keyed = {}
 for m = 1, k do keyed[tonumber(ARGV[keyedArgs + 4 * m - 3])] = m end
 local result = {}
@@ -76,6 +80,7 @@ for i = 1, n do
       if clientKey then redis.call('DEL', clientKey) end
     else
       result[i] = ''
+      redis.call('ZADD', KEYS[1 + n + i], 0, string.sub(member, 1, string.find(member, '\\0', 1, true) - 1))
       if m then
         local a = keyedArgs + 4 * m - 3
         redis.call('SADD', KEYS[keyedKeys + 3 * m - 1], ARGV[a + 2])
@@ -86,7 +91,7 @@ for i = 1, n do
   end
 end
 for j = 1, 2 * p do
-  redis.call('SADD', KEYS[1 + n + j], ARGV[5 + n + j])
+  redis.call('SADD', KEYS[1 + 2 * n + j], ARGV[5 + n + j])
 end
 if ARGV[5] ~= '' then redis.call('ZADD', KEYS[1], 0, ARGV[5]) end
 redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -2)
@@ -102,6 +107,9 @@ export const CLIENT_MESSAGE_ID_TTL_MS = 24 * 60 * 60 * 1000;
 
 /** Most messages saved by one script. */
 const MAX_BATCH = 1000;
+
+/** Keys scanned, or messages read, per round trip while indexing stored messages. */
+const INDEX_PAGE = 500;
 
 interface SaveMessagesCommand {
   chatSaveMessages(
@@ -198,6 +206,11 @@ export class RedisMessageStore extends MessageStore {
       // Oldest first, like the other stores.
       budget -= await this.redis.zremrangebyrank(conversation, 0, budget - 1);
       if ((await this.redis.zcard(conversation)) > 0) return false;
+      // Its indexes of received messages (one hash slot: one command).
+      await this.redis.del(
+        this.keys.received(userID, peerID),
+        this.keys.received(peerID, userID),
+      );
       await this.redis
         .multi()
         .srem(this.keys.peers(userID), peerID)
@@ -208,6 +221,62 @@ export class RedisMessageStore extends MessageStore {
     return true;
   }
 
+  /**
+   * Builds the `received` indexes of the messages stored before they existed (an earlier version),
+   * once per deployment: every conversation is read in pages and its ids added to the index of
+   * their recipient (ZADD: repeating it, or running it on two nodes at once, is harmless). Resolves
+   * with the number of messages indexed; 0 if it was done already. Messages that a node of an
+   * earlier version stores after that are not indexed (see README, upgrades).
+   */
+  async indexReceivedMessages(): Promise<number> {
+    if ((await this.redis.get(this.keys.receivedIndexVersion)) === '1')
+      return 0;
+    // SCAN's pattern is a glob: the prefix's own glob characters are escaped.
+    const pattern = `${this.keys.conversationPrefix.replace(/[*?[\]\\]/g, '\\$&')}*`;
+    let indexed = 0;
+    let cursor = '0';
+    do {
+      const [next, found] = await this.redis.scan(
+        cursor,
+        'MATCH',
+        pattern,
+        'COUNT',
+        INDEX_PAGE,
+      );
+      cursor = next;
+      for (const conversation of found)
+        indexed += await this.indexConversation(conversation);
+    } while (cursor !== '0');
+    await this.redis.set(this.keys.receivedIndexVersion, '1');
+    return indexed;
+  }
+
+  /** Adds one conversation's ids to the `received` index of each one's recipient. */
+  private async indexConversation(conversation: string): Promise<number> {
+    let indexed = 0;
+    for (let start = 0; ; start += INDEX_PAGE) {
+      const members = await this.redis.zrange(
+        conversation,
+        start,
+        start + INDEX_PAGE - 1,
+      );
+      if (members.length === 0) return indexed;
+      const byIndex = new Map<string, string[]>();
+      for (const member of members) {
+        const { id, from, to } = toMessage(member);
+        const index = this.keys.received(to, from);
+        byIndex.set(index, [...(byIndex.get(index) ?? []), id]);
+      }
+      const pipeline = this.redis.pipeline();
+      for (const [index, ids] of byIndex)
+        pipeline.zadd(index, ...ids.flatMap((id) => [0, id]));
+      for (const [error] of (await pipeline.exec()) ?? [])
+        if (error) throw error;
+      indexed += members.length;
+      if (members.length < INDEX_PAGE) return indexed;
+    }
+  }
+
   async findLatestMessageID(): Promise<string | undefined> {
     const [latest] = await this.redis.zrange(this.keys.latestMessageID, -1, -1);
     return latest;
@@ -216,6 +285,7 @@ export class RedisMessageStore extends MessageStore {
   /** Writes a turn's saves in one script: what each save stored, or why it failed. */
   private async commit(batch: Message[]): Promise<(Message | Error)[]> {
     const conversations: string[] = [];
+    const indexes: string[] = [];
     const members: string[] = [];
     const pairs = new Set<string>();
     // The messages with a `clientMessageId`: their keys and arguments (see SAVE_MESSAGES).
@@ -225,6 +295,7 @@ export class RedisMessageStore extends MessageStore {
     batch.forEach((message, i) => {
       const { from, to, id, clientMessageId } = message;
       conversations.push(this.keys.conversation(from, to));
+      indexes.push(this.keys.received(to, from));
       members.push(toMember(message));
       if (clientMessageId !== undefined) {
         keyedKeys.push(
@@ -246,9 +317,10 @@ export class RedisMessageStore extends MessageStore {
       peers.push(b, a);
     }
     const results = await this.redis.chatSaveMessages(
-      1 + conversations.length + peerSets.length + keyedKeys.length,
+      1 + 2 * conversations.length + peerSets.length + keyedKeys.length,
       this.keys.latestMessageID,
       ...conversations,
+      ...indexes,
       ...peerSets,
       ...keyedKeys,
       batch.length,

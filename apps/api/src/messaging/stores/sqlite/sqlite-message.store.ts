@@ -90,6 +90,11 @@ function prepareStatements(db: Database) {
     addPeer: db.prepare<{ user: string; peer: string }>(
       `INSERT OR IGNORE INTO conversations (user_id, peer_id) VALUES (@user, @peer)`,
     ),
+    // Messages `user` received from `peer` (unread counts start from it); the row if missing.
+    addReceived: db.prepare<{ user: string; peer: string; count: number }>(
+      `INSERT INTO conversations (user_id, peer_id, received) VALUES (@user, @peer, @count)
+       ON CONFLICT (user_id, peer_id) DO UPDATE SET received = received + excluded.received`,
+    ),
     raiseLatest: db.prepare<{ id: string }>(
       `INSERT INTO meta (key, value) VALUES ('${LATEST_ID}', @id)
        ON CONFLICT (key) DO UPDATE SET value = max(value, excluded.value)`,
@@ -131,7 +136,9 @@ type Statements = ReturnType<typeof prepareStatements>;
  * `STORE=sqlite` messages: the `messages` and `conversations` tables (see sqlite-database.ts).
  *
  * A message costs one INSERT: the two `conversations` rows are written only for the first message
- * of a pair (`knownPairs`), and `meta`'s latest id is raised once per batch of the group commit.
+ * of a pair (`knownPairs`), and `meta`'s latest id and each pair's `conversations.received` count
+ * (what conversation state counts unread messages from) are raised once per batch of the group
+ * commit.
  * A message with a `clientMessageId` takes its own INSERT, which does nothing if the sender already
  * stored one with it (the partial unique index `messages_client_id`: committed, or earlier in the
  * same batch), and then one SELECT of that message, in the same transaction; a message without one
@@ -150,6 +157,11 @@ export class SqliteMessageStore extends MessageStore {
   private readonly knownPairs = new Set<string>();
   /** The greatest id saved in the batch being written; stored in `meta` at the end of it. */
   private batchLatest: string | undefined;
+  /**
+   * Messages received in the batch being written, per recipient and sender (`pairKey`): added to
+   * `conversations.received` at the end of it, one statement per pair rather than per message.
+   */
+  private readonly batchReceived = new Map<string, number>();
 
   constructor(private readonly database: SqliteDatabase) {
     super();
@@ -158,6 +170,7 @@ export class SqliteMessageStore extends MessageStore {
     database.onRollback(() => {
       this.knownPairs.clear();
       this.batchLatest = undefined;
+      this.batchReceived.clear();
     });
     // One read transaction: every conversation from the same snapshot.
     this.readRecent = db.transaction(
@@ -216,8 +229,32 @@ export class SqliteMessageStore extends MessageStore {
       this.batchLatest = id;
       this.database.atEndOfBatch(this.storeBatchLatest);
     } else if (id > this.batchLatest) this.batchLatest = id;
+    const received = pairKey(to, from);
+    if (this.batchReceived.size === 0)
+      this.database.atEndOfBatch(this.storeBatchReceived);
+    this.batchReceived.set(
+      received,
+      (this.batchReceived.get(received) ?? 0) + 1,
+    );
     return message;
   }
+
+  /**
+   * From within a write: adds the counts of the batch so far to `conversations.received` now, so
+   * that a statement after it sees every message of the transaction (conversation state counting
+   * unread messages for a receipt written in the same batch).
+   */
+  flushReceived(): void {
+    this.storeBatchReceived();
+  }
+
+  private readonly storeBatchReceived = (): void => {
+    for (const [key, count] of this.batchReceived) {
+      const [user, peer] = key.split('\u0000');
+      this.statements.addReceived.run({ user, peer, count });
+    }
+    this.batchReceived.clear();
+  };
 
   private readonly storeBatchLatest = (): void => {
     if (this.batchLatest === undefined) return;

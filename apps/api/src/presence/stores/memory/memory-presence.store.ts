@@ -1,4 +1,8 @@
-import { PresenceStore, type PresenceChanges } from '../presence.store';
+import {
+  PresenceStore,
+  type PresenceChanges,
+  type SweptUsers,
+} from '../presence.store';
 
 /** Presence of one process (`STORE=memory` and `STORE=sqlite`): this node is the only one. */
 export class MemoryPresenceStore extends PresenceStore {
@@ -30,8 +34,8 @@ export class MemoryPresenceStore extends PresenceStore {
     return { online: [], offline: [] };
   }
 
-  async sweep(): Promise<string[]> {
-    return [];
+  async sweep(): Promise<SweptUsers> {
+    return { offline: [], lastSeen: new Map() };
   }
 
   async acknowledge(): Promise<void> {

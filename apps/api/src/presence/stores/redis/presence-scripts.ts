@@ -72,26 +72,36 @@ redis.call('SADD', KEYS[5], ARGV[2])
 return 1
 `;
 
+/** Lua: records this node's heartbeat time (Redis's clock, ms) in the lastHeartbeats hash `key`. */
+const NOTE_HEARTBEAT = `
+local function note_heartbeat(key, node)
+  local time = redis.call('TIME')
+  redis.call('HSET', key, node, tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000))
+end
+`;
+
 /**
- * HEARTBEAT. KEYS: heartbeat, presenceNodes. ARGV: node, ttl (ms).
+ * HEARTBEAT. KEYS: heartbeat, presenceNodes, lastHeartbeats. ARGV: node, ttl (ms).
  * Returns 1 if the heartbeat was still there; 0 if it had expired (this node may have been swept).
  */
-const HEARTBEAT = `
+const HEARTBEAT = `${NOTE_HEARTBEAT}
 local alive = redis.call('EXISTS', KEYS[1])
 redis.call('SET', KEYS[1], '1', 'PX', ARGV[2])
 redis.call('SADD', KEYS[2], ARGV[1])
+note_heartbeat(KEYS[3], ARGV[1])
 return alive
 `;
 
 /**
  * RESYNC: heartbeat, then replaces what Redis holds for this node by its own counts.
- * KEYS: heartbeat, presenceNodes, nodeUsers, online, unannounced.
+ * KEYS: heartbeat, presenceNodes, nodeUsers, online, unannounced, lastHeartbeats.
  * ARGV: node, ttl, presenceUser prefix, heartbeat prefix, then user, count pairs.
  * Returns { users that came online, users that went offline }.
  */
-const RESYNC = `${HAS_LIVE_SOCKET}
+const RESYNC = `${HAS_LIVE_SOCKET}${NOTE_HEARTBEAT}
 redis.call('SET', KEYS[1], '1', 'PX', ARGV[2])
 redis.call('SADD', KEYS[2], ARGV[1])
+note_heartbeat(KEYS[6], ARGV[1])
 local counts = {}
 for i = 5, #ARGV, 2 do counts[ARGV[i]] = ARGV[i + 1] end
 local offline = {}
@@ -117,13 +127,15 @@ return { online, offline }
 
 /**
  * SWEEP one dead node, a chunk of its users at a time, by this node.
- * KEYS: its heartbeat, its nodeUsers, online, presenceNodes, its unannounced, ours.
+ * KEYS: its heartbeat, its nodeUsers, online, presenceNodes, its unannounced, ours, lastHeartbeats.
  * ARGV: its node id, presenceUser prefix, heartbeat prefix, chunk size.
  * Returns { users left on it (-1: it is alive again, nothing done), users that went offline,
- * users it took offline but may not have announced }; all are now ours to announce.
+ * users it took offline but may not have announced, its last heartbeat (ms; '' if unknown) };
+ * all are now ours to announce.
  */
 const SWEEP = `${RELEASE_USER}
-if redis.call('EXISTS', KEYS[1]) == 1 then return { -1, {}, {} } end
+if redis.call('EXISTS', KEYS[1]) == 1 then return { -1, {}, {}, '' } end
+local seen = redis.call('HGET', KEYS[7], ARGV[1]) or ''
 local owed = redis.call('SMEMBERS', KEYS[5])
 for _, user in ipairs(owed) do redis.call('SADD', KEYS[6], user) end
 redis.call('DEL', KEYS[5])
@@ -132,14 +144,18 @@ for _, user in ipairs(redis.call('SPOP', KEYS[2], ARGV[4])) do
   release_user(user, ARGV[1], ARGV[2], ARGV[3], KEYS[3], KEYS[6], offline)
 end
 local left = redis.call('SCARD', KEYS[2])
-if left == 0 then redis.call('SREM', KEYS[4], ARGV[1]) end
-return { left, offline, owed }
+if left == 0 then
+  redis.call('SREM', KEYS[4], ARGV[1])
+  redis.call('HDEL', KEYS[7], ARGV[1])
+end
+return { left, offline, owed, seen }
 `;
 
 /**
- * LEAVE: this node stops. KEYS: heartbeat, nodeUsers, online, presenceNodes, unannounced.
- * ARGV: node, presenceUser prefix, heartbeat prefix. Returns the users that went offline. The node
- * stays listed (so it is swept if it dies before acknowledging them) unless it owes nothing.
+ * LEAVE: this node stops. KEYS: heartbeat, nodeUsers, online, presenceNodes, unannounced,
+ * lastHeartbeats. ARGV: node, presenceUser prefix, heartbeat prefix. Returns the users that went
+ * offline. The node stays listed (so it is swept if it dies before acknowledging them) unless it
+ * owes nothing.
  */
 const LEAVE = `${RELEASE_USER}
 redis.call('DEL', KEYS[1])
@@ -148,19 +164,24 @@ for _, user in ipairs(redis.call('SMEMBERS', KEYS[2])) do
   release_user(user, ARGV[1], ARGV[2], ARGV[3], KEYS[3], KEYS[5], offline)
 end
 redis.call('DEL', KEYS[2])
-if redis.call('SCARD', KEYS[5]) == 0 then redis.call('SREM', KEYS[4], ARGV[1]) end
+if redis.call('SCARD', KEYS[5]) == 0 then
+  redis.call('SREM', KEYS[4], ARGV[1])
+  redis.call('HDEL', KEYS[6], ARGV[1])
+end
 return offline
 `;
 
 /**
  * ACKNOWLEDGE: these users' changes were announced. A node that has left is unlisted once it
- * owes nothing. KEYS: unannounced, heartbeat, nodeUsers, presenceNodes. ARGV: node, users...
+ * owes nothing. KEYS: unannounced, heartbeat, nodeUsers, presenceNodes, lastHeartbeats.
+ * ARGV: node, users...
  */
 const ACKNOWLEDGE = `
 for i = 2, #ARGV do redis.call('SREM', KEYS[1], ARGV[i]) end
 if redis.call('EXISTS', KEYS[2]) == 0 and redis.call('SCARD', KEYS[3]) == 0
   and redis.call('SCARD', KEYS[1]) == 0 then
   redis.call('SREM', KEYS[4], ARGV[1])
+  redis.call('HDEL', KEYS[5], ARGV[1])
 end
 return 1
 `;
@@ -180,7 +201,7 @@ export interface PresenceCommands {
   ): Promise<[string[], string[]]>;
   chatPresenceSweep(
     ...args: (string | number)[]
-  ): Promise<[number, string[], string[]]>;
+  ): Promise<[number, string[], string[], string]>;
   chatPresenceLeave(...args: (string | number)[]): Promise<string[]>;
   chatPresenceAcknowledge(...args: (string | number)[]): Promise<number>;
   chatReleaseLock(key: string, value: string): Promise<number>;
@@ -190,11 +211,11 @@ export interface PresenceCommands {
 export function definePresenceCommands(redis: Redis): Redis & PresenceCommands {
   defineOnce(redis, 'chatPresenceConnect', 4, CONNECT);
   defineOnce(redis, 'chatPresenceDisconnect', 5, DISCONNECT);
-  defineOnce(redis, 'chatPresenceHeartbeat', 2, HEARTBEAT);
-  defineOnce(redis, 'chatPresenceResync', 5, RESYNC);
-  defineOnce(redis, 'chatPresenceSweep', 6, SWEEP);
-  defineOnce(redis, 'chatPresenceLeave', 5, LEAVE);
-  defineOnce(redis, 'chatPresenceAcknowledge', 4, ACKNOWLEDGE);
+  defineOnce(redis, 'chatPresenceHeartbeat', 3, HEARTBEAT);
+  defineOnce(redis, 'chatPresenceResync', 6, RESYNC);
+  defineOnce(redis, 'chatPresenceSweep', 7, SWEEP);
+  defineOnce(redis, 'chatPresenceLeave', 6, LEAVE);
+  defineOnce(redis, 'chatPresenceAcknowledge', 5, ACKNOWLEDGE);
   defineOnce(redis, 'chatReleaseLock', 1, RELEASE);
   return redis as Redis & PresenceCommands;
 }

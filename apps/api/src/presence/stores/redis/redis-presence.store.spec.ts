@@ -71,9 +71,9 @@ describe('RedisPresenceStore across nodes', () => {
     await two.connect('bob');
     await die(one);
     const swept = await Promise.all([two.sweep(), three.sweep()]);
-    expect(swept.flat()).toEqual(['alice']);
+    expect(swept.flatMap((s) => s.offline)).toEqual(['alice']);
     expect(await online('alice', 'bob', 'carol')).toEqual(['bob', 'carol']);
-    expect(await two.sweep()).toEqual([]);
+    expect((await two.sweep()).offline).toEqual([]);
     expect(await redis.client.sismember(keys.presenceNodes, 'one')).toBe(0);
     // carol's last socket, on a live node, is then the last one.
     expect(await two.disconnect('carol')).toBe(true);
@@ -83,7 +83,7 @@ describe('RedisPresenceStore across nodes', () => {
     await one.connect('dave');
     await die(one);
     expect(await two.connect('dave')).toBe(false);
-    expect(await three.sweep()).toEqual([]);
+    expect((await three.sweep()).offline).toEqual([]);
     expect(await online('dave')).toEqual(['dave']);
   });
 
@@ -92,8 +92,24 @@ describe('RedisPresenceStore across nodes', () => {
     await two.connect('erin');
     await die(one);
     expect(await two.disconnect('erin')).toBe(true);
-    expect(await three.sweep()).toEqual([]);
+    expect((await three.sweep()).offline).toEqual([]);
     expect(await online('erin')).toEqual([]);
+  });
+
+  it("says when a dead node's users were last seen: its last heartbeat, by Redis's clock", async () => {
+    await one.connect('kim');
+    const [seconds, micros] = await redis.client.time();
+    const beatAt = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+    await one.refresh();
+    await die(one);
+    const swept = await two.sweep();
+    expect(swept.offline).toEqual(['kim']);
+    const seen = swept.lastSeen.get('kim') ?? 0;
+    expect(seen).toBeGreaterThanOrEqual(beatAt);
+    expect(seen).toBeLessThan(beatAt + 1000);
+    // Forgotten once the node is swept.
+    expect(await redis.client.hexists(keys.lastHeartbeats, 'one')).toBe(0);
+    expect(await redis.client.hexists(keys.lastHeartbeats, 'two')).toBe(1);
   });
 
   it('brings back the users of a node swept by mistake (heartbeat lost while it lived)', async () => {
@@ -101,7 +117,7 @@ describe('RedisPresenceStore across nodes', () => {
     await one.connect('gina');
     await two.connect('gina');
     await die(one);
-    expect(await two.sweep()).toEqual(['frank']);
+    expect((await two.sweep()).offline).toEqual(['frank']);
     expect(await one.refresh()).toEqual({ online: ['frank'], offline: [] });
     expect(await online('frank', 'gina')).toEqual(['frank', 'gina']);
     // Its counts are right again: gina's socket there still counts.
@@ -113,7 +129,7 @@ describe('RedisPresenceStore across nodes', () => {
     await one.connect('hank');
     await die(one);
     await one.refresh();
-    expect(await two.sweep()).toEqual([]);
+    expect((await two.sweep()).offline).toEqual([]);
     expect(await online('hank')).toEqual(['hank']);
   });
 
@@ -174,7 +190,7 @@ describe('RedisPresenceStore across nodes', () => {
     expect(await one.disconnect('pia')).toBe(true);
     await two.connect('pia'); // back elsewhere meanwhile: nothing to tell
     await die(one); // killed before announcing mia and pia
-    expect(await two.sweep()).toEqual(['mia']);
+    expect((await two.sweep()).offline).toEqual(['mia']);
     expect(await two.refresh()).toEqual({ online: [], offline: ['mia'] });
     await two.acknowledge(['mia']);
     expect(await two.refresh()).toEqual({ online: [], offline: [] });
@@ -197,7 +213,7 @@ describe('RedisPresenceStore across nodes', () => {
     const users = Array.from({ length: 450 }, (_, i) => `user-${i}`);
     for (const userID of users) await one.connect(userID);
     await die(one);
-    expect((await two.sweep()).sort()).toEqual([...users].sort());
+    expect((await two.sweep()).offline.sort()).toEqual([...users].sort());
     expect(await one.onlineAmong(users)).toEqual(new Set());
   });
 });

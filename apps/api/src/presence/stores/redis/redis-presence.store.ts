@@ -5,6 +5,7 @@ import {
   PresenceStore,
   type PresenceChanges,
   type PresenceSchedule,
+  type SweptUsers,
 } from '../presence.store';
 import type { RedisKeys } from '../../../shared/redis/redis-keys';
 import {
@@ -134,6 +135,7 @@ export class RedisPresenceStore extends PresenceStore {
       const alive = await this.redis.chatPresenceHeartbeat(
         keys.heartbeat(nodeID),
         keys.presenceNodes,
+        keys.lastHeartbeats,
         nodeID,
         ttl,
       );
@@ -152,6 +154,7 @@ export class RedisPresenceStore extends PresenceStore {
         keys.nodeUsers(nodeID),
         keys.online,
         keys.unannounced(nodeID),
+        keys.lastHeartbeats,
         nodeID,
         ttl,
         keys.presenceUserPrefix,
@@ -167,12 +170,13 @@ export class RedisPresenceStore extends PresenceStore {
     }
   }
 
-  async sweep(): Promise<string[]> {
+  async sweep(): Promise<SweptUsers> {
     const { keys } = this;
     const nodes = (await this.redis.smembers(keys.presenceNodes)).filter(
       (node) => node !== this.nodeID,
     );
-    if (nodes.length === 0) return [];
+    const lastSeen = new Map<string, number>();
+    if (nodes.length === 0) return { offline: [], lastSeen };
     const pipeline = this.redis.pipeline();
     for (const node of nodes) pipeline.exists(keys.heartbeat(node));
     const alive = (await pipeline.exec()) ?? [];
@@ -180,7 +184,8 @@ export class RedisPresenceStore extends PresenceStore {
     const offline: string[] = [];
     const owed: string[] = [];
     try {
-      for (const node of dead) await this.sweepNode(node, offline, owed);
+      for (const node of dead)
+        await this.sweepNode(node, offline, owed, lastSeen);
       if (owed.length > 0) {
         // Taken offline by the dead node, never announced. Still offline: ours to announce; back
         // online meanwhile: others never heard they left, nothing to tell.
@@ -193,7 +198,7 @@ export class RedisPresenceStore extends PresenceStore {
       for (const userID of [...offline, ...owed]) this.uncertain.add(userID);
       throw error;
     }
-    return offline;
+    return { offline, lastSeen };
   }
 
   async leave(): Promise<string[]> {
@@ -206,6 +211,7 @@ export class RedisPresenceStore extends PresenceStore {
       keys.online,
       keys.presenceNodes,
       keys.unannounced(nodeID),
+      keys.lastHeartbeats,
       nodeID,
       keys.presenceUserPrefix,
       keys.heartbeatPrefix,
@@ -220,6 +226,7 @@ export class RedisPresenceStore extends PresenceStore {
       keys.heartbeat(nodeID),
       keys.nodeUsers(nodeID),
       keys.presenceNodes,
+      keys.lastHeartbeats,
       nodeID,
       ...userIDs,
     );
@@ -227,12 +234,14 @@ export class RedisPresenceStore extends PresenceStore {
 
   /**
    * Sweeps one dead node, unless another node already is (a lock that expires on its own); adds
-   * the users it leaves offline to `offline`, and those the dead node owed announcing to `owed`.
+   * the users it leaves offline to `offline`, and those the dead node owed announcing to `owed`;
+   * both were last seen at its last heartbeat, if known (`lastSeen`).
    */
   private async sweepNode(
     node: string,
     offline: string[],
     owed: string[],
+    lastSeen: Map<string, number>,
   ): Promise<void> {
     const { keys } = this;
     const lock = keys.sweepLock(node);
@@ -246,20 +255,25 @@ export class RedisPresenceStore extends PresenceStore {
     if (taken !== 'OK') return;
     try {
       for (;;) {
-        const [left, gone, unannounced] = await this.redis.chatPresenceSweep(
-          keys.heartbeat(node),
-          keys.nodeUsers(node),
-          keys.online,
-          keys.presenceNodes,
-          keys.unannounced(node),
-          keys.unannounced(this.nodeID),
-          node,
-          keys.presenceUserPrefix,
-          keys.heartbeatPrefix,
-          SWEEP_CHUNK,
-        );
+        const [left, gone, unannounced, seen] =
+          await this.redis.chatPresenceSweep(
+            keys.heartbeat(node),
+            keys.nodeUsers(node),
+            keys.online,
+            keys.presenceNodes,
+            keys.unannounced(node),
+            keys.unannounced(this.nodeID),
+            keys.lastHeartbeats,
+            node,
+            keys.presenceUserPrefix,
+            keys.heartbeatPrefix,
+            SWEEP_CHUNK,
+          );
         offline.push(...gone);
         owed.push(...unannounced);
+        if (seen !== '')
+          for (const userID of [...gone, ...unannounced])
+            lastSeen.set(userID, Number(seen));
         if (left <= 0) return;
       }
     } finally {

@@ -1,3 +1,4 @@
+import { DEFAULT_SETTINGS, type Settings } from '@chat/contracts';
 import {
   compareCodePoints,
   directoryKey,
@@ -7,6 +8,7 @@ import {
   type SessionStoreOptions,
 } from '../session-store-options';
 import {
+  changedSettings,
   isExpired,
   type DirectoryPage,
   type DirectoryQuery,
@@ -20,6 +22,8 @@ export class MemorySessionStore extends SessionStore {
   private readonly sessionIDByUserID = new Map<string, string>();
   /** Every session's `directoryKey` and sessionID, sorted by key: binary searched, not sorted per read. */
   private readonly directory: { key: string; sessionID: string }[] = [];
+  /** Settings changed from the defaults, by sessionID: they live and go with the session. */
+  private readonly settings = new Map<string, Settings>();
   private readonly options: SessionStoreOptions;
 
   constructor(options: Partial<SessionStoreOptions> = {}) {
@@ -93,10 +97,44 @@ export class MemorySessionStore extends SessionStore {
     const session = this.sessions.get(sessionID);
     if (!session || !this.expired(session)) return false;
     this.sessions.delete(sessionID);
+    this.settings.delete(sessionID);
     this.removeFromDirectory(directoryKey(session));
     if (this.sessionIDByUserID.get(session.userID) === sessionID)
       this.sessionIDByUserID.delete(session.userID);
     return true;
+  }
+
+  async findSettings(
+    userIDs: readonly string[],
+  ): Promise<Map<string, Settings>> {
+    const found = new Map<string, Settings>();
+    for (const userID of userIDs) {
+      const sessionID = this.liveSessionID(userID);
+      if (sessionID !== undefined)
+        found.set(userID, {
+          ...(this.settings.get(sessionID) ?? DEFAULT_SETTINGS),
+        });
+    }
+    return found;
+  }
+
+  async updateSettings(
+    userID: string,
+    changes: Partial<Settings>,
+  ): Promise<Settings | undefined> {
+    const sessionID = this.liveSessionID(userID);
+    if (sessionID === undefined) return undefined;
+    const settings = changedSettings(this.settings.get(sessionID), changes);
+    this.settings.set(sessionID, settings);
+    return { ...settings };
+  }
+
+  /** That user's sessionID, if their session is alive. */
+  private liveSessionID(userID: string): string | undefined {
+    const sessionID = this.sessionIDByUserID.get(userID);
+    const session =
+      sessionID === undefined ? undefined : this.sessions.get(sessionID);
+    return session && !this.expired(session) ? sessionID : undefined;
   }
 
   /** The index of the first key ≥ `key` (`inclusive`) or > `key`. */

@@ -24,6 +24,7 @@ class HeldRedis {
     new Promise<[number, string]>((resolve) => this.lookups.push(resolve));
   chatSaveSession = () => Promise.resolve(1);
   chatDeleteExpiredSession = () => Promise.resolve(0);
+  chatUpdateSettings = () => Promise.resolve([]);
 }
 
 describe('RedisSessionStore.hasUser', () => {

@@ -1,3 +1,4 @@
+import type { Settings } from '@chat/contracts';
 import type { Redis } from 'ioredis';
 import {
   compareCodePoints,
@@ -75,6 +76,20 @@ if tonumber(s[2]) > tonumber(ARGV[1]) then return {0, s[2]} end
 return {}
 `;
 
+/**
+ * Changes the settings of a session if it is alive, and returns them all; {} if the session is
+ * gone, expired, or not that user's (nothing written). One key: the session hash.
+ * KEYS: session hash. ARGV: userID, cutoff, readReceipts, typing ('1', '0', or '': unchanged).
+ */
+const UPDATE_SETTINGS = `
+local s = redis.call('HMGET', KEYS[1], 'userID', 'connected', 'lastSeen')
+if s[1] ~= ARGV[1] then return {} end
+if s[2] ~= '1' and tonumber(s[3]) <= tonumber(ARGV[2]) then return {} end
+if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'readReceipts', ARGV[3]) end
+if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'typing', ARGV[4]) end
+return redis.call('HMGET', KEYS[1], 'readReceipts', 'typing')
+`;
+
 /** Past this many, the `hasUser` cache starts again empty (it only saves round trips). */
 const ALIVE_CACHE_MAX = 100_000;
 
@@ -103,6 +118,13 @@ interface SessionCommands {
     cutoff: number,
     sessionPrefix: string,
   ): Promise<[connected: number, lastSeen: string] | []>;
+  chatUpdateSettings(
+    session: string,
+    userID: string,
+    cutoff: number,
+    readReceipts: string,
+    typing: string,
+  ): Promise<(string | null)[]>;
   chatDeleteExpiredSession(
     session: string,
     sessions: string,
@@ -142,6 +164,7 @@ export class RedisSessionStore extends SessionStore {
     defineOnce(redis, 'chatSaveSession', 6, SAVE);
     defineOnce(redis, 'chatDeleteExpiredSession', 4, DELETE_EXPIRED);
     defineOnce(redis, 'chatHasUser', 1, HAS_USER);
+    defineOnce(redis, 'chatUpdateSettings', 1, UPDATE_SETTINGS);
     this.redis = redis as Redis & SessionCommands;
   }
 
@@ -291,6 +314,73 @@ export class RedisSessionStore extends SessionStore {
     return deleted === 1;
   }
 
+  async findSettings(
+    userIDs: readonly string[],
+  ): Promise<Map<string, Settings>> {
+    const found = new Map<string, Settings>();
+    if (userIDs.length === 0) return found;
+    const sessionIDs = await this.sessionIDsOf(userIDs);
+    const users = userIDs.filter((_, i) => sessionIDs[i] !== null);
+    const pipeline = this.redis.pipeline();
+    for (const sessionID of sessionIDs)
+      if (sessionID !== null)
+        pipeline.hmget(
+          this.keys.session(sessionID),
+          'userID',
+          'connected',
+          'lastSeen',
+          'readReceipts',
+          'typing',
+        );
+    const results = (await pipeline.exec()) ?? [];
+    const now = this.options.clock.now();
+    results.forEach(([error, fields], i) => {
+      if (error) throw error;
+      const [userID, connected, lastSeen, readReceipts, typing] = fields as (
+        | string
+        | null
+      )[];
+      const session = {
+        connected: connected === '1',
+        lastSeen: Number(lastSeen),
+      };
+      if (userID !== users[i] || isExpired(session, now, this.options.ttlMs))
+        return;
+      found.set(users[i], toSettings(readReceipts, typing));
+    });
+    return found;
+  }
+
+  async updateSettings(
+    userID: string,
+    changes: Partial<Settings>,
+  ): Promise<Settings | undefined> {
+    const [sessionID] = await this.sessionIDsOf([userID]);
+    if (sessionID === null) return undefined;
+    const flag = (value: boolean | undefined) =>
+      value === undefined ? '' : value ? '1' : '0';
+    const result = await this.redis.chatUpdateSettings(
+      this.keys.session(sessionID),
+      userID,
+      this.cutoff(),
+      flag(changes.readReceipts),
+      flag(changes.typing),
+    );
+    return result.length === 0 ? undefined : toSettings(result[0], result[1]);
+  }
+
+  /** The sessionID of each user (null for none), in one round trip. */
+  private async sessionIDsOf(
+    userIDs: readonly string[],
+  ): Promise<(string | null)[]> {
+    const pipeline = this.redis.pipeline();
+    for (const userID of userIDs) pipeline.get(this.keys.sessionOfUser(userID));
+    return ((await pipeline.exec()) ?? []).map(([error, id]) => {
+      if (error) throw error;
+      return id as string | null;
+    });
+  }
+
   /** The unexpired sessions among `ids`, in that order. */
   private async read(ids: string[]): Promise<StoredSession[]> {
     const hashes = await this.readHashes(ids);
@@ -332,6 +422,12 @@ export class RedisSessionStore extends SessionStore {
     return this.options.clock.now() - this.options.ttlMs;
   }
 }
+
+/** A setting is on unless stored off ('0'): never stored means the default. */
+const toSettings = (
+  readReceipts: string | null | undefined,
+  typing: string | null | undefined,
+): Settings => ({ readReceipts: readReceipts !== '0', typing: typing !== '0' });
 
 function toSession(
   sessionID: string,

@@ -1,3 +1,4 @@
+import type { Settings } from '@chat/contracts';
 import type { Database } from 'better-sqlite3';
 import {
   compareCodePoints,
@@ -32,6 +33,14 @@ const toSession = (row: SessionRow): StoredSession => ({
   username: row.username,
   connected: row.connected === 1,
   lastSeen: row.last_seen,
+});
+
+const toSettings = (row: {
+  read_receipts: number;
+  typing: number;
+}): Settings => ({
+  readReceipts: row.read_receipts === 1,
+  typing: row.typing === 1,
 });
 
 interface DirectoryParameters {
@@ -84,6 +93,29 @@ function prepareStatements(db: Database) {
     ),
     deleteExpired: db.prepare<{ id: string; cutoff: number }>(
       `DELETE FROM sessions WHERE session_id = @id AND connected = 0 AND last_seen <= @cutoff`,
+    ),
+    // Users given as a JSON array: one statement for any number of them.
+    settings: db.prepare<
+      { ids: string; cutoff: number },
+      { user_id: string; read_receipts: number; typing: number }
+    >(
+      `SELECT user_id, read_receipts, typing FROM sessions
+       WHERE user_id IN (SELECT value FROM json_each(@ids)) AND ${ALIVE}`,
+    ),
+    // NULL: that setting stays as it is.
+    updateSettings: db.prepare<
+      {
+        id: string;
+        cutoff: number;
+        read_receipts: number | null;
+        typing: number | null;
+      },
+      { read_receipts: number; typing: number }
+    >(
+      `UPDATE sessions SET read_receipts = coalesce(@read_receipts, read_receipts),
+         typing = coalesce(@typing, typing)
+       WHERE user_id = @id AND ${ALIVE}
+       RETURNING read_receipts, typing`,
     ),
     disconnectAll: db.prepare<{ now: number }>(
       `UPDATE sessions SET connected = 0, last_seen = @now WHERE connected = 1`,
@@ -207,6 +239,37 @@ export class SqliteSessionStore extends SessionStore {
       }),
     );
     return result.changes > 0;
+  }
+
+  async findSettings(
+    userIDs: readonly string[],
+  ): Promise<Map<string, Settings>> {
+    const found = new Map<string, Settings>();
+    if (userIDs.length === 0) return found;
+    const rows = this.statements.settings.all({
+      ids: JSON.stringify(userIDs),
+      cutoff: this.cutoff(),
+    });
+    for (const row of rows) found.set(row.user_id, toSettings(row));
+    return found;
+  }
+
+  async updateSettings(
+    userID: string,
+    changes: Partial<Settings>,
+  ): Promise<Settings | undefined> {
+    const flag = (value: boolean | undefined) =>
+      value === undefined ? null : value ? 1 : 0;
+    // Not `this.write`: settings change nothing `hasUser` remembers.
+    const row = await this.database.write(() =>
+      this.statements.updateSettings.get({
+        id: userID,
+        cutoff: this.cutoff(),
+        read_receipts: flag(changes.readReceipts),
+        typing: flag(changes.typing),
+      }),
+    );
+    return row && toSettings(row);
   }
 
   /**

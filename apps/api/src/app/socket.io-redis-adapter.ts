@@ -62,9 +62,11 @@ export function shardedPerRoom(
     const adapter = factory(nsp) as ShardedAdapter;
     let pending: Promise<void> | undefined;
     adapter.on('create-room', () => {
-      const settled: Promise<void> = subscribed().finally(() => {
-        if (pending === settled) pending = undefined;
-      });
+      const settled: Promise<void> = subscribed()
+        .catch(() => undefined)
+        .finally(() => {
+          if (pending === settled) pending = undefined;
+        });
       pending = settled;
     });
     const addAll = adapter.addAll.bind(adapter);

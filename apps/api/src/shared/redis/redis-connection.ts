@@ -158,6 +158,20 @@ export class RedisConnection implements OnApplicationShutdown {
    */
   createSubscriber(name: string): Redis {
     const client = this.newWaitingClient(name);
+    // The adapter (and ioredis, when it subscribes again) sends these without waiting for them: one
+    // still queued when the client closes must not become an unhandled rejection.
+    const commands = client as unknown as Record<
+      'ssubscribe' | 'sunsubscribe',
+      (...args: unknown[]) => Promise<unknown>
+    >;
+    for (const command of ['ssubscribe', 'sunsubscribe'] as const) {
+      const send = commands[command].bind(client);
+      commands[command] = (...args) => {
+        const sent = send(...args);
+        sent.catch(() => undefined);
+        return sent;
+      };
+    }
     this.readers.add(client);
     return client;
   }

@@ -225,7 +225,7 @@ function serverUser(): { uid: number; gid: number } | undefined {
     return { uid: id('-u'), gid: id('-g') };
   } catch {
     throw new Error(
-      'running as root, and there is no `postgres` user to run PostgreSQL as (Debian\'s postgresql package creates it): create one, or set DATABASE_URL',
+      "running as root, and there is no `postgres` user to run PostgreSQL as (Debian's postgresql package creates it): create one, or set DATABASE_URL",
     );
   }
 }

@@ -87,9 +87,12 @@ export class PostgresGroupCommit<DB, In, Out> {
   private async commit(batch: Pending<In, Out>[]): Promise<void> {
     let outputs: Out[];
     try {
-      outputs = await this.db
-        .transaction()
-        .execute((trx) => this.runBatch(trx, batch.map((w) => w.input)));
+      outputs = await this.db.transaction().execute((trx) =>
+        this.runBatch(
+          trx,
+          batch.map((w) => w.input),
+        ),
+      );
     } catch (error) {
       if (batch.length > 1 && isWriteError(error))
         for (const write of batch) await this.commit([write]);

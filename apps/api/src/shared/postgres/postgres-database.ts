@@ -1,5 +1,10 @@
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { Kysely, PostgresDialect, type Migration, type Transaction } from 'kysely';
+import {
+  Kysely,
+  PostgresDialect,
+  type Migration,
+  type Transaction,
+} from 'kysely';
 import pg from 'pg';
 import { MIGRATIONS, migrate } from './migrations';
 import { PostgresGroupCommit, type RunBatch } from './group-commit';

@@ -111,7 +111,8 @@ export class PostgresMessageStore extends MessageStore {
     return messages.map((m) => {
       if (stored.has(m.id)) return m;
       const found = earlier.get(m.from + KEY_SEPARATOR + m.clientMessageId);
-      if (!found) throw new Error('a duplicate clientMessageId without its message');
+      if (!found)
+        throw new Error('a duplicate clientMessageId without its message');
       return found;
     });
   }

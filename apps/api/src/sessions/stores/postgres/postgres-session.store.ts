@@ -67,7 +67,10 @@ export class PostgresSessionStore extends SessionStore {
   ) {
     super();
     this.options = sessionStoreOptions(options);
-    this.lookups = new TurnBatch((userIDs) => this.findAlive(userIDs), MAX_LOOKUPS);
+    this.lookups = new TurnBatch(
+      (userIDs) => this.findAlive(userIDs),
+      MAX_LOOKUPS,
+    );
   }
 
   private get db() {
@@ -231,8 +234,7 @@ export class PostgresSessionStore extends SessionStore {
       trx
         .updateTable('sessions')
         .set((eb) => ({
-          read_receipts:
-            changes.readReceipts ?? eb.ref('read_receipts'),
+          read_receipts: changes.readReceipts ?? eb.ref('read_receipts'),
           typing: changes.typing ?? eb.ref('typing'),
         }))
         .where('user_id', '=', userID)

@@ -10,6 +10,7 @@ import { ConversationsStore } from './conversations/conversations.store';
 import { DirectoryStore } from './directory/directory.store';
 import { OutboxStore } from './outbox/outbox.store';
 import { ReadStateStore } from './read-state/read-state.store';
+import { TypingStore } from './typing/typing.store';
 
 /** The chat: its one socket (ngx-socket-io) and its stores. */
 export function provideChat(): EnvironmentProviders {
@@ -30,6 +31,7 @@ export function provideChatStores(): EnvironmentProviders {
       inject(ReadStateStore);
       inject(ConversationsStore);
       inject(OutboxStore);
+      inject(TypingStore);
       inject(ConnectionStore).resume();
     }),
   ]);

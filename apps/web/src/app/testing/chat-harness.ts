@@ -14,6 +14,7 @@ import { OutboxStore } from '../outbox/outbox.store';
 import { provideChatStores } from '../provide-chat';
 import { readMarksKey } from '../read-state/read-marks';
 import { ReadStateStore } from '../read-state/read-state.store';
+import { TypingStore } from '../typing/typing.store';
 import { FakeChatSocket } from './fake-chat-socket';
 
 /**
@@ -47,6 +48,7 @@ export function createChat(
     readState: TestBed.inject(ReadStateStore),
     conversations: TestBed.inject(ConversationsStore),
     outbox,
+    typing: TestBed.inject(TypingStore),
     /** The last failure reported: a refused username, or a failed send. */
     lastError: () => outbox.lastFailure() ?? connection.usernameError(),
   };

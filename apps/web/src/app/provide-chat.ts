@@ -10,6 +10,7 @@ import { ConversationsStore } from './conversations/conversations.store';
 import { DirectoryStore } from './directory/directory.store';
 import { OutboxStore } from './outbox/outbox.store';
 import { ReadStateStore } from './read-state/read-state.store';
+import { SettingsStore } from './settings/settings.store';
 import { TypingStore } from './typing/typing.store';
 
 /** The chat: its one socket (ngx-socket-io) and its stores. */
@@ -27,6 +28,7 @@ export function provideChatStores(): EnvironmentProviders {
   return makeEnvironmentProviders([
     provideEnvironmentInitializer(() => {
       inject(ConnectionStore);
+      inject(SettingsStore);
       inject(DirectoryStore);
       inject(ReadStateStore);
       inject(ConversationsStore);

@@ -14,6 +14,7 @@ import { OutboxStore } from '../outbox/outbox.store';
 import { provideChatStores } from '../provide-chat';
 import { readMarksKey } from '../read-state/read-marks';
 import { ReadStateStore } from '../read-state/read-state.store';
+import { SettingsStore } from '../settings/settings.store';
 import { TypingStore } from '../typing/typing.store';
 import { FakeChatSocket } from './fake-chat-socket';
 
@@ -46,6 +47,7 @@ export function createChat(
     connection,
     directory: TestBed.inject(DirectoryStore),
     readState: TestBed.inject(ReadStateStore),
+    settings: TestBed.inject(SettingsStore),
     conversations: TestBed.inject(ConversationsStore),
     outbox,
     typing: TestBed.inject(TypingStore),

@@ -88,6 +88,43 @@ describe('TypingStore: ours', () => {
   });
 });
 
+describe('TypingStore: the typing indicators setting', () => {
+  it('off: says false to the one we write to, sends nothing more and shows nobody; on again: both ways again', () => {
+    const chat = signedIn();
+    chat.conversations.select('uBob');
+    chat.typing.draftChanged('uBob', 'h');
+    chat.socket.serverEmit(ChatEvent.Typing, {
+      userID: 'uCarol',
+      typing: true,
+    });
+    expect([...chat.typing.typingUserIDs()]).toEqual(['uCarol']);
+
+    // Turned off on another device: the server says so to every tab.
+    chat.socket.serverEmit(ChatEvent.Settings, {
+      readReceipts: true,
+      typing: false,
+    });
+    TestBed.tick();
+    expect(sent(chat)).toEqual([true, false]);
+    expect([...chat.typing.typingUserIDs()]).toEqual([]);
+    chat.typing.draftChanged('uBob', 'hi');
+    expect(sent(chat)).toEqual([true, false]);
+
+    chat.socket.serverEmit(ChatEvent.Settings, {
+      readReceipts: true,
+      typing: true,
+    });
+    TestBed.tick();
+    chat.typing.draftChanged('uBob', 'hi!');
+    expect(sent(chat)).toEqual([true, false, true]);
+    chat.socket.serverEmit(ChatEvent.Typing, {
+      userID: 'uCarol',
+      typing: true,
+    });
+    expect([...chat.typing.typingUserIDs()]).toEqual(['uCarol']);
+  });
+});
+
 describe('TypingStore: theirs', () => {
   const typing = (chat: Chat, userID: string, value: boolean) =>
     chat.socket.serverEmit(ChatEvent.Typing, { userID, typing: value });

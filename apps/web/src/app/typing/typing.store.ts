@@ -13,6 +13,7 @@ import { ChatEvent, type Typing } from '@chat/contracts';
 import { CHAT_SOCKET, onChatEvent } from '../core/chat-socket';
 import { ConnectionStore } from '../core/connection.store';
 import { ConversationsStore } from '../conversations/conversations.store';
+import { SettingsStore } from '../settings/settings.store';
 
 /** The timings of typing notices (PROTOCOL.md, "Conversation state"). */
 export interface TypingTimings {
@@ -45,13 +46,15 @@ interface Outgoing {
  * `refreshMs` while writing, `false` after `idleMs` without input, when the draft empties (a send
  * empties it) and when the conversation is left. Theirs: who is writing to us now (`typingUserIDs`),
  * each until their `false`, their message, or `expiryMs` without a new `true`. Notices are sent
- * volatile: one the link cannot carry now is stale later, so it is dropped, never queued.
+ * volatile: one the link cannot carry now is stale later, so it is dropped, never queued. With
+ * typing indicators off (SettingsStore), neither way: the server would drop them anyway.
  */
 @Injectable({ providedIn: 'root' })
 export class TypingStore {
   private readonly socket = inject(CHAT_SOCKET);
   private readonly connection = inject(ConnectionStore);
   private readonly conversations = inject(ConversationsStore);
+  private readonly settings = inject(SettingsStore);
   private readonly timings = inject(TYPING_TIMINGS);
 
   /** Who is writing to us, each with the timer that expires their indicator. */
@@ -60,9 +63,14 @@ export class TypingStore {
   >(new Map());
   private outgoing: Outgoing | null = null;
 
-  /** The users writing to us right now (none while our link is down: we would not hear them stop). */
+  /**
+   * The users writing to us right now: none while our link is down (we would not hear them stop)
+   * or while typing indicators are off.
+   */
   readonly typingUserIDs = computed<ReadonlySet<string>>(() =>
-    this.connection.connected() ? new Set(this.incoming().keys()) : new Set(),
+    this.connection.connected() && this.settings.typingIndicators()
+      ? new Set(this.incoming().keys())
+      : new Set(),
   );
 
   constructor() {
@@ -79,11 +87,12 @@ export class TypingStore {
     this.connection.identityEnded$
       .pipe(takeUntilDestroyed())
       .subscribe(() => this.reset());
-    // Leaving the conversation we write in stops our typing there.
+    // Leaving the conversation we write in, or turning typing indicators off, stops our typing.
     effect(() => {
       const open = this.conversations.selectedUserID();
+      const on = this.settings.typingIndicators();
       untracked(() => {
-        if (this.outgoing && this.outgoing.to !== open) this.stop();
+        if (this.outgoing && (!on || this.outgoing.to !== open)) this.stop();
       });
     });
     inject(DestroyRef).onDestroy(() => this.reset());
@@ -95,7 +104,7 @@ export class TypingStore {
    */
   draftChanged(to: string, text: string): void {
     if (this.outgoing && this.outgoing.to !== to) this.stop();
-    if (!text.trim()) return this.stop();
+    if (!text.trim() || !this.settings.typingIndicators()) return this.stop();
     const now = Date.now();
     const current = this.outgoing;
     if (current) clearTimeout(current.idle);

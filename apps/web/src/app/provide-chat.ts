@@ -11,6 +11,7 @@ import { DirectoryStore } from './directory/directory.store';
 import { OutboxStore } from './outbox/outbox.store';
 import { ReadStateStore } from './read-state/read-state.store';
 import { SettingsStore } from './settings/settings.store';
+import { TypingStore } from './typing/typing.store';
 
 /** The chat: its one socket (ngx-socket-io) and its stores. */
 export function provideChat(): EnvironmentProviders {
@@ -32,6 +33,7 @@ export function provideChatStores(): EnvironmentProviders {
       inject(ReadStateStore);
       inject(ConversationsStore);
       inject(OutboxStore);
+      inject(TypingStore);
       inject(ConnectionStore).resume();
     }),
   ]);

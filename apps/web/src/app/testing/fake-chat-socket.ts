@@ -36,6 +36,11 @@ export class FakeChatSocket implements ChatSocket {
   readonly sent: SentEvent[] = [];
   /** Every `fetch users` (directory pages, searches, look-ups by id), in order. */
   readonly userFetches: SentEvent[] = [];
+  /** Every `emitVolatile` (typing notices), in order. */
+  readonly volatileSent: {
+    event: keyof ClientToServerEvents;
+    payload: unknown;
+  }[] = [];
   private readonly subjects = new Map<string, Subject<unknown>>();
 
   setAuth(auth: HandshakeAuth): void {
@@ -58,6 +63,13 @@ export class FakeChatSocket implements ChatSocket {
     return this.subject(event).asObservable() as Observable<
       ChatSocketPayload<E>
     >;
+  }
+
+  emitVolatile<E extends keyof ClientToServerEvents>(
+    event: E,
+    payload: Parameters<ClientToServerEvents[E]>[0],
+  ): void {
+    this.volatileSent.push({ event, payload });
   }
 
   emitWithAck<E extends keyof ClientToServerEvents>(

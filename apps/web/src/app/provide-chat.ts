@@ -10,6 +10,7 @@ import { ConversationsStore } from './conversations/conversations.store';
 import { DirectoryStore } from './directory/directory.store';
 import { OutboxStore } from './outbox/outbox.store';
 import { ReadStateStore } from './read-state/read-state.store';
+import { ReceiptsStore } from './receipts/receipts.store';
 import { SettingsStore } from './settings/settings.store';
 
 /** The chat: its one socket (ngx-socket-io) and its stores. */
@@ -30,6 +31,7 @@ export function provideChatStores(): EnvironmentProviders {
       inject(SettingsStore);
       inject(DirectoryStore);
       inject(ReadStateStore);
+      inject(ReceiptsStore);
       inject(ConversationsStore);
       inject(OutboxStore);
       inject(ConnectionStore).resume();

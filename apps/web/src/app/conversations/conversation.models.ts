@@ -11,6 +11,8 @@ export interface ChatMessage extends Message {
   pending: boolean;
   /** A pending message's id for the server, the same on every attempt (see `OutboxStore`). */
   clientMessageId?: string;
+  /** Ours, given up on (still pending: never stored); Retry sends it again. */
+  failed?: boolean;
 }
 
 /** The conversation with one user, as held here. */

@@ -179,9 +179,8 @@ export class ConversationsStore {
   }
 
   /**
-   * Asks the server for the page of the conversation with `userID` before the oldest message
-   * loaded, and prepends it when it comes. One request at a time per conversation; a failure
-   * leaves `olderError` and the next call retries. False if nothing was asked.
+   * Asks for the page before the oldest message loaded, and prepends it. One request at a time
+   * per conversation; a failure leaves `olderError`, the next call retries. False if none asked.
    */
   loadOlder(userID: string): boolean {
     const conversation = this.conversations().get(userID);
@@ -208,8 +207,7 @@ export class ConversationsStore {
 
   /**
    * A message of ours on its way shows at once at the end of its conversation. Its recipient joins
-   * the list if need be (after a reload, before the replay or a look-up by id tells more: under the
-   * name it was written to, `toName`).
+   * the list if need be (after a reload, under the name it was written to: `toName`).
    */
   showPending(message: ChatMessage, toName?: string): void {
     this.directory.addStandIn(message.to, toName);
@@ -232,6 +230,12 @@ export class ConversationsStore {
           : messages,
       };
     });
+  }
+
+  /** A pending message of ours given up on (`failed`), or sent again. */
+  setFailed(to: string, localId: string, failed: boolean): void {
+    const mark = (m: ChatMessage) => (m.id === localId ? { ...m, failed } : m);
+    this.change(to, (c) => ({ ...c, messages: c.messages.map(mark) }));
   }
 
   /**

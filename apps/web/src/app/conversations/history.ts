@@ -30,22 +30,32 @@ export function oldestStoredId(
 
 /**
  * Stored messages deduplicated by id and ordered by it (ids sort in time order), pending ones
- * last. Returns `current` itself when nothing is new, so unchanged conversations stay unchanged.
+ * last. A failed one goes once its stored copy shows (it was stored after all: same
+ * `clientMessageId`). Returns `current` itself when nothing is new, so unchanged conversations
+ * stay unchanged.
  */
 export function mergeMessages(
   current: readonly ChatMessage[],
   incoming: readonly ChatMessage[],
 ): readonly ChatMessage[] {
   const stored = new Map<string, ChatMessage>();
-  const pending: ChatMessage[] = [];
+  let pending: ChatMessage[] = [];
   for (const message of current) {
     if (message.pending) pending.push(message);
     else stored.set(message.id, message);
   }
   let added = false;
+  const storedSends = new Set<string>();
   for (const message of incoming) {
+    if (message.clientMessageId) storedSends.add(message.clientMessageId);
     if (stored.has(message.id)) continue;
     stored.set(message.id, message);
+    added = true;
+  }
+  const failedStored = (m: ChatMessage) =>
+    m.failed === true && storedSends.has(m.clientMessageId ?? '');
+  if (pending.some(failedStored)) {
+    pending = pending.filter((m) => !failedStored(m));
     added = true;
   }
   if (!added) return current;
@@ -121,6 +131,10 @@ export function toChatMessage(
     at: message.at,
     fromSelf: message.from === selfID,
     pending: false,
+    // Ours: recognises a send given up on that was stored after all.
+    ...(message.clientMessageId !== undefined && {
+      clientMessageId: message.clientMessageId,
+    }),
   };
 }
 

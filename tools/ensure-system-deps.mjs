@@ -1,10 +1,21 @@
 #!/usr/bin/env node
 // Makes sure the system tools the test suite drives are present: real Chromium for the browser e2e
-// (Playwright never downloads browsers here) and redis-server for the multi-node tests (which start
-// their own Redis so they can restart it). Installs them with apt-get when running as root on
+// (Playwright never downloads browsers here), redis-server for the multi-node tests (which start
+// their own Redis so they can restart it) and PostgreSQL's initdb and postgres for the PostgreSQL
+// stores (whose tests start their own server unless DATABASE_URL is set). Installs them with apt-get when running as root on
 // Debian/Ubuntu; otherwise says exactly what to install and fails, so no test is silently skipped.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** Debian's PostgreSQL binaries, newest version first: /usr/lib/postgresql/<version>/bin/initdb. */
+function debianInitdb() {
+  const root = '/usr/lib/postgresql';
+  if (!existsSync(root)) return [];
+  return readdirSync(root)
+    .sort((a, b) => Number(b) - Number(a))
+    .map((version) => join(root, version, 'bin', 'initdb'));
+}
 
 const tools = [
   {
@@ -19,6 +30,18 @@ const tools = [
     candidates: ['/usr/bin/redis-server', '/usr/local/bin/redis-server'],
     aptPackage: 'redis-server',
   },
+  {
+    name: 'PostgreSQL (initdb)',
+    envVar: 'POSTGRES_BIN_DIR',
+    get candidates() {
+      return [...debianInitdb(), '/usr/local/bin/initdb'];
+    },
+    // The folder of initdb and postgres, not a binary.
+    fromEnv: (dir) => join(dir, 'initdb'),
+    aptPackage: 'postgresql',
+    // Its tests use it when set, and start no server of their own.
+    skipIfSet: 'DATABASE_URL',
+  },
 ];
 
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
@@ -28,8 +51,12 @@ const hasApt =
 let aptUpdated = false;
 
 function find(tool) {
+  if (tool.skipIfSet && process.env[tool.skipIfSet]) return tool.skipIfSet;
   const fromEnv = process.env[tool.envVar];
-  if (fromEnv) return existsSync(fromEnv) ? fromEnv : undefined;
+  if (fromEnv) {
+    const path = tool.fromEnv ? tool.fromEnv(fromEnv) : fromEnv;
+    return existsSync(path) ? path : undefined;
+  }
   return tool.candidates.find((path) => existsSync(path));
 }
 

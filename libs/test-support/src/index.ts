@@ -2,3 +2,4 @@ export * from './lib/api-process';
 export * from './lib/chat-client';
 export * from './lib/redis-server';
 export * from './lib/raw-transport';
+export * from './lib/postgres-server';

@@ -1,9 +1,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { redisForTests, type TestRedis } from '@chat/test-support';
+import {
+  redisForTests,
+  startPostgres,
+  type TestPostgres,
+  type TestRedis,
+} from '@chat/test-support';
 import { Redis } from 'ioredis';
 import { RedisKeys } from '../shared/redis/redis-keys';
+import { PostgresDatabase } from '../shared/postgres/postgres-database';
 import { SqliteDatabase } from '../shared/sqlite/sqlite-database';
 
 /**
@@ -70,6 +76,48 @@ export function useSqliteFiles() {
       const database = SqliteDatabase.open(path);
       open.push(database);
       return database;
+    },
+  };
+}
+
+/**
+ * For a spec of PostgreSQL stores: a real PostgreSQL (DATABASE_URL, or a server of this run's
+ * own), and `open()`, which opens (and migrates) a new, empty schema, or the schema of `url`
+ * again (as after a restart, or another node); every database is closed after each test, every
+ * schema dropped (or the server stopped) at the end.
+ */
+export function usePostgres() {
+  let postgres: TestPostgres;
+  const open: PostgresDatabase[] = [];
+  const urls = new Map<PostgresDatabase, string>();
+
+  beforeAll(async () => {
+    postgres = await startPostgres();
+  });
+
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((database) => database.close()));
+  });
+
+  afterAll(async () => {
+    await postgres?.stop();
+  });
+
+  return {
+    /** A new schema's URL (DATABASE_URL for an api). */
+    newSchema: () => postgres.newSchema(),
+    async open(url?: string): Promise<PostgresDatabase> {
+      const at = url ?? (await postgres.newSchema());
+      const database = await PostgresDatabase.open(at);
+      open.push(database);
+      urls.set(database, at);
+      return database;
+    },
+    /** The URL a database of `open()` was opened at. */
+    urlOf(database: PostgresDatabase): string {
+      const url = urls.get(database);
+      if (url === undefined) throw new Error('not a database of this spec');
+      return url;
     },
   };
 }

@@ -12,6 +12,7 @@ import { OutboxStore } from './outbox/outbox.store';
 import { ReadStateStore } from './read-state/read-state.store';
 import { ReceiptsStore } from './receipts/receipts.store';
 import { SettingsStore } from './settings/settings.store';
+import { TypingStore } from './typing/typing.store';
 
 /** The chat: its one socket (ngx-socket-io) and its stores. */
 export function provideChat(): EnvironmentProviders {
@@ -34,6 +35,7 @@ export function provideChatStores(): EnvironmentProviders {
       inject(ReceiptsStore);
       inject(ConversationsStore);
       inject(OutboxStore);
+      inject(TypingStore);
       inject(ConnectionStore).resume();
     }),
   ]);

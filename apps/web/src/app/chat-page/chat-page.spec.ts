@@ -174,6 +174,43 @@ describe('ChatPage', () => {
     expect(region?.textContent?.trim()).toBe('New message from carol: ping');
   });
 
+  it('shows who is writing in the header and in their row, and says our typing through the store', async () => {
+    const { socket, $, item, stable, el } = await render('/chat/uBob', [
+      msg('m0002', 'uBob', 'uAlice', 'hello alice', 5),
+    ]);
+    expect($('peer-typing')).toBeNull();
+    socket.serverEmit(ChatEvent.Typing, { userID: 'uBob', typing: true });
+    await stable();
+    expect($('peer-typing')?.textContent?.trim()).toBe('typing…');
+    expect($('peer-presence')).toBeNull();
+    expect(
+      item('bob')?.querySelector('[data-testid=user-typing]')?.textContent,
+    ).toBe('typing…');
+    expect(item('bob')?.querySelector('[data-testid=user-preview]')).toBeNull();
+    socket.serverEmit(ChatEvent.Typing, { userID: 'uBob', typing: false });
+    await stable();
+    expect($('peer-typing')).toBeNull();
+    expect($('peer-presence')?.textContent?.trim()).toBe('online');
+    expect(
+      item('bob')?.querySelector('[data-testid=user-preview]')?.textContent,
+    ).toBe('hello alice');
+
+    const textarea = el.querySelector<HTMLTextAreaElement>(
+      '[data-testid=message-input]',
+    );
+    if (!textarea) throw new Error('no input');
+    textarea.value = 'hi';
+    textarea.dispatchEvent(new Event('input'));
+    textarea.dispatchEvent(
+      new KeyboardEvent('keydown', { key: 'Enter', cancelable: true }),
+    );
+    await stable();
+    expect(socket.volatileSent.map((e) => e.payload)).toEqual([
+      { to: 'uBob', typing: true },
+      { to: 'uBob', typing: false },
+    ]);
+  });
+
   it('puts the unread count in the tab title', async () => {
     const { stable, harness } = await render('/');
     const title = TestBed.inject(Title);

@@ -18,6 +18,7 @@ import { MessagePanel } from '../conversations/message-panel/message-panel';
 import { DirectoryStore } from '../directory/directory.store';
 import { UserList } from '../directory/user-list/user-list';
 import { OutboxStore } from '../outbox/outbox.store';
+import { TypingStore } from '../typing/typing.store';
 import { Avatar } from '../ui/avatar/avatar';
 
 /** The tab's title; with unread messages, their count first. */
@@ -46,6 +47,7 @@ export class ChatPage {
   protected readonly directory = inject(DirectoryStore);
   protected readonly conversations = inject(ConversationsStore);
   protected readonly outbox = inject(OutboxStore);
+  protected readonly typing = inject(TypingStore);
   private readonly router = inject(Router);
 
   /** What the live region says last. */

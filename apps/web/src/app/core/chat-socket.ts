@@ -53,6 +53,14 @@ export interface ChatSocket {
   fromEvent<E extends ChatSocketEventName>(
     event: E,
   ): Observable<ChatSocketPayload<E>>;
+  /**
+   * Sends at once if the link is up, else drops it (socket.io's `volatile`): for notices that
+   * are stale by the time a lost link comes back (typing).
+   */
+  emitVolatile<E extends keyof ClientToServerEvents>(
+    event: E,
+    payload: Parameters<ClientToServerEvents[E]>[0],
+  ): void;
   /** Rejects when the acknowledgement does not come in time or the link drops first. */
   emitWithAck<E extends keyof ClientToServerEvents>(
     event: E,

@@ -84,6 +84,18 @@ describe('LazyChatSocket', () => {
     await expect(ack).resolves.toEqual({ ok: true, users: [] });
   });
 
+  it('drops a volatile notice while nothing is loaded (no link could carry it), and passes it on once loaded', async () => {
+    const { socket, transport, loaded } = setup();
+    socket.connect();
+    socket.emitVolatile(ChatEvent.Typing, { to: 'uBob', typing: true });
+    await loaded();
+    expect(transport.volatileSent).toEqual([]);
+    socket.emitVolatile(ChatEvent.Typing, { to: 'uBob', typing: false });
+    expect(transport.volatileSent).toEqual([
+      { event: ChatEvent.Typing, payload: { to: 'uBob', typing: false } },
+    ]);
+  });
+
   it('tells a failed load as a refused connection, and loads again on the next connect', async () => {
     const { socket, transport, failed, loaded, loads } = setup();
     const errors: Error[] = [];

@@ -65,6 +65,14 @@ export class LazyChatSocket implements ChatSocket {
     );
   }
 
+  /** Dropped while the transport is not loaded: no link could carry it. */
+  emitVolatile<E extends keyof ClientToServerEvents>(
+    event: E,
+    payload: Parameters<ClientToServerEvents[E]>[0],
+  ): void {
+    this.transport?.emitVolatile(event, payload);
+  }
+
   /** Loads the transport (once; again after a failure) and hands it what was asked meanwhile. */
   prepare(): Promise<ChatSocket> {
     this.loading ??= this.load().then(

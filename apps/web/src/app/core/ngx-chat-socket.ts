@@ -47,6 +47,17 @@ export class NgxChatSocketAdapter implements ChatSocket {
     return this.socket.fromEvent(event) as Observable<ChatSocketPayload<E>>;
   }
 
+  emitVolatile<E extends keyof ClientToServerEvents>(
+    event: E,
+    payload: Parameters<ClientToServerEvents[E]>[0],
+  ): void {
+    // The emit's typing cannot see through the union of our events' parameters either.
+    const socket = this.socket.volatile as unknown as {
+      emit(event: E, payload: unknown): void;
+    };
+    socket.emit(event, payload);
+  }
+
   emitWithAck<E extends keyof ClientToServerEvents>(
     event: E,
     payload: Parameters<ClientToServerEvents[E]>[0],

@@ -14,6 +14,7 @@ import { OutboxStore } from '../outbox/outbox.store';
 import { provideChatStores } from '../provide-chat';
 import { ReadStateStore } from '../read-state/read-state.store';
 import { SettingsStore } from '../settings/settings.store';
+import { TypingStore } from '../typing/typing.store';
 import { FakeChatSocket } from './fake-chat-socket';
 
 /**
@@ -48,6 +49,7 @@ export function createChat(
     settings: TestBed.inject(SettingsStore),
     conversations: TestBed.inject(ConversationsStore),
     outbox,
+    typing: TestBed.inject(TypingStore),
     /** The last failure reported: a refused username, or a failed send. */
     lastError: () => outbox.lastFailure() ?? connection.usernameError(),
   };

@@ -47,6 +47,11 @@ export class FakeChatSocket implements ChatSocket {
   readonly userFetches: SentEvent[] = [];
   /** Every `receipt`, in order. */
   readonly receipts: SentEvent[] = [];
+  /** Every `emitVolatile` (typing notices), in order. */
+  readonly volatileSent: {
+    event: keyof ClientToServerEvents;
+    payload: unknown;
+  }[] = [];
   private readonly subjects = new Map<string, Subject<unknown>>();
 
   setAuth(auth: HandshakeAuth): void {
@@ -69,6 +74,13 @@ export class FakeChatSocket implements ChatSocket {
     return this.subject(event).asObservable() as Observable<
       ChatSocketPayload<E>
     >;
+  }
+
+  emitVolatile<E extends keyof ClientToServerEvents>(
+    event: E,
+    payload: Parameters<ClientToServerEvents[E]>[0],
+  ): void {
+    this.volatileSent.push({ event, payload });
   }
 
   emitWithAck<E extends keyof ClientToServerEvents>(

@@ -66,7 +66,11 @@ export class MessagePanel {
   readonly sendFailure = input<SendFailure | null>(null);
   /** Unread messages in the other conversations: shown on the way back to the list. */
   readonly unreadElsewhere = input(0);
+  /** They are writing to us: "typing…" takes the place of their presence. */
+  readonly typing = input(false);
   readonly send = output<string>();
+  /** The text being written changed (empty once sent): what typing notices follow. */
+  readonly draftChange = output<string>();
   /** The user wants the page before the oldest message shown. */
   readonly loadOlder = output<void>();
   /** A message of mine that was given up on, to send again. */
@@ -190,6 +194,7 @@ export class MessagePanel {
 
   protected onInput(event: Event): void {
     this.draft.set((event.target as HTMLTextAreaElement).value);
+    this.draftChange.emit(this.draft());
   }
 
   /** Enter sends; Shift+Enter (and Enter while composing text in an IME) is a new line. */
@@ -233,5 +238,6 @@ export class MessagePanel {
     if (!this.canSend()) return;
     this.send.emit(this.draft());
     this.draft.set('');
+    this.draftChange.emit('');
   }
 }

@@ -44,6 +44,8 @@ export class UserList {
   readonly searchText = input('');
   /** Our own link is up (an empty list then means nobody else is here). */
   readonly connected = input(true);
+  /** Who is writing to us: their rows say "typing…" in place of the preview. */
+  readonly typingUserIDs = input<ReadonlySet<string>>(new Set());
   /** The next page of the listing shown (or the failed one again). */
   readonly loadMore = output<void>();
   readonly searchTextChange = output<string>();

@@ -31,6 +31,8 @@ const BADGE_MAX = 99;
 export class UserRow {
   readonly user = input.required<ChatUser>();
   readonly selected = input(false);
+  /** They are writing to us: "typing…" in place of the preview. */
+  readonly typing = input(false);
 
   private readonly format = inject(TIME_FORMAT);
   private readonly clock = inject(CLOCK);

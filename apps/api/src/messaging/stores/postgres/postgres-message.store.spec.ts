@@ -1,0 +1,83 @@
+import type { Message } from '@chat/contracts';
+import { sql } from 'kysely';
+import type { PostgresDatabase } from '../../../shared/postgres/postgres-database';
+import { usePostgres } from '../../../testing/store-backends';
+import type { MessageStore } from '../message.store';
+import { messageStoreContract } from '../message.store.contract';
+import { PostgresMessageStore } from './postgres-message.store';
+
+// The contract suite against a real PostgreSQL, one schema per test.
+const postgres = usePostgres();
+
+// Each message store's database, to open its schema again as after a restart or on another node.
+const databaseOf = new Map<MessageStore, PostgresDatabase>();
+messageStoreContract(
+  'postgres',
+  async () => {
+    const database = await postgres.open();
+    const store = new PostgresMessageStore(database);
+    databaseOf.set(store, database);
+    return store;
+  },
+  (store) => void databaseOf.delete(store),
+  {
+    reopen: async (store) => {
+      const database = databaseOf.get(store);
+      if (!database) throw new Error('not a store of this suite');
+      return new PostgresMessageStore(
+        await postgres.open(postgres.urlOf(database)),
+      );
+    },
+  },
+);
+
+describe('PostgresMessageStore batches', () => {
+  const message = (
+    id: number,
+    from: string,
+    to: string,
+    clientMessageId?: string,
+  ): Message => ({
+    id: `01JZ${String(id).padStart(22, '0')}`,
+    content: `m${id}`,
+    from,
+    to,
+    at: new Date(Date.UTC(2025, 0, 1, 0, 0, id)).toISOString(),
+    ...(clientMessageId !== undefined && { clientMessageId }),
+  });
+
+  it('writes the saves of one turn in one transaction, and rejects only a save that fails', async () => {
+    const database = await postgres.open();
+    const store = new PostgresMessageStore(database);
+    const results = await Promise.allSettled([
+      store.saveMessage(message(1, 'alice', 'bob', 'k')),
+      // A repeat of the key in the same batch, then a write that fails it (the same id).
+      store.saveMessage(message(2, 'alice', 'bob', 'k')),
+      store.saveMessage(message(1, 'bob', 'alice')),
+      store.saveMessage(message(3, 'carol', 'dave')),
+    ]);
+    expect(results).toEqual([
+      { status: 'fulfilled', value: message(1, 'alice', 'bob', 'k') },
+      { status: 'fulfilled', value: message(1, 'alice', 'bob', 'k') },
+      {
+        status: 'rejected',
+        reason: expect.objectContaining({ code: '23505' }),
+      },
+      { status: 'fulfilled', value: message(3, 'carol', 'dave') },
+    ]);
+    expect(
+      (await store.findRecentConversations('bob', 10)).map((c) => c.peerID),
+    ).toEqual(['alice']);
+    expect(await store.findLatestMessageID()).toBe(message(3, 'x', 'y').id);
+
+    // A row's xmin is the transaction that inserted it.
+    const many = Array.from({ length: 100 }, (_, i) =>
+      message(10 + i, 'erin', 'frank'),
+    );
+    await Promise.all(many.map((m) => store.saveMessage(m)));
+    const { rows } = await sql<{ n: number }>`
+      SELECT count(DISTINCT xmin::text)::int AS n FROM messages
+      WHERE sender = 'erin'`.execute(database.db);
+    expect(rows[0].n).toBe(1);
+  });
+});

@@ -1,0 +1,262 @@
+import type { Message } from '@chat/contracts';
+import { sql, type Transaction } from 'kysely';
+import type { PostgresGroupCommit } from '../../../shared/postgres/group-commit';
+import type { PostgresDatabase } from '../../../shared/postgres/postgres-database';
+import type { Schema } from '../../../shared/postgres/schema';
+import {
+  MessageStore,
+  type MessagePage,
+  type RecentConversation,
+} from '../message.store';
+
+interface MessageRow {
+  id: string;
+  sender: string;
+  recipient: string;
+  content: string;
+  at: string;
+  client_id: string | null;
+}
+
+/** The conversation key: the two userIDs in order, whoever sent. */
+const pair = (a: string, b: string) =>
+  a < b ? { low: a, high: b } : { low: b, high: a };
+
+/** A row as a message: `clientMessageId` only if it was sent with one (no key at all otherwise). */
+const toMessage = (row: MessageRow): Message => {
+  const message: Message = {
+    id: row.id,
+    content: row.content,
+    from: row.sender,
+    to: row.recipient,
+    at: row.at,
+  };
+  if (row.client_id !== null) message.clientMessageId = row.client_id;
+  return message;
+};
+
+/** Rows newest first, at most `limit + 1` → the page oldest first, and whether there are more. */
+function page(rows: MessageRow[], limit: number): MessagePage {
+  const hasMore = rows.length > limit;
+  const messages = (hasMore ? rows.slice(0, limit) : rows)
+    .reverse()
+    .map(toMessage);
+  return { messages, hasMore };
+}
+
+/** One string per (user, peer) (userIDs hold no NUL character). */
+const KEY_SEPARATOR = '\u0000';
+const DELETED_LATEST = 'deleted_latest_message_id';
+
+/**
+ * `STORE=postgres` messages: the `messages` and `conversations` tables
+ * (shared/postgres/migrations.ts). Saves have a group commit of their own: a batch of messages is
+ * three statements whatever its size, in one transaction: one INSERT of every row (`unnest` of
+ * one array per column; a `clientMessageId` its sender already used inserts nothing, through the
+ * partial unique index), one SELECT of the earlier messages of those repeats, and one upsert of
+ * the conversations' rows with their `received` counts (what unread counts start from), in key
+ * order, so that two nodes' batches lock rows in the same order. The latest id is the index
+ * `messages_id`'s last entry, or, after deletions, the greatest id deleted (`meta`).
+ */
+export class PostgresMessageStore extends MessageStore {
+  private readonly saves: PostgresGroupCommit<Schema, Message, Message>;
+
+  constructor(private readonly database: PostgresDatabase) {
+    super();
+    this.saves = database.groupCommit((trx, messages) =>
+      this.insert(trx, messages),
+    );
+  }
+
+  saveMessage(message: Message): Promise<Message> {
+    return this.saves.add(message);
+  }
+
+  private async insert(
+    trx: Transaction<Schema>,
+    messages: Message[],
+  ): Promise<Message[]> {
+    const column = <T>(of: (message: Message) => T) => messages.map(of);
+    const { rows: inserted } = await sql<{ id: string }>`
+      INSERT INTO messages (low, high, id, sender, recipient, content, at, client_id)
+      SELECT * FROM unnest(
+        ${column((m) => pair(m.from, m.to).low)}::text[],
+        ${column((m) => pair(m.from, m.to).high)}::text[],
+        ${column((m) => m.id)}::text[],
+        ${column((m) => m.from)}::text[],
+        ${column((m) => m.to)}::text[],
+        ${column((m) => m.content)}::text[],
+        ${column((m) => m.at)}::text[],
+        ${column((m) => m.clientMessageId ?? null)}::text[])
+      ON CONFLICT (sender, client_id) WHERE client_id IS NOT NULL DO NOTHING
+      RETURNING id`.execute(trx);
+    const stored = new Set(inserted.map((row) => row.id));
+    const repeats = messages.filter((m) => !stored.has(m.id));
+    const earlier = new Map<string, Message>();
+    if (repeats.length > 0) {
+      const { rows } = await sql<MessageRow>`
+        SELECT id, sender, recipient, content, at, client_id FROM messages
+        WHERE (sender, client_id) IN (SELECT * FROM unnest(
+          ${repeats.map((m) => m.from)}::text[],
+          ${repeats.map((m) => m.clientMessageId ?? null)}::text[]))`.execute(
+        trx,
+      );
+      for (const row of rows)
+        earlier.set(row.sender + KEY_SEPARATOR + row.client_id, toMessage(row));
+    }
+    await this.countReceived(
+      trx,
+      messages.filter((m) => stored.has(m.id)),
+    );
+    return messages.map((m) => {
+      if (stored.has(m.id)) return m;
+      const found = earlier.get(m.from + KEY_SEPARATOR + m.clientMessageId);
+      if (!found)
+        throw new Error('a duplicate clientMessageId without its message');
+      return found;
+    });
+  }
+
+  /** Each pair's conversations rows, both ways, and the messages each recipient received. */
+  private async countReceived(
+    trx: Transaction<Schema>,
+    messages: Message[],
+  ): Promise<void> {
+    if (messages.length === 0) return;
+    const received = new Map<string, number>();
+    for (const { from, to } of messages) {
+      const sent = from + KEY_SEPARATOR + to;
+      received.set(sent, received.get(sent) ?? 0);
+      const got = to + KEY_SEPARATOR + from;
+      received.set(got, (received.get(got) ?? 0) + 1);
+    }
+    const keys = [...received.keys()].sort();
+    const split = keys.map((key) => key.split(KEY_SEPARATOR));
+    // A row of the sender's side (nothing received) is inserted if missing, never rewritten.
+    await sql`
+      INSERT INTO conversations (user_id, peer_id, received)
+      SELECT * FROM unnest(
+        ${split.map(([user]) => user)}::text[],
+        ${split.map(([, peer]) => peer)}::text[],
+        ${keys.map((key) => received.get(key))}::bigint[])
+      ON CONFLICT (user_id, peer_id) DO UPDATE
+        SET received = conversations.received + excluded.received
+        WHERE excluded.received > 0`.execute(trx);
+  }
+
+  async findRecentConversations(
+    userID: string,
+    limit: number,
+  ): Promise<RecentConversation[]> {
+    // One statement, one snapshot: each conversation's newest messages straight down the primary
+    // key (userIDs are ASCII: least/greatest order them as the JS `pair` does).
+    const { rows } = await sql<
+      { peer_id: string } & { [K in keyof MessageRow]: MessageRow[K] | null }
+    >`
+      SELECT c.peer_id, m.id, m.sender, m.recipient, m.content, m.at, m.client_id
+      FROM conversations c
+      LEFT JOIN LATERAL (
+        SELECT id, sender, recipient, content, at, client_id FROM messages
+        WHERE low = least(c.user_id, c.peer_id) AND high = greatest(c.user_id, c.peer_id)
+        ORDER BY id DESC LIMIT ${limit + 1}) m ON true
+      WHERE c.user_id = ${userID}`.execute(this.database.db);
+    const byPeer = new Map<string, MessageRow[]>();
+    for (const row of rows) {
+      const messages = byPeer.get(row.peer_id) ?? [];
+      byPeer.set(row.peer_id, messages);
+      if (row.id !== null) messages.push(row as MessageRow);
+    }
+    return [...byPeer].map(([peerID, messages]) => ({
+      peerID,
+      ...page(messages, limit),
+    }));
+  }
+
+  async findMessagesBefore(
+    userID: string,
+    peerID: string,
+    beforeID: string,
+    limit: number,
+  ): Promise<MessagePage> {
+    const { low, high } = pair(userID, peerID);
+    // PostgreSQL text holds no NUL, and no id does: before "x\0..." is "x" and what precedes it.
+    const nul = beforeID.indexOf('\u0000');
+    const rows = await this.database.db
+      .selectFrom('messages')
+      .select(['id', 'sender', 'recipient', 'content', 'at', 'client_id'])
+      .where('low', '=', low)
+      .where('high', '=', high)
+      .where(
+        'id',
+        nul < 0 ? '<' : '<=',
+        nul < 0 ? beforeID : beforeID.slice(0, nul),
+      )
+      .orderBy('id', 'desc')
+      .limit(limit + 1)
+      .execute();
+    return page(rows, limit);
+  }
+
+  deleteUserMessages(userID: string, limit: number): Promise<boolean> {
+    return this.database.write(async (trx) => {
+      let budget = limit;
+      const peers = await trx
+        .selectFrom('conversations')
+        .select('peer_id')
+        .where('user_id', '=', userID)
+        .execute();
+      for (const { peer_id: peerID } of peers) {
+        if (budget <= 0) return false;
+        const { low, high } = pair(userID, peerID);
+        const { rows } = await sql<{ id: string }>`
+          DELETE FROM messages WHERE low = ${low} AND high = ${high} AND id IN (
+            SELECT id FROM messages WHERE low = ${low} AND high = ${high}
+            ORDER BY id LIMIT ${budget})
+          RETURNING id`.execute(trx);
+        await this.rememberDeleted(trx, rows);
+        budget -= rows.length;
+        // A full step may have left some behind; the next call will see.
+        if (budget <= 0) return false;
+        await trx
+          .deleteFrom('conversations')
+          .where((eb) =>
+            eb.or([
+              eb.and([eb('user_id', '=', userID), eb('peer_id', '=', peerID)]),
+              eb.and([eb('user_id', '=', peerID), eb('peer_id', '=', userID)]),
+            ]),
+          )
+          .execute();
+        budget -= 1;
+      }
+      return true;
+    });
+  }
+
+  /** The greatest deleted id, so that `findLatestMessageID` stays what it was. */
+  private async rememberDeleted(
+    trx: Transaction<Schema>,
+    deleted: { id: string }[],
+  ): Promise<void> {
+    if (deleted.length === 0) return;
+    const latest = deleted.reduce((a, b) => (b.id > a ? b.id : a), '');
+    await trx
+      .insertInto('meta')
+      .values({ key: DELETED_LATEST, value: latest })
+      .onConflict((conflict) =>
+        conflict.column('key').doUpdateSet({
+          value: sql<string>`greatest(meta.value, excluded.value)`,
+        }),
+      )
+      .execute();
+  }
+
+  async findLatestMessageID(): Promise<string | undefined> {
+    const { rows } = await sql<{ latest: string | null }>`
+      SELECT greatest(
+        (SELECT max(id) FROM messages),
+        (SELECT value FROM meta WHERE key = ${DELETED_LATEST})) AS latest`.execute(
+      this.database.db,
+    );
+    return rows[0]?.latest ?? undefined;
+  }
+}

@@ -1,0 +1,258 @@
+import type { Settings } from '@chat/contracts';
+import { sql, type Selectable } from 'kysely';
+import {
+  compareCodePoints,
+  directoryKey,
+  nameKey,
+  PREFIX_END,
+  splitDirectoryKey,
+} from '../../../directory/directory-order';
+import { TurnBatch } from '../../../shared/batching';
+import type { PostgresDatabase } from '../../../shared/postgres/postgres-database';
+import type { SessionsTable } from '../../../shared/postgres/schema';
+import {
+  sessionStoreOptions,
+  type SessionStoreOptions,
+} from '../session-store-options';
+import {
+  SessionStore,
+  type DirectoryPage,
+  type DirectoryQuery,
+  type StoredSession,
+} from '../session.store';
+
+type SessionRow = Pick<
+  Selectable<SessionsTable>,
+  'session_id' | 'user_id' | 'username' | 'connected' | 'last_seen'
+>;
+
+const COLUMNS = [
+  'session_id',
+  'user_id',
+  'username',
+  'connected',
+  'last_seen',
+] as const;
+
+const toSession = (row: SessionRow): StoredSession => ({
+  sessionID: row.session_id,
+  userID: row.user_id,
+  username: row.username,
+  connected: row.connected,
+  lastSeen: row.last_seen,
+});
+
+/** Users asked about in one turn are looked up in one query (see `hasUser`). */
+const MAX_LOOKUPS = 512;
+
+/** PostgreSQL text holds no NUL: userIDs never do, so a cursor's userID part ends at one. */
+const withoutNul = (value: string) => {
+  const at = value.indexOf('\u0000');
+  return at < 0 ? value : value.slice(0, at);
+};
+
+/**
+ * `STORE=postgres` sessions: the `sessions` table (shared/postgres/migrations.ts), with the settings
+ * in two columns. Reads go to the pool; writes through the database's group commit. Every node
+ * reads the same rows, so nothing is cached: `hasUser`, asked for every private message, looks up
+ * all the users asked for in one turn with one query.
+ */
+export class PostgresSessionStore extends SessionStore {
+  private readonly options: SessionStoreOptions;
+  private readonly lookups: TurnBatch<string, boolean>;
+
+  constructor(
+    private readonly database: PostgresDatabase,
+    options: Partial<SessionStoreOptions> = {},
+  ) {
+    super();
+    this.options = sessionStoreOptions(options);
+    this.lookups = new TurnBatch(
+      (userIDs) => this.findAlive(userIDs),
+      MAX_LOOKUPS,
+    );
+  }
+
+  private get db() {
+    return this.database.db;
+  }
+
+  async findSession(sessionID: string): Promise<StoredSession | undefined> {
+    const row = await this.db
+      .selectFrom('sessions')
+      .select(COLUMNS)
+      .where('session_id', '=', sessionID)
+      .where(this.alive())
+      .executeTakeFirst();
+    return row && toSession(row);
+  }
+
+  async findSessionByUserID(
+    userID: string,
+  ): Promise<StoredSession | undefined> {
+    const row = await this.db
+      .selectFrom('sessions')
+      .select(COLUMNS)
+      .where('user_id', '=', userID)
+      .where(this.alive())
+      .executeTakeFirst();
+    return row && toSession(row);
+  }
+
+  override hasUser(userID: string): Promise<boolean> {
+    return this.lookups.add(userID);
+  }
+
+  private async findAlive(userIDs: string[]): Promise<boolean[]> {
+    const rows = await this.db
+      .selectFrom('sessions')
+      .select('user_id')
+      .where('user_id', '=', sql<string>`ANY(${[...new Set(userIDs)]})`)
+      .where(this.alive())
+      .execute();
+    const alive = new Set(rows.map((row) => row.user_id));
+    return userIDs.map((userID) => alive.has(userID));
+  }
+
+  async saveSession(session: StoredSession): Promise<void> {
+    const row = {
+      session_id: session.sessionID,
+      user_id: session.userID,
+      username: session.username,
+      name_key: nameKey(session.username),
+      connected: session.connected,
+      last_seen: session.lastSeen,
+    };
+    // The upsert keeps the row, hence its seq (the order first saved) and its settings.
+    await this.database.write((trx) =>
+      trx
+        .insertInto('sessions')
+        .values(row)
+        .onConflict((conflict) =>
+          conflict.column('session_id').doUpdateSet({
+            user_id: (eb) => eb.ref('excluded.user_id'),
+            username: (eb) => eb.ref('excluded.username'),
+            name_key: (eb) => eb.ref('excluded.name_key'),
+            connected: (eb) => eb.ref('excluded.connected'),
+            last_seen: (eb) => eb.ref('excluded.last_seen'),
+          }),
+        )
+        .execute(),
+    );
+  }
+
+  async findAllSessions(): Promise<StoredSession[]> {
+    const rows = await this.db
+      .selectFrom('sessions')
+      .select(COLUMNS)
+      .where(this.alive())
+      .orderBy('seq')
+      .execute();
+    return rows.map(toSession);
+  }
+
+  async findDirectory({
+    prefix = '',
+    after = '',
+    limit,
+  }: DirectoryQuery): Promise<DirectoryPage> {
+    // Starts after the cursor, or at the prefix (just after ("prefix", "")) if that is later.
+    const [name, user] =
+      compareCodePoints(after, prefix) > 0
+        ? splitDirectoryKey(after)
+        : [prefix, ''];
+    // Walks the index sessions_directory from the cursor; one row more tells whether a next
+    // page exists.
+    const rows = await this.db
+      .selectFrom('sessions')
+      .select(COLUMNS)
+      .where(
+        sql<boolean>`(name_key, user_id) > (${withoutNul(name)}, ${withoutNul(user)})`,
+      )
+      .where('name_key', '<', prefix + PREFIX_END)
+      .where(this.alive())
+      .orderBy('name_key')
+      .orderBy('user_id')
+      .limit(limit + 1)
+      .execute();
+    const sessions = rows.slice(0, limit).map(toSession);
+    return rows.length > limit
+      ? { sessions, next: directoryKey(sessions[limit - 1]) }
+      : { sessions };
+  }
+
+  async findExpired(limit: number): Promise<StoredSession[]> {
+    // Spelled to match the partial index sessions_expiry.
+    const rows = await this.db
+      .selectFrom('sessions')
+      .select(COLUMNS)
+      .where('connected', '=', false)
+      .where('last_seen', '<=', this.cutoff())
+      .orderBy('last_seen')
+      .limit(limit)
+      .execute();
+    return rows.map(toSession);
+  }
+
+  async deleteExpired(sessionID: string): Promise<boolean> {
+    // The cutoff is taken when the delete runs, not when it was asked for.
+    const result = await this.database.write((trx) =>
+      trx
+        .deleteFrom('sessions')
+        .where('session_id', '=', sessionID)
+        .where('connected', '=', false)
+        .where('last_seen', '<=', this.cutoff())
+        .executeTakeFirst(),
+    );
+    return result.numDeletedRows > 0n;
+  }
+
+  async findSettings(
+    userIDs: readonly string[],
+  ): Promise<Map<string, Settings>> {
+    const found = new Map<string, Settings>();
+    if (userIDs.length === 0) return found;
+    const rows = await this.db
+      .selectFrom('sessions')
+      .select(['user_id', 'read_receipts', 'typing'])
+      .where('user_id', '=', sql<string>`ANY(${[...userIDs]})`)
+      .where(this.alive())
+      .execute();
+    for (const row of rows)
+      found.set(row.user_id, {
+        readReceipts: row.read_receipts,
+        typing: row.typing,
+      });
+    return found;
+  }
+
+  async updateSettings(
+    userID: string,
+    changes: Partial<Settings>,
+  ): Promise<Settings | undefined> {
+    const row = await this.database.write((trx) =>
+      trx
+        .updateTable('sessions')
+        .set((eb) => ({
+          read_receipts: changes.readReceipts ?? eb.ref('read_receipts'),
+          typing: changes.typing ?? eb.ref('typing'),
+        }))
+        .where('user_id', '=', userID)
+        .where(this.alive())
+        .returning(['read_receipts', 'typing'])
+        .executeTakeFirst(),
+    );
+    return row && { readReceipts: row.read_receipts, typing: row.typing };
+  }
+
+  /** `isExpired` negated, in SQL, with the cutoff `now - ttl` taken now. */
+  private alive() {
+    const cutoff = this.cutoff();
+    return sql<boolean>`(connected OR last_seen > ${cutoff})`;
+  }
+
+  /** Sessions last seen at or before this (and not connected) are expired. */
+  private cutoff(): number {
+    return this.options.clock.now() - this.options.ttlMs;
+  }
+}

@@ -45,6 +45,24 @@ async function secondDevice(
 const badge = (page: Page, username: string) =>
   userItem(page, username).getByTestId('unread-badge');
 
+/** The state of the message of mine with this text: sending, sent, delivered, read, failed. */
+const statusOf = (page: Page, text: string) =>
+  page
+    .getByTestId('message')
+    .filter({ has: page.getByTestId('message-content').getByText(text) })
+    .getByTestId('message-status');
+
+/** Opens the settings dialog, sets read receipts, closes it. */
+async function setReadReceipts(page: Page, on: boolean) {
+  await page.getByTestId('settings-open').click();
+  const toggle = page.getByTestId('setting-read-receipts');
+  if (on) await toggle.check();
+  else await toggle.uncheck();
+  await expect(page.getByTestId('settings-status')).toHaveText('');
+  await page.getByTestId('settings-close').click();
+  await expect(page.getByTestId('settings-panel')).toHaveCount(0);
+}
+
 test('bob reads on one device and the unread count clears on his other one, and stays cleared after a reload', async ({
   api,
   browser,
@@ -93,6 +111,81 @@ test('bob reads on one device and the unread count clears on his other one, and 
       'four',
     ]);
     await expect(badge(bob.page, 'alice')).toHaveCount(0, { timeout: 1_000 });
+  } finally {
+    await bobPhone.context().close();
+  }
+});
+
+test('alice sees her message delivered (✓✓) while bob holds it, then read with the time once he opens it', async ({
+  join: openAs,
+}) => {
+  const alice = await openAs('alice');
+  const bob = await openAs('bob');
+  await expect(userStatus(alice.page, 'bob')).toHaveText('online');
+  await sendMessage(alice.page, 'bob', 'Lunch at noon?');
+  await expect(statusOf(alice.page, 'Lunch at noon?')).toHaveAttribute(
+    'data-status',
+    'delivered',
+  );
+  await expect(alice.page.getByTestId('message-seen')).toHaveCount(0);
+
+  await userItem(bob.page, 'alice').click();
+  await expect(statusOf(alice.page, 'Lunch at noon?')).toHaveAttribute(
+    'data-status',
+    'read',
+  );
+  await expect(alice.page.getByTestId('message-seen')).toHaveText(
+    /^Seen \d{1,2}:\d{2}/,
+  );
+  await expect(statusOf(alice.page, 'Lunch at noon?')).toHaveAttribute(
+    'title',
+    'Read',
+  );
+});
+
+test("with read receipts off, alice never sees bob read while bob's own devices still sync", async ({
+  api,
+  browser,
+  join: openAs,
+}) => {
+  const alice = await openAs('alice');
+  const bob = await openAs('bob');
+  const bobPhone = await secondDevice(browser, api.url, bob);
+  try {
+    await setReadReceipts(bob.page, false);
+    // The setting is the server's: his other device shows it off too.
+    await bobPhone.getByTestId('settings-open').click();
+    await expect(
+      bobPhone.getByTestId('setting-read-receipts'),
+    ).not.toBeChecked();
+    await bobPhone.getByTestId('settings-close').click();
+
+    await sendMessage(alice.page, 'bob', 'Did you read this?');
+    await expect(statusOf(alice.page, 'Did you read this?')).toHaveAttribute(
+      'data-status',
+      'delivered',
+    );
+    await expect(badge(bobPhone, 'alice')).toHaveText('1 unread');
+    await userItem(bob.page, 'alice').click();
+    await expect(messages(bob.page)).toHaveText(['Did you read this?']);
+    // Positive control: the read reached the server and bob's other device.
+    await expect(badge(bobPhone, 'alice')).toHaveCount(0);
+    // alice, who would have heard at the same time, still sees it delivered only.
+    await alice.page.waitForTimeout(1_000);
+    await expect(statusOf(alice.page, 'Did you read this?')).toHaveAttribute(
+      'data-status',
+      'delivered',
+    );
+    await expect(alice.page.getByTestId('message-seen')).toHaveCount(0);
+
+    // Back on: reads from then on show (the earlier one stays private).
+    await setReadReceipts(bob.page, true);
+    await alice.page.getByTestId('message-input').fill('And this one?');
+    await alice.page.getByTestId('message-input').press('Enter');
+    await expect(statusOf(alice.page, 'And this one?')).toHaveAttribute(
+      'data-status',
+      'read',
+    );
   } finally {
     await bobPhone.context().close();
   }

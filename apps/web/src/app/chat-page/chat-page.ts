@@ -19,6 +19,11 @@ import { DirectoryStore } from '../directory/directory.store';
 import { UserList } from '../directory/user-list/user-list';
 import { OutboxStore } from '../outbox/outbox.store';
 import { TypingStore } from '../typing/typing.store';
+import {
+  SettingsPanel,
+  type SettingsView,
+} from '../settings/settings-panel/settings-panel';
+import { SettingsStore } from '../settings/settings.store';
 import { Avatar } from '../ui/avatar/avatar';
 
 /** The tab's title; with unread messages, their count first. */
@@ -35,7 +40,7 @@ const ANNOUNCED_MAX = 200;
 @Component({
   selector: 'chat-page',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [Avatar, MessagePanel, RouterLink, UserList],
+  imports: [Avatar, MessagePanel, RouterLink, SettingsPanel, UserList],
   templateUrl: './chat-page.html',
   styleUrl: './chat-page.css',
 })
@@ -50,6 +55,16 @@ export class ChatPage {
   protected readonly typing = inject(TypingStore);
   private readonly router = inject(Router);
 
+  protected readonly settings = inject(SettingsStore);
+  /** The settings dialog is open (its code loads then). */
+  protected readonly settingsOpen = signal(false);
+  protected readonly settingsView = computed<SettingsView>(() => ({
+    readReceipts: this.settings.readReceipts(),
+    typingIndicators: this.settings.typingIndicators(),
+    notifications: this.settings.notifications(),
+    saving: this.settings.saving(),
+    error: this.settings.errorText(),
+  }));
   /** What the live region says last. */
   protected readonly announcement = signal('');
   protected readonly self = this.conversations.self;

@@ -8,6 +8,7 @@ import { provideChatSocket } from './core/chat-socket';
 import { ConnectionStore } from './core/connection.store';
 import { ConversationsStore } from './conversations/conversations.store';
 import { DirectoryStore } from './directory/directory.store';
+import { NotificationsStore } from './notifications/notifications.store';
 import { OutboxStore } from './outbox/outbox.store';
 import { ReadStateStore } from './read-state/read-state.store';
 import { SettingsStore } from './settings/settings.store';
@@ -34,6 +35,7 @@ export function provideChatStores(): EnvironmentProviders {
       inject(ConversationsStore);
       inject(OutboxStore);
       inject(TypingStore);
+      inject(NotificationsStore);
       inject(ConnectionStore).resume();
     }),
   ]);

@@ -4,7 +4,9 @@ import { Router } from '@angular/router';
 import { RouterTestingHarness } from '@angular/router/testing';
 import { ChatEvent, type Message } from '@chat/contracts';
 import { routes } from '../app.routes';
+import { NOTIFICATION_API } from '../notifications/notifications.store';
 import { ALICE, createChat, settle, view } from '../testing/chat-harness';
+import { FakeNotification, setVisibility } from '../testing/fake-notification';
 import { provideTestUi } from '../testing/test-ui';
 import { ChatPage } from './chat-page';
 
@@ -12,7 +14,9 @@ describe('ChatPage', () => {
   beforeEach(() => {
     localStorage.clear();
     sessionStorage.clear();
+    FakeNotification.reset();
   });
+  afterEach(() => setVisibility('visible'));
 
   const at = (minute: number) =>
     new Date(Date.UTC(2026, 10, 30, 17, minute)).toISOString();
@@ -29,7 +33,12 @@ describe('ChatPage', () => {
     bobMessages: Message[] = [],
     bobHasMore: boolean | undefined = undefined,
   ) {
-    const chat = createChat({ providers: provideTestUi(undefined, routes) });
+    const chat = createChat({
+      providers: [
+        ...provideTestUi(undefined, routes),
+        { provide: NOTIFICATION_API, useValue: FakeNotification },
+      ],
+    });
     const { socket, connection } = chat;
     connection.selectUsername('alice');
     socket.connectOk();
@@ -209,6 +218,51 @@ describe('ChatPage', () => {
       { to: 'uBob', typing: true },
       { to: 'uBob', typing: false },
     ]);
+  });
+
+  it('asks for the permission to notify from a button only, and a clicked notification opens its conversation', async () => {
+    const { socket, $, stable, router } = await render('/');
+    expect(FakeNotification.requests).toBe(0);
+    $('notifications-enable')?.click();
+    await settle();
+    await stable();
+    expect(FakeNotification.requests).toBe(1);
+    expect($('notifications-prompt')).toBeNull();
+
+    setVisibility('hidden');
+    socket.serverEmit(
+      ChatEvent.PrivateMessage,
+      msg('m0009', 'uBob', 'uAlice', 'are you there?', 9),
+    );
+    const [notification] = FakeNotification.created;
+    expect(notification.title).toBe('bob');
+    const focus = jest
+      .spyOn(window, 'focus')
+      .mockImplementation(() => undefined);
+    notification.click();
+    await stable();
+    expect(focus).toHaveBeenCalled();
+    expect(router.url).toBe('/chat/uBob');
+    focus.mockRestore();
+  });
+
+  it('mutes a conversation from its header, marked in its row', async () => {
+    const { $, item, stable, notifications } = await render('/chat/uCarol');
+    const toggle = $('mute-toggle');
+    expect(toggle?.getAttribute('aria-pressed')).toBe('false');
+    expect(toggle?.textContent?.trim()).toBe('Mute notifications');
+    expect(item('carol')?.querySelector('[data-testid=user-muted]')).toBeNull();
+    toggle?.click();
+    await stable();
+    expect([...notifications.muted()]).toEqual(['uCarol']);
+    expect(toggle?.getAttribute('aria-pressed')).toBe('true');
+    expect(
+      item('carol')?.querySelector('[data-testid=user-muted]'),
+    ).not.toBeNull();
+    expect(item('carol')?.textContent).toContain(', muted');
+    toggle?.click();
+    await stable();
+    expect([...notifications.muted()]).toEqual([]);
   });
 
   it('puts the unread count in the tab title', async () => {

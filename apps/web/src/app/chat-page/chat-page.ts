@@ -11,12 +11,14 @@ import {
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { Title } from '@angular/platform-browser';
 import { Router, RouterLink } from '@angular/router';
+import { conversationLink } from '../app.routes';
 import { ConnectionStore } from '../core/connection.store';
 import type { IncomingMessage } from '../conversations/conversation.models';
 import { ConversationsStore } from '../conversations/conversations.store';
 import { MessagePanel } from '../conversations/message-panel/message-panel';
 import { DirectoryStore } from '../directory/directory.store';
 import { UserList } from '../directory/user-list/user-list';
+import { NotificationsStore } from '../notifications/notifications.store';
 import { OutboxStore } from '../outbox/outbox.store';
 import { TypingStore } from '../typing/typing.store';
 import { Avatar } from '../ui/avatar/avatar';
@@ -48,6 +50,7 @@ export class ChatPage {
   protected readonly conversations = inject(ConversationsStore);
   protected readonly outbox = inject(OutboxStore);
   protected readonly typing = inject(TypingStore);
+  protected readonly notifications = inject(NotificationsStore);
   private readonly router = inject(Router);
 
   /** What the live region says last. */
@@ -72,6 +75,10 @@ export class ChatPage {
     this.conversations.incoming$
       .pipe(takeUntilDestroyed())
       .subscribe((incoming) => this.announce(incoming));
+    // A notification clicked: its conversation opens.
+    this.notifications.opened$
+      .pipe(takeUntilDestroyed())
+      .subscribe((userID) => this.router.navigate(conversationLink(userID)));
   }
 
   protected logout(): void {

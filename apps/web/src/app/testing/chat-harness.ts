@@ -10,6 +10,7 @@ import { CHAT_SOCKET } from '../core/chat-socket';
 import { ConnectionStore } from '../core/connection.store';
 import { ConversationsStore } from '../conversations/conversations.store';
 import { DirectoryStore } from '../directory/directory.store';
+import { NotificationsStore } from '../notifications/notifications.store';
 import { OutboxStore } from '../outbox/outbox.store';
 import { provideChatStores } from '../provide-chat';
 import { readMarksKey } from '../read-state/read-marks';
@@ -51,6 +52,7 @@ export function createChat(
     conversations: TestBed.inject(ConversationsStore),
     outbox,
     typing: TestBed.inject(TypingStore),
+    notifications: TestBed.inject(NotificationsStore),
     /** The last failure reported: a refused username, or a failed send. */
     lastError: () => outbox.lastFailure() ?? connection.usernameError(),
   };

@@ -59,9 +59,13 @@ export class MessagePanel {
   readonly unreadElsewhere = input(0);
   /** They are writing to us: "typing…" takes the place of their presence. */
   readonly typing = input(false);
+  /** Its messages notify nobody (NotificationsStore). */
+  readonly muted = input(false);
   readonly send = output<string>();
   /** The text being written changed (empty once sent): what typing notices follow. */
   readonly draftChange = output<string>();
+  /** The user muted (true) or unmuted the conversation's notifications. */
+  readonly mutedChange = output<boolean>();
   /** The user wants the page before the oldest message shown. */
   readonly loadOlder = output<void>();
 

@@ -46,6 +46,8 @@ export class UserList {
   readonly connected = input(true);
   /** Who is writing to us: their rows say "typing…" in place of the preview. */
   readonly typingUserIDs = input<ReadonlySet<string>>(new Set());
+  /** Conversations whose notifications are muted. */
+  readonly mutedUserIDs = input<ReadonlySet<string>>(new Set());
   /** The next page of the listing shown (or the failed one again). */
   readonly loadMore = output<void>();
   readonly searchTextChange = output<string>();

@@ -33,6 +33,8 @@ export class UserRow {
   readonly selected = input(false);
   /** They are writing to us: "typing…" in place of the preview. */
   readonly typing = input(false);
+  /** Its messages notify nobody: a crossed-out bell by the name. */
+  readonly muted = input(false);
 
   private readonly format = inject(TIME_FORMAT);
   private readonly clock = inject(CLOCK);

@@ -72,6 +72,15 @@ describe('TypingStore: ours', () => {
     expect(sent(chat)).toEqual([true, false, true, false]);
   });
 
+  it('says false when the tab closes (or reloads) while writing', () => {
+    const chat = signedIn();
+    chat.conversations.select('uBob');
+    window.dispatchEvent(new Event('pagehide'));
+    chat.typing.draftChanged('uBob', 'hi');
+    window.dispatchEvent(new Event('pagehide'));
+    expect(sent(chat)).toEqual([true, false]);
+  });
+
   it('sends nothing while the link is down, and says true again at the first keystroke after a reconnect', () => {
     const chat = signedIn();
     chat.conversations.select('uBob');

@@ -1,4 +1,5 @@
 import {
+  DOCUMENT,
   DestroyRef,
   Injectable,
   InjectionToken,
@@ -44,8 +45,9 @@ interface Outgoing {
  * Typing, both ways. Ours: the composer reports each change of its draft (`draftChanged`), and
  * the store sends `typing` as PROTOCOL.md times it: `true` at the first keystroke and every
  * `refreshMs` while writing, `false` after `idleMs` without input, when the draft empties (a send
- * empties it) and when the conversation is left. Theirs: who is writing to us now (`typingUserIDs`),
- * each until their `false`, their message, or `expiryMs` without a new `true`. Notices are sent
+ * empties it), when the conversation is left and when the tab closes. Theirs: who is writing to us
+ * now (`typingUserIDs`), each until their `false`, their message, or `expiryMs` without a new
+ * `true`. Notices are sent
  * volatile: one the link cannot carry now is stale later, so it is dropped, never queued. With
  * typing indicators off (SettingsStore), neither way: the server would drop them anyway.
  */
@@ -95,7 +97,14 @@ export class TypingStore {
         if (this.outgoing && (!on || this.outgoing.to !== open)) this.stop();
       });
     });
-    inject(DestroyRef).onDestroy(() => this.reset());
+    // A tab closed (or reloaded) while writing: say so now, not 15 s later by expiry.
+    const window = inject(DOCUMENT).defaultView;
+    const onPageHide = () => this.stop();
+    window?.addEventListener('pagehide', onPageHide);
+    inject(DestroyRef).onDestroy(() => {
+      window?.removeEventListener('pagehide', onPageHide);
+      this.reset();
+    });
   }
 
   /**

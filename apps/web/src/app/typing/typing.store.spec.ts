@@ -95,6 +95,17 @@ describe('TypingStore: ours', () => {
     chat.typing.draftChanged('uBob', 'hi there!');
     expect(sent(chat)).toEqual([true, true]);
   });
+
+  it('says true at the next keystroke when the first one found the link down', () => {
+    const chat = signedIn();
+    chat.conversations.select('uBob');
+    chat.socket.drop();
+    chat.typing.draftChanged('uBob', 'h');
+    // The link is back (before any session event).
+    chat.socket.connectOk();
+    chat.typing.draftChanged('uBob', 'hi');
+    expect(sent(chat)).toEqual([true]);
+  });
 });
 
 describe('TypingStore: the typing indicators setting', () => {

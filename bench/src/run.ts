@@ -1,5 +1,5 @@
 /**
- * The benchmark, three scenarios in one run:
+ * The benchmark, four scenarios in one run:
  *
  * 1. throughput: the same closed-loop load against the reference server (raw socket.io, the guide's
  *    design) and the built product (SQLite, memory, two nodes on Redis), the targets in turn
@@ -8,7 +8,9 @@
  * 2. latency: paced at `--latency-rate` messages/s (the issue's 10k), reference, sqlite and Redis
  *    (two nodes), also repeated and alternated;
  * 3. joins: `--joins` clients connecting to one node (see joins.ts), the reference and the product
- *    on SQLite in guide and in paged mode.
+ *    on SQLite in guide and in paged mode;
+ * 4. fan-out: `--fanout-nodes` api nodes on one Redis, every client on the first (see fanout.ts):
+ *    what the idle nodes spend per message.
  *
  * Writes bench/results/latest.json, latest.md (tables, ratios to the reference) and latest.svg (the
  * chart), and prints the Markdown.
@@ -17,7 +19,7 @@
  *                     --targets=reference,sqlite,memory,redis --repeat=3 --timeout=120 --stall=10 --acks --receipts
  *                     --latency-rate=10000 --latency-messages=1000 --latency-targets=reference,sqlite,redis
  *                     --joins=1000,10000 --joins-concurrency=200 --joins-timeout=90
- *                     --scenarios=throughput,latency,joins --readme]
+ *                     --fanout-nodes=3,5 --scenarios=throughput,latency,joins,fanout --readme]
  *
  * `--readme` also replaces the results in README.md's Benchmark section (between its markers).
  */
@@ -27,6 +29,12 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { workspaceRoot } from '@nx/devkit';
 import { type ChartPanel, PALETTE, renderChart, type Stat } from './chart';
+import {
+  DEFAULT_FANOUT_NODES,
+  fanoutTable,
+  type FanoutRun,
+  runFanout,
+} from './fanout';
 import {
   DEFAULT_JOINS,
   type DirectoryMode,
@@ -91,7 +99,7 @@ export interface JoinsRun {
   error?: string;
 }
 
-export const SCENARIOS = ['throughput', 'latency', 'joins'] as const;
+export const SCENARIOS = ['throughput', 'latency', 'joins', 'fanout'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 /** The issue's latency goals at an offered 10k messages/s. */
@@ -675,6 +683,7 @@ async function main(): Promise<void> {
       joins: { type: 'string' },
       'joins-concurrency': { type: 'string' },
       'joins-timeout': { type: 'string' },
+      'fanout-nodes': { type: 'string' },
       scenarios: { type: 'string' },
       out: { type: 'string' },
       readme: { type: 'boolean' },
@@ -760,6 +769,9 @@ async function main(): Promise<void> {
       DEFAULT_JOINS.timeoutMs / 1000,
       'joins-timeout',
     ) * 1000;
+  const fanoutNodes = (values['fanout-nodes'] ?? DEFAULT_FANOUT_NODES.join(','))
+    .split(',')
+    .map((n) => Math.max(2, whole(n, 3, 'fanout-nodes')));
   // Same pairs and payload as the throughput runs, paced, open loop (the window never holds a sender back).
   const latencyLoad: LoadOptions = {
     ...load,
@@ -812,6 +824,14 @@ async function main(): Promise<void> {
     });
   }
 
+  let fanout: FanoutRun[] = [];
+  if (scenarios.includes('fanout') && fanoutNodes.length) {
+    console.log(
+      `fan-out: ${fanoutNodes.join(', ')} nodes, every client on the first, ${repeat} round(s)`,
+    );
+    fanout = await runFanout(fanoutNodes, load, warmup, repeat);
+  }
+
   const throughput = summarize(
     throughputRuns,
     (r) => r.serverCpuMicrosPerMessage,
@@ -840,6 +860,7 @@ async function main(): Promise<void> {
         throughput: { summary: throughput, runs: throughputRuns },
         latency: { summary: latency, runs: latencyRuns },
         joins,
+        fanout,
       },
       null,
       2,
@@ -899,6 +920,16 @@ async function main(): Promise<void> {
         `and ${DEFAULT_JOINS.idleMs / 1000} s after the last view is correct (all clients still connected, idle). ` +
         `The issue's goal: 10,000 users within ${JOINS_GOAL_SECONDS} s, CPU(10k) ≤ 15× CPU(1k), ≤ 30 KB per idle connection.`,
       joinsTable(joins),
+    );
+  }
+  if (fanout.length) {
+    sections.push(
+      '#### Fan-out',
+      `N api nodes on one Redis (the sharded adapter), every client on the first node, the throughput load ` +
+        `(${load.pairs} pairs × ${load.messages} messages, closed loop), ${repeat} round(s) per node count. ` +
+        `Idle node: a node without a single client; its CPU over the run per message delivered, each idle node of each run ` +
+        `(Redis itself not counted). The issue's goal: ≤ 1 µs per message on an idle node (the streams adapter: 8.6–9.0 µs).`,
+      fanoutTable(fanout),
     );
   }
   const markdown = alignTables(sections.join('\n\n') + '\n');

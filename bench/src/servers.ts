@@ -36,7 +36,7 @@ export const TARGET_NAMES: TargetName[] = [
  * What lets the product take the load at all: its limits out of the way (messages per user, new
  * sessions and open connections per address: every client of the bench comes from 127.0.0.1).
  */
-const NO_RATE_LIMIT = {
+export const NO_RATE_LIMIT = {
   RATE_LIMIT_PER_SECOND: '1000000000',
   RATE_LIMIT_BURST: '1000000000',
   NEW_SESSIONS_PER_MINUTE: '1000000000',

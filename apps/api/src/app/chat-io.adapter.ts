@@ -1,7 +1,7 @@
 import type { Server as HttpServer } from 'node:http';
-import { type INestApplicationContext, Logger } from '@nestjs/common';
+import type { INestApplicationContext } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { createAdapter } from '@socket.io/redis-streams-adapter';
+import { createShardedAdapter } from '@socket.io/redis-adapter';
 import type { Server, ServerOptions } from 'socket.io';
 import { RedisKeys } from '../shared/redis/redis-keys';
 import type { AppConfigService } from '../config/app-config.module';
@@ -9,7 +9,8 @@ import { Metrics } from '../metrics/metrics';
 import { RedisConnection } from '../shared/redis/redis-connection';
 import { ConnectionGate } from './connection-gate';
 import { LeanIoAdapter } from './nestjs-platform-socket.io';
-import { batchStreamPublishes } from './socket.io-redis-streams-adapter';
+import { Resync } from '../transport/resync';
+import { shardedPerRoom } from './socket.io-redis-adapter';
 
 /**
  * How long a new transport may go without a CONNECT before it is closed. socket.io-client sends it
@@ -21,12 +22,12 @@ export const CONNECT_TIMEOUT_MS = 5000;
 /**
  * The socket.io server, configured from ConfigService: CORS, payload size, the connection gate
  * (Origin policy and connections per address), the connect timeout, and with `STORE=redis`
- * the Redis streams adapter, through which every node's broadcasts reach every other node's
- * sockets (rooms are per node; a broadcast to a room is applied by each node to its own sockets).
+ * the sharded Redis adapter, through which a node's broadcasts reach the other nodes' sockets
+ * (rooms are per node; a broadcast to a room is applied by each node to its own sockets).
  *
  * The adapter's Redis clients come from RedisConnection, which closes them on shutdown after
  * everything else (the chat still announces through the adapter while it leaves); socket.io
- * closes the adapter itself (stops reading the stream) when the server closes. Message handlers
+ * closes the adapter itself (unsubscribes) when the server closes. Message handlers
  * are bound without Nest's per-message rxjs chain (LeanIoAdapter).
  */
 export class ChatIoAdapter extends LeanIoAdapter {
@@ -64,11 +65,7 @@ export class ChatIoAdapter extends LeanIoAdapter {
       // Only HTTP long-polling is subject to CORS; websocket upgrades are not.
       ...(corsOrigins.length > 0 && { cors: { origin: corsOrigins } }),
       ...(config.get('store', { infer: true }) === 'redis' && {
-        adapter: this.redisAdapter(
-          config,
-          Boolean(options?.connectionStateRecovery),
-          metrics,
-        ),
+        adapter: this.redisAdapter(),
       }),
     };
     // socket.io itself takes Partial<ServerOptions>; Nest's signature says the whole type.
@@ -96,38 +93,53 @@ export class ChatIoAdapter extends LeanIoAdapter {
   }
 
   /**
-   * The streams adapter rather than the pub/sub one: a stream keeps what was published while a
-   * node was cut off from Redis, and the node resumes reading where it stopped (README, "Redis").
+   * The sharded Redis pub/sub adapter (Redis 7 SPUBLISH/SSUBSCRIBE): a channel per room, to which
+   * a node subscribes while it has sockets in that room, so a node reads only the broadcasts for
+   * its own sockets' rooms (a broadcast to several rooms is published once per room:
+   * shardedPerRoom). Pub/sub keeps nothing for a node that is away: when its subscriber connection
+   * comes back (and has subscribed again), the node's sockets re-sync from the stores (Resync).
    */
-  private redisAdapter(
-    config: AppConfigService,
-    connectionStateRecovery: boolean,
-    metrics: Metrics,
-  ): ServerOptions['adapter'] {
+  private redisAdapter(): ServerOptions['adapter'] {
     const redis = this.app.get(RedisConnection, { strict: false });
     const keys = this.app.get(RedisKeys, { strict: false });
-    const factory = createAdapter(redis.createClient('socket.io adapter'), {
-      streamName: keys.adapterStream,
-      channelPrefix: keys.adapterChannelPrefix,
-      sessionKeyPrefix: keys.adapterSessionPrefix,
-      // A node that falls further behind than the stream's length misses broadcasts (they are
-      // trimmed before it reads them): keep a deep stream, and catch up in large reads.
-      maxLen: 200_000,
-      readCount: 1_000,
+    const subscriber = redis.createSubscriber('socket.io adapter (subscriber)');
+    const subscribed = () => bounded(subscriber.ping().then(() => undefined));
+    let lost = false;
+    subscriber.on('reconnecting', () => (lost = true));
+    subscriber.on('ready', () => {
+      if (!lost) return;
+      lost = false;
+      // 'ready' comes before ioredis subscribes again (in the same turn): the PING goes after.
+      setImmediate(() => {
+        void subscribed().then(() =>
+          this.app.get(Resync, { strict: false }).run(),
+        );
+      });
     });
-    // One stream entry per turn rather than per broadcast (see batchStreamPublishes), unless the
-    // deployment still has nodes that cannot read them (REDIS_BATCH_BROADCASTS=false).
-    const batchWrites = config.get('redisBatchBroadcasts', { infer: true });
-    if (!batchWrites) {
-      // The operator's confirmation of the upgrade's first step, and a reminder of the second.
-      new Logger('ChatIoAdapter').warn(
-        'REDIS_BATCH_BROADCASTS=false: one stream entry per broadcast (for a rolling upgrade; restart with the default once every node runs this version)',
-      );
-    }
-    return batchStreamPublishes(factory, {
-      batchWrites,
-      connectionStateRecovery,
-      onEntryRead: (offset) => metrics.adapterEntryRead(offset),
-    }) as ServerOptions['adapter'];
+    return shardedPerRoom(
+      createShardedAdapter(
+        redis.createClient('socket.io adapter'),
+        subscriber,
+        {
+          channelPrefix: keys.adapterChannelPrefix,
+          subscriptionMode: 'dynamic',
+        },
+      ),
+      { subscribed },
+    ) as ServerOptions['adapter'];
   }
+}
+
+/** How long joining a room waits for its subscription before going on (Redis away). */
+const SUBSCRIBE_WAIT_MS = 2000;
+
+/** `work`, or nothing after SUBSCRIBE_WAIT_MS; never rejects. */
+function bounded(work: Promise<void>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    work.catch(() => undefined),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, SUBSCRIBE_WAIT_MS);
+    }),
+  ]).finally(() => clearTimeout(timer));
 }

@@ -10,6 +10,7 @@ import {
   ClientPool,
   eventually,
   startServer,
+  type ConnectedUser,
   type TestServer,
 } from '../testing/chat-test-kit';
 import { createApp } from './create-app';
@@ -134,16 +135,16 @@ describe('Redis restarting under running nodes', () => {
         to: bob.session.userID,
       });
     }
-    // ...and is delivered across nodes: the adapter reads its stream again.
-    await bob.client.waitFor(
-      'private message',
-      (m) => m.content === 'after',
-      5000,
+    // ...and reaches bob on the other node: live, or by the re-sync once that node's subscriber
+    // is back (whichever of its clients reconnects first, nothing is lost).
+    await eventually(
+      () => holds(bob, alice, 'after'),
+      'bob has "after"',
+      10_000,
     );
-    expect(bob.client.all('private message').map((m) => m.content)).toEqual([
-      'before',
-      'after',
-    ]);
+    expect(
+      bob.client.all('private message').filter((m) => m.content === 'before'),
+    ).toHaveLength(1);
     // Everything written before the outage is still there (append-only file).
     const bobAgain = await pool.connect(
       { sessionID: bob.session.sessionID },
@@ -174,4 +175,64 @@ describe('Redis restarting under running nodes', () => {
       lines.filter((l) => /^lost Redis at .* reconnecting$/.test(l.message)),
     ).toHaveLength(2);
   });
+
+  it("re-syncs a node's sockets once its subscriber is back: a message stored while it was away reaches them", async () => {
+    const alice = await pool.connect({ username: 'alice' }, nodes[0].url);
+    const bob = await pool.connect({ username: 'bob' }, nodes[1].url);
+    await alice.client.send({ content: 'before', to: bob.session.userID });
+    await bob.client.waitFor('private message', (m) => m.content === 'before');
+
+    // bob's node gets its subscriber back well after the stores (a node cut off for longer):
+    // what is published meanwhile never reaches it.
+    const [subscriber] = nodes[1].app.get(RedisConnection).subscribers;
+    subscriber.options.retryStrategy = () => 3000;
+    await redis.restart();
+    let during = await alice.client.send({
+      content: 'during',
+      to: bob.session.userID,
+    });
+    for (const deadline = Date.now() + 10_000; !during.ok; ) {
+      if (Date.now() > deadline) throw new Error('never recovered');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      during = await alice.client.send({
+        content: 'during',
+        to: bob.session.userID,
+      });
+    }
+    expect(subscriber.status).not.toBe('ready');
+
+    // It comes in the `users` bob's socket is sent again, not live.
+    await bob.client.waitFor(
+      'users',
+      (users) =>
+        users
+          .find((u) => u.userID === alice.session.userID)
+          ?.messages.some((m) => m.content === 'during') ?? false,
+      10_000,
+    );
+    expect(bob.client.all('private message').map((m) => m.content)).toEqual([
+      'before',
+    ]);
+    await nodes[1].logger.waitFor(
+      'log',
+      /^re-syncing 1 socket\(s\) from the stores/,
+    );
+    // Live delivery works again.
+    await alice.client.send({ content: 'after', to: bob.session.userID });
+    await bob.client.waitFor('private message', (m) => m.content === 'after');
+  });
 });
+
+/** Whether `user` got `content` from `from`: live, or in a `users` replay. */
+function holds(user: ConnectedUser, from: ConnectedUser, content: string) {
+  return (
+    user.client.all('private message').some((m) => m.content === content) ||
+    user.client
+      .all('users')
+      .some((users) =>
+        users
+          .find((u) => u.userID === from.session.userID)
+          ?.messages.some((m) => m.content === content),
+      )
+  );
+}

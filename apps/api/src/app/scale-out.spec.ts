@@ -17,7 +17,6 @@ import { SessionStore } from '../sessions/stores/session.store';
 import { RedisConnection } from '../shared/redis/redis-connection';
 import { ManualClock } from '../testing/manual-clock';
 import type { CreateAppOptions } from './create-app';
-import { BATCH_TYPE } from './socket.io-redis-streams-adapter';
 import {
   ClientPool,
   eventually,
@@ -33,7 +32,7 @@ const SETTLE_MS = 200;
 const settle = () => new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
 
 // Guide Part IV in one process: several real apps (createApp) on free ports, sharing one Redis
-// through the stores and the socket.io streams adapter; clients spread over them.
+// through the stores and the socket.io sharded Redis adapter; clients spread over them.
 describe('several api nodes on one Redis', () => {
   let redis: TestRedis;
   let nodes: TestServer[] = [];
@@ -164,7 +163,7 @@ describe('several api nodes on one Redis', () => {
     ).toEqual([ack.message, reply.message]);
   });
 
-  it('delivers a burst exactly once and in order, on the same node and across nodes (broadcasts batched per turn)', async () => {
+  it('delivers a burst exactly once and in order, on the same node and across nodes', async () => {
     const [one, two] = await startNodes(2);
     const alice = await on(one, { username: 'alice' });
     const bobHere = await on(one, { username: 'bob' });
@@ -269,97 +268,76 @@ describe('several api nodes on one Redis', () => {
       ).toBe(ErrorCode.RateLimited);
   });
 
-  it('with REDIS_BATCH_BROADCASTS=false writes one stock entry per broadcast, and still reads the batches of other nodes', async () => {
-    // The first step of a rolling upgrade: `single` writes what nodes of earlier versions read,
-    // next to `batching`, a node that already batches.
-    const [single] = await startNodes(1, { REDIS_BATCH_BROADCASTS: 'false' });
-    const batching = await startNode();
-    nodes.push(batching);
-    const alice = await on(single, { username: 'alice' });
-    const bob = await on(batching, { username: 'bob' });
-
-    // Sent in one turn: a node that batches writes their broadcasts in one entry.
-    const burst = async (from: ConnectedUser, to: ConnectedUser, tag: string) =>
-      (
-        await Promise.all(
-          Array.from({ length: 10 }, (_, i) =>
-            from.client.send({ content: `${tag}${i};`, to: to.session.userID }),
-          ),
-        )
-      ).map((ack) => {
-        if (!ack.ok) throw new Error(ack.error);
-        return ack.message;
-      });
-    const receives = async (user: ConnectedUser, sent: Message[]) => {
-      await eventually(
-        () => user.client.all('private message').length >= sent.length,
-        `the burst for ${user.session.username}`,
-      );
-      expect(user.client.all('private message')).toEqual(sent);
-    };
-    const fromSingle = await burst(alice, bob, 'single');
-    await receives(bob, fromSingle);
-    const fromBatching = await burst(bob, alice, 'batching');
-    await receives(alice, fromBatching);
-
-    // The stream, each entry as its fields; the socket.io messages an entry holds (a batch: several).
-    type Raw = Record<string, string>;
-    const entries: Raw[] = (
-      await single.app
-        .get(RedisConnection)
-        .client.xrange(new RedisKeys(prefix).adapterStream, '-', '+')
-    ).map(([, fields]) => {
-      const entry: Raw = {};
-      for (let i = 0; i < fields.length; i += 2)
-        entry[fields[i]] = fields[i + 1];
-      return entry;
-    });
-    const messagesOf = (entry: Raw): Raw[] =>
-      entry['type'] === String(BATCH_TYPE)
-        ? (JSON.parse(entry['data']) as Raw[])
-        : [entry];
-    // A broadcast's `data` is JSON (msgpack only for binary payloads): the packet and its rooms.
-    const chatMessageIn = (raw: Raw): Message[] => {
-      if (raw['type'] !== String(MessageType.BROADCAST)) return [];
-      const { packet } = JSON.parse(raw['data']) as {
-        packet: { data: [string, Message] };
+  it('sends a node only the broadcasts for rooms it has sockets in (a channel per room)', async () => {
+    const [one, two, idle] = await startNodes(3);
+    // Every broadcast each node's adapter takes in from Redis.
+    const received = new Map<TestServer, string[]>();
+    for (const node of [one, two, idle]) {
+      const adapter = node.io.of('/').adapter as unknown as {
+        onMessage(message: { type: number; data?: unknown }): void;
       };
-      return packet.data[0] === ChatEvent.PrivateMessage
-        ? [packet.data[1]]
-        : [];
-    };
-    const uidOf = (message: Message) =>
-      entries.find((entry) =>
-        messagesOf(entry).some((raw) =>
-          chatMessageIn(raw).some((m) => m.id === message.id),
-        ),
-      )?.['uid'];
-    const singleUid = uidOf(fromSingle[0]);
-    const batchingUid = uidOf(fromBatching[0]);
-    expect(singleUid).toBeDefined();
-    expect(batchingUid).toBeDefined();
-    expect(singleUid).not.toBe(batchingUid);
-
-    // `single` wrote stock entries only, one per message, in the order sent...
-    const ofSingle = entries.filter((entry) => entry['uid'] === singleUid);
-    expect(ofSingle.filter((e) => e['type'] === String(BATCH_TYPE))).toEqual(
-      [],
+      const onMessage = adapter.onMessage.bind(adapter);
+      received.set(node, []);
+      adapter.onMessage = (message) => {
+        if (message.type === MessageType.BROADCAST) {
+          const { packet } = message.data as { packet: { data: [string] } };
+          received.get(node)?.push(packet.data[0]);
+        }
+        onMessage(message);
+      };
+    }
+    const alice = await on(one, { username: 'alice' });
+    const bob = await on(two, { username: 'bob' });
+    const sent: Message[] = [];
+    for (let i = 0; i < 5; i++) {
+      const ack = await alice.client.send({
+        content: `m${i}`,
+        to: bob.session.userID,
+      });
+      if (!ack.ok) throw new Error(ack.error);
+      sent.push(ack.message);
+    }
+    await eventually(
+      () => bob.client.all('private message').length === sent.length,
+      'the messages on the other node',
     );
-    for (const entry of ofSingle)
-      expect(Object.keys(entry).sort()).toEqual(
-        'data' in entry
-          ? ['data', 'nsp', 'type', 'uid']
-          : ['nsp', 'type', 'uid'],
-      );
-    expect(ofSingle.flatMap(chatMessageIn)).toEqual(fromSingle);
-    // ...while `batching` wrote batches, which `single` read: alice got all of bob's burst.
-    const ofBatching = entries.filter((entry) => entry['uid'] === batchingUid);
+    expect(bob.client.all('private message')).toEqual(sent);
+    // Positive control: `two` took in the messages (and alice's arrival) from Redis...
     expect(
-      ofBatching.filter((e) => e['type'] === String(BATCH_TYPE)),
-    ).not.toEqual([]);
-    expect(ofBatching.flatMap(messagesOf).flatMap(chatMessageIn)).toEqual(
-      fromBatching,
+      received.get(two)?.filter((e) => e === ChatEvent.PrivateMessage),
+    ).toHaveLength(sent.length);
+    await settle();
+    // ...`idle`, without a socket, took in nothing at all.
+    expect(received.get(idle)).toEqual([]);
+  });
+
+  it('delivers a broadcast to several rooms once to a socket in more than one of them', async () => {
+    const [one, two] = await startNodes(2);
+    // A paged client whose whole directory fit in its first page is in the room of everyone and in
+    // each listed user's watch room: an arrival goes to both.
+    const ann = await on(one, { username: 'ann' });
+    const me = await on(two, { username: 'me', directory: 'paged' });
+    const page = await me.client.fetchUsers({});
+    if (!page.ok) throw new Error(page.error);
+    expect(page.next).toBeUndefined();
+    expect(me.client.socket.connected).toBe(true);
+    ann.client.close();
+    await me.client.waitFor(
+      'user disconnected',
+      (id) => id === ann.session.userID,
     );
+    const annAgain = await resume(one, ann.session);
+    await me.client.waitFor(
+      'user connected',
+      (u) => u.userID === annAgain.session.userID,
+    );
+    await settle();
+    expect(disconnections(me, ann)).toHaveLength(1);
+    expect(
+      me.client
+        .all('user connected')
+        .filter((u) => u.userID === ann.session.userID),
+    ).toHaveLength(1);
   });
 
   it('announces a user offline exactly once, on every node, when their last tab on any node closes', async () => {

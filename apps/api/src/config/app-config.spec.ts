@@ -24,7 +24,6 @@ describe('validateEnv', () => {
       redisUrl: 'redis://127.0.0.1:6379',
       redisPrefix: 'chat:',
       presenceNodeTimeoutMs: 10_000,
-      redisBatchBroadcasts: true,
       clusterWorkers: 1,
       logLevel: 'info',
     });
@@ -59,7 +58,6 @@ describe('validateEnv', () => {
           REDIS_URL: 'rediss://user:secret@redis.example.com:6380/2',
           REDIS_PREFIX: 'chat-eu:',
           PRESENCE_NODE_TIMEOUT: '20s',
-          REDIS_BATCH_BROADCASTS: 'false',
           CLUSTER_WORKERS: '1',
           LOG_LEVEL: 'debug',
         },
@@ -86,7 +84,6 @@ describe('validateEnv', () => {
       redisUrl: 'rediss://user:secret@redis.example.com:6380/2',
       redisPrefix: 'chat-eu:',
       presenceNodeTimeoutMs: 20_000,
-      redisBatchBroadcasts: false,
       clusterWorkers: 1,
       logLevel: 'debug',
     });
@@ -145,16 +142,14 @@ describe('validateEnv', () => {
     ['False', false],
     ['0', false],
     [' false ', false],
-    ['', true],
-  ])('reads the switch REDIS_BATCH_BROADCASTS=%j as %s', (value, on) => {
-    expect(
-      validateEnv({ REDIS_BATCH_BROADCASTS: value }).redisBatchBroadcasts,
-    ).toBe(on);
+    ['', false],
+  ])('reads the switch TRUST_PROXY=%j as %s', (value, on) => {
+    expect(validateEnv({ TRUST_PROXY: value }).trustProxy).toBe(on);
   });
 
-  it('says which values REDIS_BATCH_BROADCASTS takes', () => {
-    expect(() => validateEnv({ REDIS_BATCH_BROADCASTS: 'off' })).toThrow(
-      'REDIS_BATCH_BROADCASTS: must be true, false, 1 or 0 (got "off")',
+  it('says which values a switch takes', () => {
+    expect(() => validateEnv({ TRUST_PROXY: 'off' })).toThrow(
+      'TRUST_PROXY: must be true, false, 1 or 0 (got "off")',
     );
   });
 
@@ -202,9 +197,8 @@ describe('validateEnv', () => {
     ['REDIS_PREFIX', 'x'.repeat(65)],
     ['PRESENCE_NODE_TIMEOUT', '0.5s'],
     ['PRESENCE_NODE_TIMEOUT', '2d'],
-    ['REDIS_BATCH_BROADCASTS', 'yes'],
-    ['REDIS_BATCH_BROADCASTS', 'no'],
-    ['REDIS_BATCH_BROADCASTS', '2'],
+    ['TRUST_PROXY', 'no'],
+    ['TRUST_PROXY', '2'],
     ['CLUSTER_WORKERS', '0'],
     ['CLUSTER_WORKERS', '1.5'],
     ['CLUSTER_WORKERS', '65'],

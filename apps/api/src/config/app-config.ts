@@ -60,11 +60,6 @@ export interface AppConfig {
   redisPrefix: string;
   /** A node whose presence heartbeat is older than this (ms) counts as dead (`store` `redis`). */
   presenceNodeTimeoutMs: number;
-  /**
-   * Whether this node writes the adapter's broadcasts of one turn as one stream entry (`store`
-   * `redis`); off, it writes one stock entry each, which nodes of earlier versions read too.
-   */
-  redisBatchBroadcasts: boolean;
   /** Worker processes behind one port (Node cluster, sticky sessions); 1: a single process. */
   clusterWorkers: number;
   /** Least severe level logged. */
@@ -293,7 +288,6 @@ const envSchema = z.object({
     }),
   ),
   PRESENCE_NODE_TIMEOUT: optional(duration(UNIT_MS.d)),
-  REDIS_BATCH_BROADCASTS: optional(boolean()),
   LOG_LEVEL: optional(
     z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }),
   ),
@@ -372,7 +366,6 @@ export function validateEnv(
     redisPrefix: env.REDIS_PREFIX ?? DEFAULT_REDIS_PREFIX,
     presenceNodeTimeoutMs:
       env.PRESENCE_NODE_TIMEOUT ?? DEFAULT_PRESENCE_NODE_TIMEOUT_MS,
-    redisBatchBroadcasts: env.REDIS_BATCH_BROADCASTS ?? true,
     clusterWorkers: env.CLUSTER_WORKERS ?? 1,
     logLevel: env.LOG_LEVEL ?? 'info',
   };

@@ -22,10 +22,6 @@ const STORE_WRITE_BUCKETS = [
   0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
 ];
 /** Buckets (seconds) of the age of a Redis stream entry when a node reads it. */
-const ADAPTER_LAG_BUCKETS = [
-  0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
-];
-
 /** What the connection gauges read at each scrape: the transport's own counts on this node. */
 export interface ConnectionCounts {
   /** Sockets connected to the chat (handshakes accepted). */
@@ -70,10 +66,9 @@ export class Metrics {
     buckets: STORE_WRITE_BUCKETS,
     registers: [this.registry],
   });
-  private readonly adapterLag = new Histogram({
-    name: 'chat_redis_adapter_lag_seconds',
-    help: "Age of a Redis adapter stream entry when this node reads it (Redis's clock against this node's)",
-    buckets: ADAPTER_LAG_BUCKETS,
+  private readonly socketsResynced = new Counter({
+    name: 'chat_resynced_sockets_total',
+    help: 'Sockets sent `users` again after this node may have missed broadcasts (its Redis subscriber reconnected)',
     registers: [this.registry],
   });
   private connections: ConnectionCounts | undefined;
@@ -140,11 +135,9 @@ export class Metrics {
     }
   }
 
-  /** A Redis adapter stream entry read; its id starts with the time Redis appended it (ms). */
-  adapterEntryRead(entryID: string, now = Date.now()): void {
-    const appendedAt = Number.parseInt(entryID, 10);
-    if (Number.isFinite(appendedAt))
-      this.adapterLag.observe(Math.max(0, now - appendedAt) / 1000);
+  /** A socket re-synced from the stores (Resync). */
+  socketResynced(): void {
+    this.socketsResynced.inc();
   }
 
   /** The scrape: the Prometheus text format. */

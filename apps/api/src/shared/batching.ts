@@ -21,8 +21,7 @@ export interface TurnCollectorOptions {
  *
  * What a batch is written as, and how each item learns its result, is the caller's: TurnBatch
  * (below: Redis commands), GroupCommit (shared/sqlite: a SQLite transaction, written
- * synchronously, retried item by item), the socket.io Redis adapter's stream entries
- * (app/socket.io-redis-streams-adapter.ts).
+ * synchronously, retried item by item).
  */
 export class TurnCollector<T> {
   private pending: T[] = [];

@@ -25,6 +25,7 @@ import { ChatExceptionFilter } from './chat-exception.filter';
 import type { ChatServer, ChatSocket } from './chat-socket';
 import { ConnectionLifecycle } from './connection-lifecycle';
 import { HandshakeMiddleware } from './handshake.middleware';
+import { Resync } from './resync';
 import { observeServer } from './socket-metrics';
 
 /**
@@ -49,11 +50,13 @@ export class ChatGateway
     private readonly handshake: HandshakeMiddleware,
     private readonly broadcaster: SocketIoBroadcaster,
     private readonly metrics: Metrics,
+    private readonly resync: Resync,
   ) {}
 
   afterInit(server: ChatServer): void {
     server.use(this.handshake.use);
     this.broadcaster.attach(server);
+    this.resync.attach(server);
     observeServer(server, this.metrics);
   }
 

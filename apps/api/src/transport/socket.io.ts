@@ -16,7 +16,7 @@ export const EVENT_PACKET = 2;
 /**
  * What `server.to(rooms).except(except).emit(event, payload)` does, but returning what the
  * namespace's adapter returns from `broadcast`, which socket.io drops: a cluster adapter
- * (socket.io-adapter's ClusterAdapter, which the Redis streams adapter extends) returns a promise
+ * (socket.io-adapter's ClusterAdapter, which the sharded Redis adapter extends) returns a promise
  * that settles once the packet is published to the other nodes; the in-memory adapter, nothing.
  * No public API says when a broadcast has left this node.
  */

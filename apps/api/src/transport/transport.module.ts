@@ -11,6 +11,7 @@ import { SocketIoBroadcaster } from './broadcaster';
 import { ChatGateway } from './chat.gateway';
 import { ConnectionLifecycle } from './connection-lifecycle';
 import { HandshakeMiddleware } from './handshake.middleware';
+import { Resync } from './resync';
 import { TransportOptions } from './transport-options';
 
 /**
@@ -44,6 +45,7 @@ export class BroadcasterModule {}
     ChatGateway,
     HandshakeMiddleware,
     ConnectionLifecycle,
+    Resync,
     {
       provide: TransportOptions,
       useFactory: (config: AppConfigService) =>

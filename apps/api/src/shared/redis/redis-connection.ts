@@ -54,8 +54,8 @@ const STORE_CLIENT_OPTIONS: RedisOptions = {
 };
 
 /**
- * Long-lived clients (the socket.io adapter) wait for Redis instead: commands queue while it is
- * away and go out once it is back, so the adapter resumes its stream where it stopped.
+ * Long-lived clients (the socket.io adapter's) wait for Redis instead: commands queue while it is
+ * away and go out once it is back; a subscriber subscribes again.
  */
 const WAITING_CLIENT_OPTIONS: RedisOptions = {
   enableOfflineQueue: true,
@@ -143,29 +143,52 @@ export class RedisConnection implements OnApplicationShutdown {
 
   /**
    * A new client to the same server, for `name` (in logs), that waits for Redis rather than
-   * failing while it is away. Its duplicates (the socket.io adapter makes some for reading) are
-   * tracked too, and all are closed with this connection.
+   * failing while it is away (commands queue and go out once it is back). Closed with this
+   * connection, after its pending replies.
    */
   createClient(name: string): Redis {
+    const client = this.newWaitingClient(name);
+    this.writers.add(client);
+    return client;
+  }
+
+  /**
+   * A client for SUBSCRIBE/SSUBSCRIBE (the socket.io adapter's): it resubscribes by itself after a
+   * lost connection (ioredis's autoResubscribe). Closed at once with this connection.
+   */
+  createSubscriber(name: string): Redis {
+    const client = this.newWaitingClient(name);
+    // The adapter (and ioredis, when it subscribes again) sends these without waiting for them: one
+    // still queued when the client closes must not become an unhandled rejection.
+    const commands = client as unknown as Record<
+      'ssubscribe' | 'sunsubscribe',
+      (...args: unknown[]) => Promise<unknown>
+    >;
+    for (const command of ['ssubscribe', 'sunsubscribe'] as const) {
+      const send = commands[command].bind(client);
+      commands[command] = (...args) => {
+        const sent = send(...args);
+        sent.catch(() => undefined);
+        return sent;
+      };
+    }
+    this.readers.add(client);
+    return client;
+  }
+
+  /** Every subscriber client made so far. */
+  get subscribers(): readonly Redis[] {
+    return [...this.readers];
+  }
+
+  private newWaitingClient(name: string): Redis {
     if (this.closing) throw new Error('the Redis connection is closed');
     const client = new Redis(this.url, {
       ...WAITING_CLIENT_OPTIONS,
-      // Commands issued in one turn leave in one write. Not the adapter's XADD: already one per
-      // turn (batchStreamPublishes; one per broadcast only while REDIS_BATCH_BROADCASTS=false for
-      // an upgrade), a pipeline around it would only add objects.
+      // Commands issued in one turn (a broadcast to each of its rooms) leave in one write.
       enableAutoPipelining: true,
-      autoPipeliningIgnoredCommands: ['xadd'],
     });
     this.watch(client, name);
-    this.writers.add(client);
-    const duplicate = client.duplicate.bind(client);
-    client.duplicate = (override?: Partial<RedisOptions>) => {
-      // A reader blocks on XREAD: nothing to pipeline behind it.
-      const copy = duplicate({ ...override, enableAutoPipelining: false });
-      this.watch(copy, `${name} (reader)`);
-      this.readers.add(copy);
-      return copy;
-    };
     return client;
   }
 
@@ -185,13 +208,8 @@ export class RedisConnection implements OnApplicationShutdown {
   }
 
   private async closeAll(): Promise<void> {
-    for (const reader of this.readers) {
-      // The adapter polls its stream in a loop that stops once the adapter is closed; should a
-      // read still come after this, it waits forever (holding nothing) instead of failing at
-      // once and being retried in a tight loop.
-      reader.xread = (() => new Promise(() => undefined)) as Redis['xread'];
+    for (const reader of this.readers)
       if (reader.status !== 'end') reader.disconnect();
-    }
     await Promise.all([...this.writers].map((client) => quit(client)));
   }
 

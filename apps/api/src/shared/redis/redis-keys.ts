@@ -143,17 +143,12 @@ export class RedisKeys {
     return `${this.prefix}rate:${bucket}`;
   }
 
-  // The socket.io adapter (@socket.io/redis-streams-adapter).
-  /** Stream of the broadcasts between nodes. */
-  get adapterStream(): string {
-    return `${this.prefix}socket.io`;
-  }
-  /** Start of the adapter's pub/sub channels (requests between nodes, not keys). */
+  // The socket.io adapter (@socket.io/redis-adapter, sharded).
+  /**
+   * Start of the adapter's sharded pub/sub channels (not keys): `<this>#/#` for the namespace,
+   * `<this>#/#<room>#` per room, `<this>#/#<node uid>#` for replies.
+   */
   get adapterChannelPrefix(): string {
     return `${this.prefix}socket.io`;
-  }
-  /** Start of the keys of socket.io's connection state recovery (unused today). */
-  get adapterSessionPrefix(): string {
-    return `${this.prefix}sio:session:`;
   }
 }

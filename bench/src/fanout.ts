@@ -1,0 +1,148 @@
+import { type ApiProcess, redisForTests, startApi } from '@chat/test-support';
+import { type LoadOptions, runLoad } from './load';
+import { NO_RATE_LIMIT, processCpuSeconds } from './servers';
+
+/**
+ * The fan-out scenario: N api nodes on one Redis, every client on the first node, the closed-loop
+ * load between them. The other nodes have no client at all: what each spends per message is what
+ * the adapter costs a node for traffic that is not its own (issue 17: 8.6–9.0 µs per message with
+ * the streams adapter, which every node read in full; the goal ≤ 1 µs).
+ */
+
+export const DEFAULT_FANOUT_NODES = [3, 5];
+
+export interface FanoutResult {
+  nodes: number;
+  messagesPerSecond: number;
+  delivered: number;
+  lost: number;
+  /** The busy node's CPU per delivered message, µs. */
+  busyMicrosPerMessage: number;
+  /** Each idle node's CPU per delivered message over the same run, µs. */
+  idleMicrosPerMessage: number[];
+  p99Ms: number;
+}
+
+export interface FanoutRun {
+  nodes: number;
+  round: number;
+  result?: FanoutResult;
+  error?: string;
+}
+
+/** One run on `nodes` fresh nodes (and a fresh Redis). */
+export async function runFanoutOnce(
+  nodes: number,
+  load: LoadOptions,
+  warmupMessages: number,
+): Promise<FanoutResult> {
+  const redis = await redisForTests();
+  const started: ApiProcess[] = [];
+  try {
+    const env = {
+      ...NO_RATE_LIMIT,
+      STORE: 'redis',
+      REDIS_URL: redis.url,
+      REDIS_PREFIX: redis.prefix,
+    };
+    for (let i = 0; i < nodes; i++) started.push(await startApi(env));
+    const [busy, ...idle] = started;
+    const url = `http://127.0.0.1:${busy.port}`;
+    if (warmupMessages > 0)
+      await runLoad([url], [busy.pid], {
+        ...load,
+        pairs: Math.min(load.pairs, 10),
+        messages: warmupMessages,
+        rate: undefined,
+        receipts: false,
+      });
+    const before = idle.map((node) => processCpuSeconds(node.pid));
+    const result = await runLoad([url], [busy.pid], load);
+    const idleCpu = idle.map(
+      (node, i) => processCpuSeconds(node.pid) - before[i],
+    );
+    const perMessage = (seconds: number) =>
+      result.delivered > 0 ? (seconds * 1e6) / result.delivered : Number.NaN;
+    return {
+      nodes,
+      messagesPerSecond: result.messagesPerSecond,
+      delivered: result.delivered,
+      lost: result.lost,
+      busyMicrosPerMessage: result.serverCpuMicrosPerMessage,
+      idleMicrosPerMessage: idleCpu.map(perMessage),
+      p99Ms: result.latencyMs.p99,
+    };
+  } finally {
+    await Promise.all(started.map((node) => node.stop()));
+    await redis.stop();
+  }
+}
+
+/** Every node count in turn, `repeat` rounds. */
+export async function runFanout(
+  nodeCounts: number[],
+  load: LoadOptions,
+  warmupMessages: number,
+  repeat: number,
+  log: (line: string) => void = console.log,
+): Promise<FanoutRun[]> {
+  const runs: FanoutRun[] = [];
+  for (let round = 1; round <= repeat; round++)
+    for (const nodes of nodeCounts) {
+      try {
+        const result = await runFanoutOnce(nodes, load, warmupMessages);
+        log(
+          `  fan-out, ${nodes} nodes #${round}: ${Math.round(result.messagesPerSecond)} msg/s, busy node ` +
+            `${result.busyMicrosPerMessage.toFixed(1)} µs/msg, idle nodes ` +
+            `${result.idleMicrosPerMessage.map((v) => v.toFixed(2)).join(', ')} µs/msg, lost ${result.lost}`,
+        );
+        runs.push({ nodes, round, result });
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        log(`  fan-out, ${nodes} nodes #${round}: failed: ${message}`);
+        runs.push({ nodes, round, error: message });
+      }
+    }
+  return runs;
+}
+
+const median = (values: number[]): number => {
+  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+const range = (values: number[], digits: number): string => {
+  const finite = values.filter(Number.isFinite);
+  if (finite.length === 0) return '–';
+  return `${Math.min(...finite).toFixed(digits)}–${Math.max(...finite).toFixed(digits)}`;
+};
+
+/** One row per node count: medians over the rounds, idle nodes' per-message CPU with its range. */
+export function fanoutTable(runs: FanoutRun[], goalMicros = 1): string {
+  const counts = [...new Set(runs.map((run) => run.nodes))];
+  const rows = counts.map((nodes) => {
+    const results = runs
+      .filter((run) => run.nodes === nodes && run.result)
+      .map((run) => run.result as FanoutResult);
+    const failed = runs.filter((run) => run.nodes === nodes && run.error);
+    const idle = results.flatMap((r) => r.idleMicrosPerMessage);
+    const idleMedian = median(idle);
+    return [
+      `${nodes}`,
+      `${results.length}${failed.length ? ` (+${failed.length} failed)` : ''}`,
+      Math.round(median(results.map((r) => r.messagesPerSecond))).toString(),
+      median(results.map((r) => r.busyMicrosPerMessage)).toFixed(1),
+      `${idleMedian.toFixed(2)} (${range(idle, 2)})`,
+      idleMedian <= goalMicros ? 'met' : 'missed',
+      median(results.map((r) => r.p99Ms)).toFixed(1),
+      results.reduce((sum, r) => sum + r.lost, 0).toString(),
+    ];
+  });
+  return [
+    '| nodes | runs | msg/s | busy node µs/msg | idle node µs/msg, median (min–max) | goal ≤ 1 µs | p99 ms | lost |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...rows.map((cells) => `| ${cells.join(' | ')} |`),
+  ].join('\n');
+}

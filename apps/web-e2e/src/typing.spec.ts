@@ -6,7 +6,7 @@ import {
   userItem,
 } from './support/fixtures';
 
-test('"typing…" shows under the writer\'s name in the list and in the header, and clears on send, on an emptied draft and after a pause', async ({
+test('"typing…" shows under the writer\'s name in the list and in the header, and clears on send, on an emptied draft, after a pause and when the tab closes', async ({
   join,
 }) => {
   const alice = await join('alice');
@@ -49,4 +49,12 @@ test('"typing…" shows under the writer\'s name in the list and in the header, 
   });
   expect(Date.now() - paused).toBeGreaterThan(3_000);
   await expect(input).toHaveValue('Well');
+
+  // And closing the tab, at once (not after the pause, nor 15 s later by expiry).
+  await input.pressSequentially(' then');
+  await expect(aliceRow.getByTestId('user-typing')).toBeVisible();
+  await alice.leave();
+  await expect(aliceRow.getByTestId('user-typing')).toHaveCount(0, {
+    timeout: 3_000,
+  });
 });

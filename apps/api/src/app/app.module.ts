@@ -9,6 +9,8 @@ import type { RedisConnection } from '../shared/redis/redis-connection';
 import { RedisModule } from '../shared/redis/redis.module';
 import { SharedModule } from '../shared/shared.module';
 import { SqliteModule } from '../shared/sqlite/sqlite.module';
+import type { PostgresDatabase } from '../shared/postgres/postgres-database';
+import { PostgresModule } from '../shared/postgres/postgres.module';
 import { TransportModule } from '../transport/transport.module';
 import { webAppModules } from './web-app.module';
 
@@ -22,8 +24,10 @@ export interface AppModuleOptions {
   stores?: DynamicModule;
   /** Replaces the system clock (message times, last seen, session expiry); tests move it by hand. */
   clock?: Clock;
-  /** `STORE=redis`: the connection, already made (createApp connects first); else made here. */
+  /** With Redis: the connection, already made (createApp connects first); else made here. */
   redis?: RedisConnection;
+  /** `STORE=postgres`: the database, already open (createApp opens it first); else opened here. */
+  postgres?: PostgresDatabase;
 }
 
 @Module({})
@@ -40,8 +44,9 @@ export class AppModule {
         // Global: every capability that counts something injects Metrics.
         MetricsModule.forRoot(config),
         // The infrastructure a backend's stores share.
-        ...(config.store === 'redis'
-          ? [RedisModule.forRoot(options.redis)]
+        ...(config.useRedis ? [RedisModule.forRoot(options.redis)] : []),
+        ...(config.store === 'postgres'
+          ? [PostgresModule.forRoot(options.postgres)]
           : []),
         ...(config.store === 'sqlite' ? [SqliteModule] : []),
         StoresModule.forRoot(config.store, options.stores),

@@ -64,7 +64,7 @@ export class ChatIoAdapter extends LeanIoAdapter {
       connectTimeout: CONNECT_TIMEOUT_MS,
       // Only HTTP long-polling is subject to CORS; websocket upgrades are not.
       ...(corsOrigins.length > 0 && { cors: { origin: corsOrigins } }),
-      ...(config.get('store', { infer: true }) === 'redis' && {
+      ...(config.get('useRedis', { infer: true }) && {
         adapter: this.redisAdapter(),
       }),
     };

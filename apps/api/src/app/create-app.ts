@@ -9,12 +9,14 @@ import { NestFactory } from '@nestjs/core';
 import { validateEnv, type AppConfig, type RawEnv } from '../config/app-config';
 import { appLogger } from '../logging/app-logger';
 import { RedisConnection } from '../shared/redis/redis-connection';
+import { openPostgres } from '../shared/postgres/postgres.module';
 import { checkSqlitePath } from '../startup/sqlite-preflight';
 import { AppModule, hasWebApp, type AppModuleOptions } from './app.module';
 import { ChatIoAdapter } from './chat-io.adapter';
 import { securityHeaders } from './security-headers';
 
-export interface CreateAppOptions extends Omit<AppModuleOptions, 'redis'> {
+export interface CreateAppOptions
+  extends Omit<AppModuleOptions, 'redis' | 'postgres'> {
   /** Nest's logger option; tests pass `false` or a few levels to keep output quiet. */
   logger?: LoggerService | LogLevel[] | false;
 }
@@ -41,14 +43,23 @@ export async function createApp(
   // one line, not a stack trace.
   if (config.store === 'sqlite' && !options.stores)
     checkSqlitePath(config.sqlitePath);
-  const redis =
-    config.store === 'redis'
-      ? await RedisConnection.connect(config)
-      : undefined;
+  const redis = config.useRedis
+    ? await RedisConnection.connect(config)
+    : undefined;
+  let postgres;
+  try {
+    postgres =
+      config.store === 'postgres' && !options.stores
+        ? await openPostgres(config.databaseUrl)
+        : undefined;
+  } catch (error) {
+    await redis?.close();
+    throw error;
+  }
   let app: INestApplication;
   try {
     app = await NestFactory.create(
-      AppModule.register(config, { ...options, redis }),
+      AppModule.register(config, { ...options, redis, postgres }),
       {
         // Throw instead of Nest's process.abort(), so the caller reports the error and exits cleanly.
         abortOnError: false,
@@ -57,6 +68,7 @@ export async function createApp(
     );
   } catch (error) {
     await redis?.close();
+    await postgres?.close();
     throw error;
   }
   if (config.nodeEnv === 'production' && !hasWebApp(config)) {

@@ -21,6 +21,8 @@ describe('validateEnv', () => {
       newSessionLimit: { perSecond: 0.5, burst: 30 },
       maxConnectionsPerAddress: 500,
       trustProxy: false,
+      databaseUrl: 'postgres://localhost:5432/chat',
+      useRedis: false,
       redisUrl: 'redis://127.0.0.1:6379',
       redisPrefix: 'chat:',
       presenceNodeTimeoutMs: 10_000,
@@ -55,6 +57,7 @@ describe('validateEnv', () => {
           NEW_SESSIONS_PER_MINUTE: '120',
           MAX_CONNECTIONS_PER_ADDRESS: '50',
           TRUST_PROXY: 'true',
+          DATABASE_URL: 'postgresql://chat:secret@db.example.com:5433/chat_eu',
           REDIS_URL: 'rediss://user:secret@redis.example.com:6380/2',
           REDIS_PREFIX: 'chat-eu:',
           PRESENCE_NODE_TIMEOUT: '20s',
@@ -81,6 +84,8 @@ describe('validateEnv', () => {
       newSessionLimit: { perSecond: 2, burst: 120 },
       maxConnectionsPerAddress: 50,
       trustProxy: true,
+      databaseUrl: 'postgresql://chat:secret@db.example.com:5433/chat_eu',
+      useRedis: false,
       redisUrl: 'rediss://user:secret@redis.example.com:6380/2',
       redisPrefix: 'chat-eu:',
       presenceNodeTimeoutMs: 20_000,
@@ -89,15 +94,46 @@ describe('validateEnv', () => {
     });
   });
 
-  it('runs several cluster workers on STORE=redis only, saying why otherwise', () => {
+  it('uses Redis with STORE=redis, and with STORE=postgres when REDIS_URL is set', () => {
+    const url = 'redis://127.0.0.1:6380';
+    expect(validateEnv({ STORE: 'redis' }).useRedis).toBe(true);
+    expect(validateEnv({ STORE: 'postgres' }).useRedis).toBe(false);
+    expect(validateEnv({ STORE: 'postgres', REDIS_URL: url }).useRedis).toBe(
+      true,
+    );
+    // Set to '' means unset.
+    expect(validateEnv({ STORE: 'postgres', REDIS_URL: '' }).useRedis).toBe(
+      false,
+    );
+    expect(validateEnv({ STORE: 'sqlite', REDIS_URL: url }).useRedis).toBe(
+      false,
+    );
+  });
+
+  it('runs several cluster workers only with Redis, saying why otherwise', () => {
     expect(
       validateEnv({ STORE: 'redis', CLUSTER_WORKERS: '3' }).clusterWorkers,
     ).toBe(3);
-    for (const store of [undefined, 'sqlite', 'memory']) {
+    expect(
+      validateEnv({
+        STORE: 'postgres',
+        REDIS_URL: 'redis://127.0.0.1:6379',
+        CLUSTER_WORKERS: '3',
+      }).clusterWorkers,
+    ).toBe(3);
+    for (const store of [undefined, 'sqlite', 'memory', 'postgres']) {
       expect(() => validateEnv({ STORE: store, CLUSTER_WORKERS: '3' })).toThrow(
-        /CLUSTER_WORKERS: more than 1 worker needs STORE=redis.* \(got "3"\)/,
+        /CLUSTER_WORKERS: more than 1 worker needs Redis.*STORE=redis, or STORE=postgres with REDIS_URL.* \(got "3"\)/,
       );
     }
+  });
+
+  it('never shows the password of a bad DATABASE_URL', () => {
+    expect(() =>
+      validateEnv({ DATABASE_URL: 'mysql://chat:hunter2@db.example.com/chat' }),
+    ).toThrow(
+      /DATABASE_URL: must be a postgres:\/\/ .+ \(got "mysql:\/\/chat:\*\*\*@db\.example\.com\/chat"\)/,
+    );
   });
 
   it('never shows the password of a bad REDIS_URL', () => {
@@ -191,6 +227,8 @@ describe('validateEnv', () => {
     ['MAX_CONNECTIONS_PER_ADDRESS', '0'],
     ['NEW_SESSIONS_PER_MINUTE', '1.5'],
     ['TRUST_PROXY', 'yes'],
+    ['DATABASE_URL', 'localhost:5432/chat'],
+    ['DATABASE_URL', 'http://localhost:5432/chat'],
     ['REDIS_URL', 'localhost:6379'],
     ['REDIS_URL', 'http://localhost:6379'],
     ['REDIS_PREFIX', 'has space:'],

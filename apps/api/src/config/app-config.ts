@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 
 /** Store implementations that can be chosen with `STORE` (the first is the default); see stores.module. */
-export const STORE_KINDS = ['sqlite', 'memory', 'redis'] as const;
+export const STORE_KINDS = ['sqlite', 'memory', 'redis', 'postgres'] as const;
 export type StoreKind = (typeof STORE_KINDS)[number];
 
 export const NODE_ENVS = ['development', 'production', 'test'] as const;
@@ -54,6 +54,13 @@ export interface AppConfig {
    * front) rather than the connection's peer.
    */
   trustProxy: boolean;
+  /** PostgreSQL database of `store` `postgres`: sessions, messages, markers and settings. */
+  databaseUrl: string;
+  /**
+   * Whether this node uses Redis (`redisUrl`): with `store` `redis`, or `postgres` with REDIS_URL
+   * set (presence, rate limits and the socket.io adapter between nodes; without it, one node).
+   */
+  useRedis: boolean;
   /** Redis server of `store` `redis`: sessions, messages, presence and the socket.io adapter. */
   redisUrl: string;
   /** Start of every Redis key, stream and channel name this deployment uses. */
@@ -103,6 +110,7 @@ const UNIT_MS = {
 export const DEFAULT_SESSION_TTL_MS = 7 * UNIT_MS.d;
 export const DEFAULT_SESSION_PRUNE_INTERVAL_MS = UNIT_MS.h;
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+export const DEFAULT_DATABASE_URL = 'postgres://localhost:5432/chat';
 export const DEFAULT_REDIS_PREFIX = 'chat:';
 export const DEFAULT_PRESENCE_NODE_TIMEOUT_MS = 10 * SECOND;
 export const CLUSTER_WORKERS_MAX = 64;
@@ -125,6 +133,15 @@ const optional = <T extends z.ZodType>(schema: T) =>
     (value) => (value === '' ? undefined : value),
     schema.optional(),
   );
+
+const isPostgresUrl = (value: string): boolean => {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'postgres:' || url.protocol === 'postgresql:';
+  } catch {
+    return false;
+  }
+};
 
 const isRedisUrl = (value: string): boolean => {
   try {
@@ -157,6 +174,7 @@ export function redactUrl(value: string): string {
 /** Variables whose value may hold a secret: shown redacted in error messages. */
 const REDACTED: Record<string, (value: string) => string> = {
   REDIS_URL: redactUrl,
+  DATABASE_URL: redactUrl,
 };
 
 const isOrigin = (value: string): boolean => {
@@ -275,6 +293,12 @@ const envSchema = z.object({
   NEW_SESSIONS_PER_MINUTE: optional(positiveInteger()),
   MAX_CONNECTIONS_PER_ADDRESS: optional(positiveInteger()),
   TRUST_PROXY: optional(boolean()),
+  DATABASE_URL: optional(
+    z.string().trim().refine(isPostgresUrl, {
+      error:
+        'must be a postgres:// or postgresql:// URL such as postgres://localhost:5432/chat',
+    }),
+  ),
   REDIS_URL: optional(
     z.string().trim().refine(isRedisUrl, {
       error:
@@ -300,14 +324,18 @@ const envSchema = z.object({
   ),
 });
 
+/** Redis is used by STORE=redis, and by STORE=postgres when REDIS_URL is set. */
+const usesRedis = (store: StoreKind, redisUrl: string | undefined) =>
+  store === 'redis' || (store === 'postgres' && redisUrl !== undefined);
+
 /** Settings that are only valid together. */
 const checkedEnvSchema = envSchema.superRefine((env, ctx) => {
   const store = env.STORE ?? STORE_KINDS[0];
-  if ((env.CLUSTER_WORKERS ?? 1) > 1 && store !== 'redis') {
+  if ((env.CLUSTER_WORKERS ?? 1) > 1 && !usesRedis(store, env.REDIS_URL)) {
     ctx.addIssue({
       code: 'custom',
       path: ['CLUSTER_WORKERS'],
-      message: `more than 1 worker needs STORE=redis, through which the workers share sessions, messages and presence (STORE is ${store})`,
+      message: `more than 1 worker needs Redis, through which the workers share presence and broadcasts: STORE=redis, or STORE=postgres with REDIS_URL (STORE is ${store})`,
     });
   }
 });
@@ -362,6 +390,8 @@ export function validateEnv(
     maxConnectionsPerAddress:
       env.MAX_CONNECTIONS_PER_ADDRESS ?? DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
     trustProxy: env.TRUST_PROXY ?? false,
+    databaseUrl: env.DATABASE_URL ?? DEFAULT_DATABASE_URL,
+    useRedis: usesRedis(env.STORE ?? STORE_KINDS[0], env.REDIS_URL),
     redisUrl: env.REDIS_URL ?? DEFAULT_REDIS_URL,
     redisPrefix: env.REDIS_PREFIX ?? DEFAULT_REDIS_PREFIX,
     presenceNodeTimeoutMs:

@@ -1,6 +1,7 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { MessageStore } from '../messaging/stores/message.store';
+import { PostgresDatabase } from '../shared/postgres/postgres-database';
 import { RedisConnection } from '../shared/redis/redis-connection';
 
 /** A readiness probe waits for its checks at most this long (Kubernetes' default probe timeout is 1 s). */
@@ -75,6 +76,31 @@ export class RedisHealthIndicator {
       await within(redis.client.ping(), HEALTH_CHECK_TIMEOUT_MS);
       if (!redis.allConnected)
         return indicator.down({ message: 'a Redis client is reconnecting' });
+      return indicator.up();
+    } catch (error) {
+      return indicator.down({ message: reason(error) });
+    }
+  }
+}
+
+/** PostgreSQL (STORE=postgres) answers a query through the pool. Up when it is not used. */
+@Injectable()
+export class PostgresHealthIndicator {
+  constructor(
+    private readonly indicators: HealthIndicatorService,
+    @Optional() private readonly postgres?: PostgresDatabase,
+  ) {}
+
+  get used(): boolean {
+    return this.postgres !== undefined;
+  }
+
+  async check(key: string) {
+    const indicator = this.indicators.check(key);
+    const postgres = this.postgres;
+    if (!postgres) return indicator.up();
+    try {
+      await within(postgres.ping(), HEALTH_CHECK_TIMEOUT_MS);
       return indicator.up();
     } catch (error) {
       return indicator.down({ message: reason(error) });

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { HealthController } from './health.controller';
 import {
+  PostgresHealthIndicator,
   RedisHealthIndicator,
   StoreHealthIndicator,
 } from './health.indicators';
@@ -11,6 +12,10 @@ import {
   // A failed check is logged as one JSON record, not a multi-line table.
   imports: [TerminusModule.forRoot({ errorLogStyle: 'json' })],
   controllers: [HealthController],
-  providers: [StoreHealthIndicator, RedisHealthIndicator],
+  providers: [
+    StoreHealthIndicator,
+    RedisHealthIndicator,
+    PostgresHealthIndicator,
+  ],
 })
 export class HealthModule {}

@@ -9,6 +9,8 @@ import { ConversationStateStore } from './conversation-state.store';
 import { MemoryConversationStateStore } from './memory/memory-conversation-state.store';
 import { RedisConversationStateStore } from './redis/redis-conversation-state.store';
 import { SqliteConversationStateStore } from './sqlite/sqlite-conversation-state.store';
+import { PostgresDatabase } from '../../shared/postgres/postgres-database';
+import { PostgresConversationStateStore } from './postgres/postgres-conversation-state.store';
 
 /** The message store a backend's conversation state reads, or a clear error at start. */
 function messageStoreOf<T extends MessageStore>(
@@ -42,6 +44,12 @@ export const conversationStateStoreBackends: StoreBackends = {
         messageStoreOf(messages, SqliteMessageStore),
       ),
     inject: [SqliteDatabase, MessageStore],
+  },
+  postgres: {
+    provide: ConversationStateStore,
+    useFactory: (database: PostgresDatabase) =>
+      new PostgresConversationStateStore(database),
+    inject: [PostgresDatabase],
   },
   redis: {
     provide: ConversationStateStore,

@@ -7,6 +7,8 @@ import { MemoryMessageStore } from './memory/memory-message.store';
 import { MessageStore } from './message.store';
 import { RedisMessageStore } from './redis/redis-message.store';
 import { SqliteMessageStore } from './sqlite/sqlite-message.store';
+import { PostgresDatabase } from '../../shared/postgres/postgres-database';
+import { PostgresMessageStore } from './postgres/postgres-message.store';
 
 /** `MessageStore` on each backend. */
 export const messageStoreBackends: StoreBackends = {
@@ -15,6 +17,12 @@ export const messageStoreBackends: StoreBackends = {
     provide: MessageStore,
     useFactory: (database: SqliteDatabase) => new SqliteMessageStore(database),
     inject: [SqliteDatabase],
+  },
+  postgres: {
+    provide: MessageStore,
+    useFactory: (database: PostgresDatabase) =>
+      new PostgresMessageStore(database),
+    inject: [PostgresDatabase],
   },
   redis: {
     provide: MessageStore,

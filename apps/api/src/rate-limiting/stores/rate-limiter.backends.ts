@@ -37,6 +37,25 @@ export const rateLimiterBackends: StoreBackends = {
       rateLimits(config, (limits) => new MemoryRateLimiter(limits)),
     inject: [ConfigService],
   },
+  // One budget for the whole deployment through Redis (REDIS_URL); without it there is one node.
+  postgres: {
+    provide: RateLimits,
+    useFactory: (
+      config: AppConfigService,
+      redis: RedisConnection | undefined,
+      keys: RedisKeys | undefined,
+    ) =>
+      rateLimits(config, (limits) =>
+        redis && keys
+          ? new RedisRateLimiter(redis.client, keys, limits)
+          : new MemoryRateLimiter(limits),
+      ),
+    inject: [
+      ConfigService,
+      { token: RedisConnection, optional: true },
+      { token: RedisKeys, optional: true },
+    ],
+  },
   redis: {
     provide: RateLimits,
     useFactory: (

@@ -9,6 +9,8 @@ import { MemorySessionStore } from './memory/memory-session.store';
 import { RedisSessionStore } from './redis/redis-session.store';
 import { SessionStore } from './session.store';
 import { SqliteSessionStore } from './sqlite/sqlite-session.store';
+import { PostgresDatabase } from '../../shared/postgres/postgres-database';
+import { PostgresSessionStore } from './postgres/postgres-session.store';
 
 const ttlMs = (config: AppConfigService) =>
   config.get('sessionTtlMs', { infer: true });
@@ -38,6 +40,24 @@ export const sessionStoreBackends: StoreBackends = {
       return store;
     },
     inject: [SqliteDatabase, ConfigService, Clock],
+  },
+  postgres: {
+    provide: SessionStore,
+    // Without Redis there is one api node: at start no socket can be open, as with SQLite. With
+    // Redis, the presence sweep saves the sessions of a node that died.
+    useFactory: async (
+      database: PostgresDatabase,
+      config: AppConfigService,
+      clock: Clock,
+    ) => {
+      const store = new PostgresSessionStore(database, {
+        ttlMs: ttlMs(config),
+        clock,
+      });
+      if (!config.get('useRedis', { infer: true })) await store.disconnectAll();
+      return store;
+    },
+    inject: [PostgresDatabase, ConfigService, Clock],
   },
   redis: {
     provide: SessionStore,

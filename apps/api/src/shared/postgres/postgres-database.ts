@@ -2,6 +2,7 @@ import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import {
   Kysely,
   PostgresDialect,
+  sql,
   type Migration,
   type Transaction,
 } from 'kysely';
@@ -104,6 +105,11 @@ export class PostgresDatabase implements OnApplicationShutdown {
       await this.db.destroy();
     })();
     return this.closing;
+  }
+
+  /** One round trip to the server through the pool (the readiness probe). */
+  async ping(): Promise<void> {
+    await sql`SELECT 1`.execute(this.db);
   }
 
   get isOpen(): boolean {

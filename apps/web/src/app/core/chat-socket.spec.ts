@@ -1,7 +1,10 @@
+import { ApplicationRef } from '@angular/core';
 import { TestBed } from '@angular/core/testing';
 import { ChatEvent } from '@chat/contracts';
+import { Socket } from 'ngx-socket-io';
 import { CHAT_CONFIG, DEFAULT_CHAT_CONFIG } from './chat-config';
 import { CHAT_SOCKET, provideChatSocket } from './chat-socket';
+import { NgxChatSocketAdapter } from './ngx-chat-socket';
 
 describe('provideChatSocket', () => {
   function create(ackTimeoutMs = 20) {
@@ -34,5 +37,18 @@ describe('provideChatSocket', () => {
         to: 'uBob',
       }),
     ).rejects.toThrow(/timed out/);
+  });
+
+  it('drops a volatile notice while the link is down instead of buffering it for the reconnect', () => {
+    const socket = new Socket(
+      { url: 'http://127.0.0.1:9', options: { autoConnect: false } },
+      TestBed.inject(ApplicationRef),
+    );
+    const adapter = new NgxChatSocketAdapter(socket, 20);
+    adapter.emitVolatile(ChatEvent.Typing, { to: 'uBob', typing: true });
+    expect(socket.ioSocket.sendBuffer).toEqual([]);
+    // A plain emit would have been buffered, and sent stale once connected.
+    socket.emit(ChatEvent.Typing, { to: 'uBob', typing: true });
+    expect(socket.ioSocket.sendBuffer).toHaveLength(1);
   });
 });

@@ -54,8 +54,8 @@ export interface ChatSocket {
     event: E,
   ): Observable<ChatSocketPayload<E>>;
   /**
-   * Sends at once if the link is up, else drops it (socket.io's `volatile`): for notices that
-   * are stale by the time a lost link comes back (typing).
+   * Sends at once if the link is up, else drops it (never buffered for a reconnect): for notices
+   * that are stale by the time a lost link comes back (typing).
    */
   emitVolatile<E extends keyof ClientToServerEvents>(
     event: E,

@@ -51,8 +51,11 @@ export class NgxChatSocketAdapter implements ChatSocket {
     event: E,
     payload: Parameters<ClientToServerEvents[E]>[0],
   ): void {
+    // Not socket.io's `volatile`: it also drops a packet while the transport finishes a write,
+    // such as the message sent in the same task as the `typing: false` that follows it.
+    if (!this.socket.connected) return;
     // The emit's typing cannot see through the union of our events' parameters either.
-    const socket = this.socket.volatile as unknown as {
+    const socket = this.socket as unknown as {
       emit(event: E, payload: unknown): void;
     };
     socket.emit(event, payload);

@@ -72,6 +72,15 @@ describe('TypingStore: ours', () => {
     expect(sent(chat)).toEqual([true, false, true, false]);
   });
 
+  it('says false when the tab closes (or reloads) while writing', () => {
+    const chat = signedIn();
+    chat.conversations.select('uBob');
+    window.dispatchEvent(new Event('pagehide'));
+    chat.typing.draftChanged('uBob', 'hi');
+    window.dispatchEvent(new Event('pagehide'));
+    expect(sent(chat)).toEqual([true, false]);
+  });
+
   it('sends nothing while the link is down, and says true again at the first keystroke after a reconnect', () => {
     const chat = signedIn();
     chat.conversations.select('uBob');
@@ -85,6 +94,17 @@ describe('TypingStore: ours', () => {
     chat.socket.serverEmit(ChatEvent.Session, ALICE);
     chat.typing.draftChanged('uBob', 'hi there!');
     expect(sent(chat)).toEqual([true, true]);
+  });
+
+  it('says true at the next keystroke when the first one found the link down', () => {
+    const chat = signedIn();
+    chat.conversations.select('uBob');
+    chat.socket.drop();
+    chat.typing.draftChanged('uBob', 'h');
+    // The link is back (before any session event).
+    chat.socket.connectOk();
+    chat.typing.draftChanged('uBob', 'hi');
+    expect(sent(chat)).toEqual([true]);
   });
 });
 

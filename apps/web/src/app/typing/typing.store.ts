@@ -1,4 +1,5 @@
 import {
+  DOCUMENT,
   DestroyRef,
   Injectable,
   InjectionToken,
@@ -44,9 +45,9 @@ interface Outgoing {
  * Typing, both ways. Ours: the composer reports each change of its draft (`draftChanged`), and
  * the store sends `typing` as PROTOCOL.md times it: `true` at the first keystroke and every
  * `refreshMs` while writing, `false` after `idleMs` without input, when the draft empties (a send
- * empties it) and when the conversation is left. Theirs: who is writing to us now (`typingUserIDs`),
- * each until their `false`, their message, or `expiryMs` without a new `true`. Notices are sent
- * volatile: one the link cannot carry now is stale later, so it is dropped, never queued. With
+ * empties it), when the conversation is left and when the tab closes. Theirs: who is writing to us
+ * now (`typingUserIDs`), each until their `false`, their message, or `expiryMs` without a new
+ * `true`. A notice the link cannot carry now would be stale later: it is dropped, never queued. With
  * typing indicators off (SettingsStore), neither way: the server would drop them anyway.
  */
 @Injectable({ providedIn: 'root' })
@@ -95,7 +96,14 @@ export class TypingStore {
         if (this.outgoing && (!on || this.outgoing.to !== open)) this.stop();
       });
     });
-    inject(DestroyRef).onDestroy(() => this.reset());
+    // A tab closed (or reloaded) while writing: say so now, not 15 s later by expiry.
+    const window = inject(DOCUMENT).defaultView;
+    const onPageHide = () => this.stop();
+    window?.addEventListener('pagehide', onPageHide);
+    inject(DestroyRef).onDestroy(() => {
+      window?.removeEventListener('pagehide', onPageHide);
+      this.reset();
+    });
   }
 
   /**
@@ -109,10 +117,11 @@ export class TypingStore {
     const current = this.outgoing;
     if (current) clearTimeout(current.idle);
     const due = !current || now - current.sentAt >= this.timings.refreshMs;
-    if (due) this.send(to, true);
+    // Not sent (the link is down): the next keystroke tries again.
+    const sent = due && this.send(to, true);
     this.outgoing = {
       to,
-      sentAt: due ? now : (current?.sentAt ?? now),
+      sentAt: sent ? now : due ? -Infinity : (current?.sentAt ?? now),
       idle: setTimeout(() => this.stop(), this.timings.idleMs),
     };
   }
@@ -126,9 +135,11 @@ export class TypingStore {
     this.send(current.to, false);
   }
 
-  private send(to: string, typing: boolean): void {
-    if (this.connection.connected())
-      this.socket.emitVolatile(ChatEvent.Typing, { to, typing });
+  /** False if the link is down: nothing was sent. */
+  private send(to: string, typing: boolean): boolean {
+    if (!this.connection.connected()) return false;
+    this.socket.emitVolatile(ChatEvent.Typing, { to, typing });
+    return true;
   }
 
   private onTyping({ userID, typing }: Typing): void {

@@ -44,6 +44,8 @@ const toSession = (row: SessionRow): StoredSession => ({
 
 /** Users asked about in one turn are looked up in one query (see `hasUser`). */
 const MAX_LOOKUPS = 512;
+/** Past this many, the `hasUser` cache starts again empty (it only saves round trips). */
+const ALIVE_CACHE_MAX = 100_000;
 
 /** PostgreSQL text holds no NUL: userIDs never do, so a cursor's userID part ends at one. */
 const withoutNul = (value: string) => {
@@ -53,13 +55,22 @@ const withoutNul = (value: string) => {
 
 /**
  * `STORE=postgres` sessions: the `sessions` table (shared/postgres/migrations.ts), with the settings
- * in two columns. Reads go to the pool; writes through the database's group commit. Every node
- * reads the same rows, so nothing is cached: `hasUser`, asked for every private message, looks up
- * all the users asked for in one turn with one query.
+ * in two columns. Reads go to the pool; writes through the database's group commit. `hasUser`,
+ * asked for every private message, is answered from what is surely still true (as the Redis
+ * store does), else by one query for all the users asked for in one turn.
  */
 export class PostgresSessionStore extends SessionStore {
   private readonly options: SessionStoreOptions;
   private readonly lookups: TurnBatch<string, boolean>;
+  /**
+   * `hasUser`'s answers: userID → until when its session is alive for sure, whatever any node
+   * does meanwhile. A session's expiry only ever moves later (a save is a connect, or a disconnect
+   * seen now), and the pruner deletes only expired sessions: no node has to tell the others.
+   */
+  private readonly aliveUntil = new Map<string, number>();
+  /** `hasUser` lookups still waiting for the database, and the last one asked (resolves true). */
+  private pending = 0;
+  private lastLookup: Promise<boolean> = Promise.resolve(true);
 
   constructor(
     private readonly database: PostgresDatabase,
@@ -100,17 +111,47 @@ export class PostgresSessionStore extends SessionStore {
   }
 
   override hasUser(userID: string): Promise<boolean> {
-    return this.lookups.add(userID);
+    const now = this.options.clock.now();
+    if (now < (this.aliveUntil.get(userID) ?? -Infinity))
+      return this.pending === 0 ? Promise.resolve(true) : this.lastLookup;
+    this.pending += 1;
+    // Answers in the order asked, whichever query of the pool comes back first: a sender's
+    // messages get their ids in the order they were sent.
+    const answer = this.lookups.add(userID);
+    const lookup = this.lastLookup.then(() => answer);
+    const settled = () => process.nextTick(() => (this.pending -= 1));
+    lookup.then(settled, settled);
+    // A cached yes after this lookup resolves after it; a failed lookup is that caller's alone.
+    this.lastLookup = lookup.then(
+      () => true,
+      () => true,
+    );
+    return lookup;
   }
 
+  /** Which of `userIDs` have an unexpired session; remembers until when each surely has. */
   private async findAlive(userIDs: string[]): Promise<boolean[]> {
+    const now = this.options.clock.now();
     const rows = await this.db
       .selectFrom('sessions')
-      .select('user_id')
+      .select(['user_id', 'connected', 'last_seen'])
       .where('user_id', '=', sql<string>`ANY(${[...new Set(userIDs)]})`)
-      .where(this.alive())
+      .where(
+        sql<boolean>`(connected OR last_seen > ${now - this.options.ttlMs})`,
+      )
       .execute();
-    const alive = new Set(rows.map((row) => row.user_id));
+    const alive = new Set<string>();
+    if (this.aliveUntil.size >= ALIVE_CACHE_MAX) this.aliveUntil.clear();
+    for (const row of rows) {
+      alive.add(row.user_id);
+      // Seen connected now, it expires TTL after a disconnect that can only come later.
+      this.aliveUntil.set(
+        row.user_id,
+        (row.connected ? now : row.last_seen) + this.options.ttlMs,
+      );
+    }
+    for (const userID of userIDs)
+      if (!alive.has(userID)) this.aliveUntil.delete(userID);
     return userIDs.map((userID) => alive.has(userID));
   }
 
@@ -243,6 +284,23 @@ export class PostgresSessionStore extends SessionStore {
         .executeTakeFirst(),
     );
     return row && { readReceipts: row.read_receipts, typing: row.typing };
+  }
+
+  /**
+   * Marks every session not connected, seen now: at the start of the only node (no Redis), no
+   * socket can be open yet, and sessions left `connected` by a node that was killed would
+   * otherwise show online forever and never expire.
+   */
+  async disconnectAll(): Promise<number> {
+    const now = this.options.clock.now();
+    const result = await this.database.write((trx) =>
+      trx
+        .updateTable('sessions')
+        .set({ connected: false, last_seen: now })
+        .where('connected', '=', true)
+        .executeTakeFirst(),
+    );
+    return Number(result.numUpdatedRows);
   }
 
   /** `isExpired` negated, in SQL, with the cutoff `now - ttl` taken now. */

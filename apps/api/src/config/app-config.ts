@@ -1,5 +1,17 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import {
+  boolean,
+  duration,
+  isOrigin,
+  isPostgresUrl,
+  isRedisUrl,
+  MAX_TIMER_MS,
+  optional,
+  positiveInteger,
+  SECOND,
+  UNIT_MS,
+} from './env-values';
 
 /** Store implementations that can be chosen with `STORE` (the first is the default); see stores.module. */
 export const STORE_KINDS = ['sqlite', 'memory', 'redis', 'postgres'] as const;
@@ -100,13 +112,6 @@ export const DEFAULT_METRICS_HOST = '127.0.0.1';
 export const SQLITE_IN_MEMORY = ':memory:';
 export const DEFAULT_HISTORY_LIMIT = 50;
 export const HISTORY_LIMIT_MAX = 1000;
-const SECOND = 1000;
-const UNIT_MS = {
-  s: SECOND,
-  m: 60 * SECOND,
-  h: 3600 * SECOND,
-  d: 86400 * SECOND,
-};
 export const DEFAULT_SESSION_TTL_MS = 7 * UNIT_MS.d;
 export const DEFAULT_SESSION_PRUNE_INTERVAL_MS = UNIT_MS.h;
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
@@ -114,8 +119,6 @@ export const DEFAULT_DATABASE_URL = 'postgres://localhost:5432/chat';
 export const DEFAULT_REDIS_PREFIX = 'chat:';
 export const DEFAULT_PRESENCE_NODE_TIMEOUT_MS = 10 * SECOND;
 export const CLUSTER_WORKERS_MAX = 64;
-/** Longest delay setInterval accepts (about 24.8 days). */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Thrown when the environment holds a bad value: startup stops with this message. */
 export class ConfigValidationError extends Error {
@@ -126,34 +129,6 @@ export class ConfigValidationError extends Error {
     this.name = 'ConfigValidationError';
   }
 }
-
-// Deployment tools often set a variable to '' to mean "unset".
-const optional = <T extends z.ZodType>(schema: T) =>
-  z.preprocess(
-    (value) => (value === '' ? undefined : value),
-    schema.optional(),
-  );
-
-const isPostgresUrl = (value: string): boolean => {
-  try {
-    const url = new URL(value);
-    return url.protocol === 'postgres:' || url.protocol === 'postgresql:';
-  } catch {
-    return false;
-  }
-};
-
-const isRedisUrl = (value: string): boolean => {
-  try {
-    const url = new URL(value);
-    return (
-      (url.protocol === 'redis:' || url.protocol === 'rediss:') &&
-      url.hostname !== ''
-    );
-  } catch {
-    return false;
-  }
-};
 
 /**
  * The URL with its password (or a lone user part, which Redis may read as one) replaced by `***`:
@@ -176,54 +151,6 @@ const REDACTED: Record<string, (value: string) => string> = {
   REDIS_URL: redactUrl,
   DATABASE_URL: redactUrl,
 };
-
-const isOrigin = (value: string): boolean => {
-  try {
-    return new URL(value).origin === value;
-  } catch {
-    return false;
-  }
-};
-
-/**
- * A duration: a number of seconds (`3600`) or a number with a unit s, m, h or d (`90s`, `12h`,
- * `7d`); in milliseconds, at least one second.
- */
-const duration = (max = Number.MAX_SAFE_INTEGER) =>
-  z
-    .string()
-    .trim()
-    .regex(/^\d+(\.\d+)?\s*[smhd]?$/i, {
-      error: 'must be a duration such as 3600, 90s, 30m, 12h or 7d',
-    })
-    .transform((value) => {
-      const unit = value.at(-1)?.toLowerCase() ?? '';
-      const ms = UNIT_MS[unit as keyof typeof UNIT_MS];
-      return ms === undefined
-        ? Math.round(Number(value) * SECOND)
-        : Math.round(Number.parseFloat(value) * ms);
-    })
-    .refine((ms) => ms >= SECOND, { error: 'must be at least 1 second' })
-    .refine((ms) => ms <= max, {
-      error: `must be at most ${Math.floor(max / UNIT_MS.d)} day${
-        Math.floor(max / UNIT_MS.d) === 1 ? '' : 's'
-      }`,
-    });
-
-/** A whole number from 1 up. */
-const positiveInteger = () =>
-  z.coerce
-    .number({ error: 'must be a number' })
-    .int('must be an integer')
-    .min(1, 'must be at least 1');
-
-/** A switch: `true`, `false`, `1` or `0`, in any case. */
-const boolean = () =>
-  z
-    .string()
-    .trim()
-    .regex(/^(true|false|1|0)$/i, { error: 'must be true, false, 1 or 0' })
-    .transform((value) => /^(true|1)$/i.test(value));
 
 const envSchema = z.object({
   NODE_ENV: optional(

@@ -10,6 +10,7 @@ const run = (nodes: number, round: number, idle: number[]): FanoutRun => ({
     lost: 0,
     busyMicrosPerMessage: 40 + round,
     idleMicrosPerMessage: idle,
+    idleBaselineMsPerSecond: idle.map(() => 2),
     p99Ms: 20,
   },
 });
@@ -24,10 +25,10 @@ describe('the fan-out table', () => {
     ]).split('\n');
     expect(lines).toHaveLength(4);
     expect(lines[2]).toBe(
-      '| 3 | 2 | 10002 | 41.5 | 0.35 (0.20–3.00) | met | 20.0 | 0 |',
+      '| 3 | 2 | 10002 | 41.5 | 0.35 (0.20–3.00) | met | 2.0 | 20.0 | 0 |',
     );
     expect(lines[3]).toBe(
-      '| 5 | 1 (+1 failed) | 10001 | 41.0 | 0.55 (0.30–0.70) | met | 20.0 | 0 |',
+      '| 5 | 1 (+1 failed) | 10001 | 41.0 | 0.55 (0.30–0.70) | met | 2.0 | 20.0 | 0 |',
     );
   });
 });

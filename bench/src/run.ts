@@ -930,7 +930,8 @@ async function main(): Promise<void> {
       '#### Fan-out',
       `N api nodes on one Redis (the sharded adapter), every client on the first node, the throughput load ` +
         `(${load.pairs} pairs × ${load.messages} messages, closed loop), ${repeat} round(s) per node count. ` +
-        `Idle node: a node without a single client; its CPU over the run per message delivered, each idle node of each run ` +
+        `Idle node: a node without a single client; its CPU over the run (/proc/<pid>/schedstat) less its baseline (its CPU with no traffic, ` +
+        `measured over 3 s just before, per second: heartbeats, sweeps, timers), per message delivered, each idle node of each run ` +
         `(Redis itself not counted). The issue's goal: ≤ 1 µs per message on an idle node (the streams adapter: 8.6–9.0 µs).`,
       fanoutTable(fanout),
     );

@@ -3,8 +3,8 @@ import type { Page } from '@playwright/test';
 import { expect, sendMessage, test, userItem } from './support/fixtures';
 
 /**
- * axe-core on each screen (the username form, the list, an open conversation), in the light and
- * the dark theme, at desktop and phone width: no serious or critical violation.
+ * axe-core on each screen (the username form, the list, the settings, an open conversation), in
+ * the light and the dark theme, at desktop and phone width: no serious or critical violation.
  */
 const SCHEMES = ['light', 'dark'] as const;
 const WIDTHS = [
@@ -74,6 +74,12 @@ for (const colorScheme of SCHEMES) {
       await page.goto(api.url);
       await expect(userItem(page, 'carol')).toBeVisible();
       await expectAccessible(page, `list (${where})`);
+      // The settings dialog, over the list.
+      await page.getByTestId('settings-open').click();
+      await expect(page.getByTestId('setting-read-receipts')).toBeVisible();
+      await expectAccessible(page, `settings (${where})`);
+      await page.keyboard.press('Escape');
+      await expect(page.getByTestId('settings-panel')).toHaveCount(0);
 
       await page.goto(`${api.url}${bobLink}`);
       await expect(page.getByTestId('message-content')).toHaveCount(2);

@@ -13,8 +13,9 @@ import { expect, test, userItem } from './support/fixtures';
 
 /**
  * The README's pictures, from a realistic scene: conversations over two days, a link, our messages
- * and theirs, two users named dave, unread messages. `npm run screenshots` writes them to docs/
- * (SCREENSHOTS_DIR); every e2e run makes them too, into dist/screenshots, so the scene keeps working.
+ * and theirs (delivered, read: ticks and "Seen"), two users named dave, unread counts, bob typing.
+ * `npm run screenshots` writes them to docs/ (SCREENSHOTS_DIR); every e2e run makes them too, into
+ * dist/screenshots, so the scene keeps working.
  *
  * The server stamps messages with its own time: the scene is written, the api stopped, the times
  * moved to fixed ones in its SQLite file, and the api started again. The pages run on a fixed
@@ -84,6 +85,25 @@ test('the screenshots of the README', async ({ api, browser }) => {
     'Looks great. One typo on slide 3 (“recieve”).',
     '2026-11-30T09:20:00Z',
   );
+  // Read markers, the server's: alice read everything but dave's; bob read alice's last message,
+  // carol's browser holds alice's (delivered, not read).
+  const receipts = [
+    [alice, bob, { read: ids.get('Feedback welcome before 10') }],
+    [alice, carol, { read: ids.get('Thanks for the review!') }],
+    [
+      bob,
+      alice,
+      { read: ids.get('Looks great. One typo on slide 3 (“recieve”).') },
+    ],
+    [carol, alice, { delivered: ids.get('Anytime!') }],
+  ] as const;
+  for (const [reader, sender, markers] of receipts) {
+    const ack = await reader.client.receipt({
+      userID: sender.session.userID,
+      ...markers,
+    });
+    expect(ack).toEqual({ ok: true });
+  }
   pool.closeAll();
 
   await api.stop();
@@ -97,7 +117,7 @@ test('the screenshots of the README', async ({ api, browser }) => {
   const online = new ClientPool(() => again.url);
   try {
     // bob and the other Dave are online; dave, carol and erin are not.
-    await Promise.all(
+    const [bobOnline] = await Promise.all(
       [bob, otherDave].map((user) =>
         online.connect({
           sessionID: user.session.sessionID,
@@ -105,12 +125,17 @@ test('the screenshots of the README', async ({ api, browser }) => {
         }),
       ),
     );
-    // alice has read everything but dave's.
-    const marks = {
-      [bob.session.userID]: ids.get('Feedback welcome before 10'),
-      [carol.session.userID]: ids.get('Thanks for the review!'),
+    const scene = {
+      alice,
+      url: again.url,
+      bobID: bob.session.userID,
+      // bob writes to alice while each picture is taken.
+      bobTyping: () =>
+        bobOnline.client.socket.emit('typing', {
+          to: alice.session.userID,
+          typing: true,
+        }),
     };
-    const scene = { alice, marks, url: again.url, bobID: bob.session.userID };
 
     mkdirSync(outDir, { recursive: true });
     const desktop = { width: 1280, height: 800 };
@@ -160,9 +185,9 @@ async function shoot(
   browser: Browser,
   scene: {
     alice: ConnectedUser;
-    marks: Record<string, string | undefined>;
     url: string;
     bobID: string;
+    bobTyping: () => void;
   },
   options: BrowserContextOptions,
   file: string,
@@ -176,20 +201,26 @@ async function shoot(
   });
   try {
     const { session } = scene.alice;
-    await context.addInitScript(
-      ([sessionID, userID, marks]) => {
-        localStorage.setItem('sessionID', sessionID);
-        localStorage.setItem('username', 'alice');
-        localStorage.setItem(`lastRead:${userID}`, marks);
-      },
-      [session.sessionID, session.userID, JSON.stringify(scene.marks)] as const,
-    );
+    await context.addInitScript((sessionID) => {
+      localStorage.setItem('sessionID', sessionID);
+      localStorage.setItem('username', 'alice');
+    }, session.sessionID);
     const page = await context.newPage();
     await page.clock.setFixedTime(new Date(NOW));
     await page.goto(withBob ? `${scene.url}/chat/${scene.bobID}` : scene.url);
     await expect(userItem(page, 'erin')).toBeAttached();
+    await expect(
+      userItem(page, 'dave').first().getByTestId('unread-badge'),
+    ).toHaveText('2 unread');
+    scene.bobTyping();
+    await expect(
+      withBob && page.viewportSize()?.width === 390
+        ? page.getByTestId('peer-typing')
+        : userItem(page, 'bob').getByTestId('user-typing'),
+    ).toBeVisible();
     if (withBob) {
       await expect(page.getByTestId('message-content')).toHaveCount(6);
+      await expect(page.getByTestId('message-seen')).toHaveText('Seen');
       await page.getByTestId('message-input').fill('See you at 10!');
     }
     // No caret, no focus ring: the picture shows the page, not the cursor.

@@ -26,6 +26,7 @@ describe('@socket.io/redis-adapter, as shardedPerRoom uses it', () => {
   let sub: Redis;
   let listener: Redis;
   let servers: Server[] = [];
+  let subscribers: Redis[] = [];
   let prefix: string;
   let n = 0;
   const published: Published[] = [];
@@ -56,6 +57,10 @@ describe('@socket.io/redis-adapter, as shardedPerRoom uses it', () => {
   afterEach(async () => {
     for (const server of servers) await server.of('/').adapter.close();
     servers = [];
+    // Answered after the (un)subscriptions the adapters sent without waiting.
+    await Promise.all(subscribers.map((subscriber) => subscriber.ping()));
+    await Promise.all(subscribers.map((subscriber) => subscriber.quit()));
+    subscribers = [];
     await listener.sunsubscribe();
   });
 
@@ -66,16 +71,21 @@ describe('@socket.io/redis-adapter, as shardedPerRoom uses it', () => {
   const channel = (room?: string) =>
     room === undefined ? `${prefix}#/#` : `${prefix}#/#${room}#`;
 
-  /** A socket.io server (never listening) on the sharded adapter, wrapped or not. */
+  /**
+   * A socket.io server (never listening) on the sharded adapter, wrapped or not, with a subscriber
+   * connection of its own (as a node has: the adapter keeps one handler per channel and client).
+   */
   function server(wrapped: boolean): Server {
-    const factory = createShardedAdapter(pub, sub, {
+    const subscriber = sub.duplicate();
+    subscribers.push(subscriber);
+    const factory = createShardedAdapter(pub, subscriber, {
       channelPrefix: prefix,
       subscriptionMode: 'dynamic',
     });
     const io = new Server({
       adapter: (wrapped
         ? shardedPerRoom(factory, {
-            subscribed: () => sub.ping().then(() => undefined),
+            subscribed: () => subscriber.ping().then(() => undefined),
           })
         : factory) as never,
     });
@@ -94,13 +104,46 @@ describe('@socket.io/redis-adapter, as shardedPerRoom uses it', () => {
     });
   });
 
-  it('has doPublish(message)', () => {
+  it('has a uid, doPublish(message) and onRawMessage(raw, channel)', () => {
     const adapter = server(false).of('/').adapter as unknown as Record<
       string,
       unknown
     >;
+    expect(adapter['uid']).toEqual(expect.any(String));
     expect(adapter['doPublish']).toEqual(expect.any(Function));
     expect(adapter['doPublish']).toHaveLength(1);
+    expect(adapter['onRawMessage']).toEqual(expect.any(Function));
+    expect(adapter['onRawMessage']).toHaveLength(2);
+  });
+
+  it('wrapped: drops its own publications undecoded, and still takes in those of another node', async () => {
+    const one = server(true);
+    const two = server(true);
+    const decoded = new Map<Server, number>([
+      [one, 0],
+      [two, 0],
+    ]);
+    for (const io of [one, two]) {
+      const adapter = io.of('/').adapter as unknown as {
+        onMessage(message: unknown): void;
+      };
+      const onMessage = adapter.onMessage.bind(adapter);
+      adapter.onMessage = (message) => {
+        decoded.set(io, (decoded.get(io) ?? 0) + 1);
+        onMessage(message);
+      };
+      await io
+        .of('/')
+        .adapter.addAll(`socket-of-${decoded.size}`, new Set(['r']));
+    }
+    one.to('r').emit('e', 1);
+    await eventually(() => decoded.get(two) === 1, 'the other node took it in');
+    two.to('r').emit('e', 2);
+    await eventually(() => decoded.get(one) === 1, 'and the other way');
+    // A third, behind each node's own on its subscriber connection (one channel: in order).
+    one.to('r').emit('e', 3);
+    await eventually(() => decoded.get(two) === 2, 'the third');
+    expect([...decoded.values()]).toEqual([1, 2]);
   });
 
   it('publishes a broadcast to one room on its channel, and to several rooms on the namespace channel (what the wrapper changes)', async () => {

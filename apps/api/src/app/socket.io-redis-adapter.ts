@@ -14,7 +14,9 @@ export const REDIS_ADAPTER_VERSION = '8.3.0';
 
 /** What this file uses of the sharded adapter's (unexported) class, and of socket.io-adapter's. */
 interface ShardedAdapter {
+  uid: string;
   doPublish(message: ClusterMessage): Promise<unknown>;
+  onRawMessage(raw: Buffer, channel: Buffer): void;
   addAll(id: string, rooms: Set<string>): Promise<void> | void;
   on(event: 'create-room', listener: (room: string) => void): unknown;
 }
@@ -48,6 +50,10 @@ export interface ShardedOptions {
  * it, so a socket in several of them still gets the broadcast once. A node then reads only the
  * broadcasts for rooms it has sockets in.
  *
+ * A node subscribed to a room hears its own publications to it too (the sender's own room always
+ * has the sending socket): the adapter decodes each, then drops it as its own. Published here with
+ * `uid` first, they are recognised by their first bytes and dropped undecoded.
+ *
  * And so that `socket.join` resolves once the node's subscription to each room it creates is
  * active: the adapter subscribes when a room is created here (its 'create-room' listener, added
  * before ours) without waiting. The connection sequence reads history after joining, and a message
@@ -75,7 +81,18 @@ export function shardedPerRoom(
       return pending;
     };
 
-    const publish = adapter.doPublish.bind(adapter);
+    const own = Buffer.from(`{"uid":${JSON.stringify(adapter.uid)},`);
+    const receive = adapter.onRawMessage.bind(adapter);
+    adapter.onRawMessage = (raw, channel) => {
+      if (raw.length > own.length && own.equals(raw.subarray(0, own.length)))
+        return;
+      receive(raw, channel);
+    };
+
+    const send = adapter.doPublish.bind(adapter);
+    // `uid` first in the JSON (ClusterAdapter sets it after `type` and `data`).
+    const publish = ({ uid, nsp, ...rest }: ClusterMessage) =>
+      send({ uid, nsp, ...rest } as ClusterMessage);
     adapter.doPublish = (message) => {
       if (!toSeveralRooms(message)) return publish(message);
       const data = (message as { data: BroadcastData }).data;

@@ -3,11 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   redisForTests,
+  startRedisCluster,
   startPostgres,
+  type RedisClusterProcess,
   type TestPostgres,
   type TestRedis,
 } from '@chat/test-support';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { RedisKeys } from '../shared/redis/redis-keys';
 import { PostgresDatabase } from '../shared/postgres/postgres-database';
 import { SqliteDatabase } from '../shared/sqlite/sqlite-database';
@@ -48,6 +50,55 @@ export function useRedis() {
       return otherNode;
     },
     keys: () => new RedisKeys(`${redis.prefix}${++n}:`),
+  };
+}
+
+/**
+ * `useRedis` on a Redis Cluster of this run's own (3 masters, `startRedisCluster`): `client` and
+ * `otherNode` are ioredis Clusters (typed as the `Redis` the stores take, as the app passes them),
+ * `keys()` a fresh prefix in cluster mode (every key hash-tagged by its group).
+ */
+export function useRedisCluster() {
+  let cluster: RedisClusterProcess;
+  let client: Cluster;
+  let otherNode: Cluster;
+  let n = 0;
+
+  beforeAll(async () => {
+    cluster = await startRedisCluster();
+    const nodes = cluster.nodes.split(',').map((address) => {
+      const [host, port] = address.split(':');
+      return { host, port: Number(port) };
+    });
+    const connect = async () => {
+      const made = new Cluster(nodes, {
+        redisOptions: { maxRetriesPerRequest: 0 },
+      });
+      if (made.status !== 'ready')
+        await new Promise((resolve) => made.once('ready', resolve));
+      return made;
+    };
+    [client, otherNode] = await Promise.all([connect(), connect()]);
+  }, 30_000);
+
+  afterAll(async () => {
+    await client?.quit();
+    await otherNode?.quit();
+    await cluster?.stop();
+  });
+
+  return {
+    get nodes() {
+      return cluster.nodes;
+    },
+    get client() {
+      return client as unknown as Redis;
+    },
+    /** The client of a second node. */
+    get otherNode() {
+      return otherNode as unknown as Redis;
+    },
+    keys: () => new RedisKeys(`test:${++n}:`, true),
   };
 }
 

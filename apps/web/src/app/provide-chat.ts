@@ -11,6 +11,7 @@ import { DirectoryStore } from './directory/directory.store';
 import { NotificationsStore } from './notifications/notifications.store';
 import { OutboxStore } from './outbox/outbox.store';
 import { ReadStateStore } from './read-state/read-state.store';
+import { ReceiptsStore } from './receipts/receipts.store';
 import { SettingsStore } from './settings/settings.store';
 import { TypingStore } from './typing/typing.store';
 
@@ -32,6 +33,7 @@ export function provideChatStores(): EnvironmentProviders {
       inject(SettingsStore);
       inject(DirectoryStore);
       inject(ReadStateStore);
+      inject(ReceiptsStore);
       inject(ConversationsStore);
       inject(OutboxStore);
       inject(TypingStore);

@@ -89,6 +89,116 @@ export async function startRedisServer(
 
 const DIR_PREFIX = 'chat-redis-';
 
+/** A Redis Cluster of its own: masters on free ports, every slot assigned, no replicas. */
+export interface RedisClusterProcess {
+  /** REDIS_CLUSTER_NODES for the api: `127.0.0.1:<port>,…`, every master. */
+  nodes: string;
+  /** Stops every master and deletes their folders. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a Redis Cluster of `masters` (3 by default) redis-server processes of its own
+ * (`--cluster-enabled yes`, each with its cluster bus on a free port too), joins them with
+ * `redis-cli --cluster create … --cluster-yes` (REDIS_CLI_PATH or `redis-cli` on the PATH) and
+ * waits until every node reports `cluster_state:ok`. Never uses REDIS_URL.
+ */
+export async function startRedisCluster(
+  masters = 3,
+): Promise<RedisClusterProcess> {
+  removeStale();
+  const started: { child: ChildProcess; dir: string; port: number }[] = [];
+  const stop = async () => {
+    await Promise.all(started.map(({ child }) => stopProcess(child)));
+    for (const { dir } of started)
+      rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    for (let i = 0; i < masters; i++) {
+      const dir = mkdtempSync(join(tmpdir(), `${DIR_PREFIX}${process.pid}-`));
+      const port = await freePort();
+      const child = await spawnRedis(port, dir, false, [
+        '--cluster-enabled',
+        'yes',
+        '--cluster-config-file',
+        join(dir, 'nodes.conf'),
+        '--cluster-port',
+        String(await freePort()),
+        '--cluster-node-timeout',
+        '5000',
+      ]);
+      started.push({ child, dir, port });
+    }
+    const addresses = started.map(({ port }) => `127.0.0.1:${port}`);
+    await runCli([
+      '--cluster',
+      'create',
+      ...addresses,
+      '--cluster-replicas',
+      '0',
+      '--cluster-yes',
+    ]);
+    const deadline = Date.now() + START_TIMEOUT_MS;
+    for (const { port } of started) {
+      while (!(await clusterOk(port))) {
+        if (Date.now() > deadline)
+          throw new Error(
+            `the Redis Cluster on ${addresses.join(', ')} never reported cluster_state:ok`,
+          );
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+    return { nodes: addresses.join(','), stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** Runs redis-cli with `args`; rejects with its output unless it exits 0. */
+function runCli(args: string[]): Promise<void> {
+  const binary = process.env['REDIS_CLI_PATH'] || 'redis-cli';
+  return new Promise((resolve, reject) => {
+    const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const output: string[] = [];
+    child.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+    child.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'ENOENT'
+          ? new Error(
+              `redis-cli not found (tried "${binary}"): install it with redis-server`,
+            )
+          : error,
+      ),
+    );
+    child.once('exit', (code) =>
+      code === 0
+        ? resolve()
+        : reject(
+            new Error(
+              `redis-cli ${args.join(' ')} exited with ${code}:\n${output.join('')}`,
+            ),
+          ),
+    );
+  });
+}
+
+/** Whether the node on that port reports `cluster_state:ok`. */
+async function clusterOk(port: number): Promise<boolean> {
+  const redis = client(`redis://127.0.0.1:${port}`);
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+    const info = (await redis.call('CLUSTER', 'INFO')) as string;
+    return info.includes('cluster_state:ok');
+  } catch {
+    return false;
+  } finally {
+    redis.disconnect();
+  }
+}
+
 async function launch(
   options: RedisServerOptions = {},
 ): Promise<{ server: RedisServerProcess; dir: string }> {
@@ -186,6 +296,7 @@ async function spawnRedis(
   port: number,
   dir: string,
   appendonly: boolean,
+  extraArgs: readonly string[] = [],
 ): Promise<ChildProcess> {
   const binary = process.env['REDIS_SERVER_PATH'] || 'redis-server';
   const args = [
@@ -206,6 +317,7 @@ async function spawnRedis(
     'no',
     '--loglevel',
     'warning',
+    ...extraArgs,
   ];
   writeFileSync(join(dir, 'port'), String(port));
   const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });

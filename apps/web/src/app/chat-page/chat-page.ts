@@ -21,6 +21,11 @@ import { UserList } from '../directory/user-list/user-list';
 import { NotificationsStore } from '../notifications/notifications.store';
 import { OutboxStore } from '../outbox/outbox.store';
 import { TypingStore } from '../typing/typing.store';
+import {
+  SettingsPanel,
+  type SettingsView,
+} from '../settings/settings-panel/settings-panel';
+import { SettingsStore } from '../settings/settings.store';
 import { Avatar } from '../ui/avatar/avatar';
 
 /** The tab's title; with unread messages, their count first. */
@@ -37,7 +42,7 @@ const ANNOUNCED_MAX = 200;
 @Component({
   selector: 'chat-page',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [Avatar, MessagePanel, RouterLink, UserList],
+  imports: [Avatar, MessagePanel, RouterLink, SettingsPanel, UserList],
   templateUrl: './chat-page.html',
   styleUrl: './chat-page.css',
 })
@@ -53,6 +58,16 @@ export class ChatPage {
   protected readonly notifications = inject(NotificationsStore);
   private readonly router = inject(Router);
 
+  protected readonly settings = inject(SettingsStore);
+  /** The settings dialog is open (its code loads then). */
+  protected readonly settingsOpen = signal(false);
+  protected readonly settingsView = computed<SettingsView>(() => ({
+    readReceipts: this.settings.readReceipts(),
+    typingIndicators: this.settings.typingIndicators(),
+    notifications: this.settings.notifications(),
+    saving: this.settings.saving(),
+    error: this.settings.errorText(),
+  }));
   /** What the live region says last. */
   protected readonly announcement = signal('');
   protected readonly self = this.conversations.self;

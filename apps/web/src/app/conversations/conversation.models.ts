@@ -1,5 +1,6 @@
 import type { Message } from '@chat/contracts';
 import type { UserListItem } from '../directory/directory.models';
+import type { TheirMarkers } from '../receipts/receipts.store';
 
 export interface ChatMessage extends Message {
   fromSelf: boolean;
@@ -10,6 +11,8 @@ export interface ChatMessage extends Message {
   pending: boolean;
   /** A pending message's id for the server, the same on every attempt (see `OutboxStore`). */
   clientMessageId?: string;
+  /** Ours, given up on (still pending: never stored); Retry sends it again. */
+  failed?: boolean;
 }
 
 /** The conversation with one user, as held here. */
@@ -27,10 +30,12 @@ export interface Conversation {
 /** One user of the list with our conversation with them: what the components show. */
 export interface ChatUser extends UserListItem, Conversation {
   /**
-   * The guide's `hasNewMessages`, derived: a message from this user newer than the last-read mark
+   * The guide's `hasNewMessages`, derived: a message from this user newer than my read marker
    * of the conversation (see `ReadStateStore`).
    */
   hasNewMessages: boolean;
+  /** How far they got with my messages: delivered, read (see `ReceiptsStore`). */
+  receipts: TheirMarkers;
 }
 
 /**

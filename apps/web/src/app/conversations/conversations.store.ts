@@ -2,7 +2,6 @@ import { Injectable, computed, inject, signal } from '@angular/core';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import {
   ChatEvent,
-  ErrorCode,
   type FetchMessagesAck,
   type Message,
   type UserView,
@@ -13,8 +12,11 @@ import { CHAT_SOCKET, onChatEvent, unavailable } from '../core/chat-socket';
 import { ConnectionStore } from '../core/connection.store';
 import { Generation } from '../core/generation';
 import { DirectoryStore } from '../directory/directory.store';
-import { hasUnread, unreadCount } from '../read-state/read-marks';
+import { PageVisibility } from '../core/page-visibility';
+import { ReceiptsStore } from '../receipts/receipts.store';
 import { ReadStateStore } from '../read-state/read-state.store';
+import { newestFromThem } from '../read-state/unread';
+import { byLatestMessage, toChatUser } from './chat-users';
 import type {
   ChatMessage,
   ChatUser,
@@ -25,16 +27,13 @@ import type {
 import {
   mergeMessages,
   mergeReplay,
-  newestStoredId,
   oldestStoredId,
+  withOlderPage,
   toChatMessage,
 } from './history';
 
-const OLDER_ERROR_TEXT = 'Earlier messages could not be loaded.';
 const OLDER_OFFLINE_TEXT =
   'Earlier messages cannot be loaded while the connection is down.';
-const OLDER_RATE_LIMITED_TEXT =
-  'Too many requests for earlier messages: wait a moment and try again.';
 
 const EMPTY: Conversation = {
   messages: [],
@@ -46,7 +45,7 @@ const EMPTY: Conversation = {
 /**
  * Our conversations: the messages of each (replayed by `users`, arriving live, older pages on
  * demand), which one is open, and the list as the components show it (each user of the
- * directory with our conversation and its unread state). The conversation on screen is read:
+ * directory with our conversation and its unread state). The conversation on screen (tab visible) is read:
  * every message arriving in it moves its read mark.
  */
 @Injectable({ providedIn: 'root' })
@@ -55,6 +54,8 @@ export class ConversationsStore {
   private readonly connection = inject(ConnectionStore);
   private readonly directory = inject(DirectoryStore);
   private readonly readState = inject(ReadStateStore);
+  private readonly receipts = inject(ReceiptsStore);
+  private readonly page = inject(PageVisibility);
 
   /** Keyed by the other user's id; only users the directory holds have one. */
   private readonly conversations = signal<ReadonlyMap<string, Conversation>>(
@@ -71,23 +72,21 @@ export class ConversationsStore {
   readonly selectedUserID = this.selectedID.asReadonly();
   /** Everyone known here (search results too), sorted for display. */
   private readonly known = computed(() => {
-    const marks = this.readState.readMarks();
+    const markers = this.readState.readMarkers();
+    const receipts = this.receipts.markers();
     const conversations = this.conversations();
-    return this.directory.known().map((person) => {
-      const conversation = conversations.get(person.userID) ?? EMPTY;
-      const mark = marks.get(person.userID);
-      return {
-        ...person,
-        ...conversation,
-        hasNewMessages: hasUnread(conversation.messages, mark),
-        unreadCount: unreadCount(conversation.messages, mark),
-      };
-    });
+    return this.directory
+      .known()
+      .map((person) =>
+        toChatUser(
+          person,
+          conversations.get(person.userID) ?? EMPTY,
+          markers.get(person.userID),
+          receipts.get(person.userID),
+        ),
+      );
   });
-  /**
-   * The list: self first, then by username; unread where a message from them is newer than the
-   * mark. Self, the conversations, and the directory's pages loaded so far.
-   */
+  /** The list: self, the conversations, and the directory's pages loaded so far, by username. */
   readonly users = computed<readonly ChatUser[]>(() =>
     this.known().filter((user) => user.listed),
   );
@@ -135,10 +134,7 @@ export class ConversationsStore {
       return 'missing';
     return 'looking-up';
   });
-  /**
-   * Each `users` replay, once taken in: the outbox settles the sends it shows stored and sends the
-   * others again.
-   */
+  /** Each `users` replay, once taken in: the outbox settles the sends it shows stored, resends others. */
   readonly replays$ = this.replays.asObservable();
   /**
    * Each live message from someone else, once taken in (not replays, not older pages): what the
@@ -153,6 +149,10 @@ export class ConversationsStore {
     this.directory.forgotten$
       .pipe(takeUntilDestroyed())
       .subscribe((userID) => this.onForgotten(userID));
+    // Back to a tab left with a conversation open: it is read now.
+    this.page.shown$
+      .pipe(takeUntilDestroyed())
+      .subscribe(() => this.markSelectedRead());
     this.connection.identityEnded$.pipe(takeUntilDestroyed()).subscribe(() => {
       this.epoch.next();
       this.conversations.set(new Map());
@@ -161,9 +161,9 @@ export class ConversationsStore {
   }
 
   /**
-   * Opens a conversation (the one the URL names) and marks it as read (so does every message
-   * arriving while open). A user found by a search joins the list; one not known here is looked
-   * up by id, and `selection` says `missing` if the server has no such user.
+   * Opens a conversation (the one the URL names) and marks it as read while the tab is visible
+   * (so does every message arriving while open). A user found by a search joins the list; one
+   * not known here is looked up by id, and `selection` says `missing` if the server has none.
    */
   select(userID: string): void {
     this.selectedID.set(userID);
@@ -179,9 +179,8 @@ export class ConversationsStore {
   }
 
   /**
-   * Asks the server for the page of the conversation with `userID` before the oldest message
-   * loaded, and prepends it when it comes. One request at a time per conversation; a failure
-   * leaves `olderError` and the next call retries. False if nothing was asked.
+   * Asks for the page before the oldest message loaded, and prepends it. One request at a time
+   * per conversation; a failure leaves `olderError`, the next call retries. False if none asked.
    */
   loadOlder(userID: string): boolean {
     const conversation = this.conversations().get(userID);
@@ -208,8 +207,7 @@ export class ConversationsStore {
 
   /**
    * A message of ours on its way shows at once at the end of its conversation. Its recipient joins
-   * the list if need be (after a reload, before the replay or a look-up by id tells more: under the
-   * name it was written to, `toName`).
+   * the list if need be (after a reload, under the name it was written to: `toName`).
    */
   showPending(message: ChatMessage, toName?: string): void {
     this.directory.addStandIn(message.to, toName);
@@ -219,10 +217,7 @@ export class ConversationsStore {
     }));
   }
 
-  /**
-   * A pending message goes: replaced by the stored one (merged by id: never twice), or removed.
-   * No read mark moves: our own messages are never unread.
-   */
+  /** A pending message goes: replaced by the stored one (merged by id: never twice), or removed. */
   settlePending(to: string, localId: string, stored: Message | null): void {
     const selfID = this.connection.userID();
     if (!this.conversations().has(to)) return;
@@ -237,10 +232,16 @@ export class ConversationsStore {
     });
   }
 
+  /** A pending message of ours given up on (`failed`), or sent again. */
+  setFailed(to: string, localId: string, failed: boolean): void {
+    const mark = (m: ChatMessage) => (m.id === localId ? { ...m, failed } : m);
+    this.change(to, (c) => ({ ...c, messages: c.messages.map(mark) }));
+  }
+
   /**
    * Self and our conversations replace the list, and the directory starts again from its first
    * page. Conversations merge by id: older pages loaded and pending sends survive a reconnect.
-   * What arrived while we were away is unread by the marks, not by us. Users held beyond these
+   * Unread is the server's markers'; the senders hear that we hold theirs. Users held beyond these
    * (the one on screen, those with messages, pending ones too) stay and are looked up again.
    */
   private onUsers(views: readonly UserView[]): void {
@@ -271,7 +272,10 @@ export class ConversationsStore {
         olderError: previous?.olderError ?? null,
       });
     }
+    this.readState.replay(views);
+    this.receipts.replay(views);
     this.conversations.set(conversations);
+    for (const view of views) this.markDelivered(view.userID);
     this.markSelectedRead();
     this.replays.next(views);
   }
@@ -294,6 +298,7 @@ export class ConversationsStore {
       const messages = mergeMessages(c.messages, incoming);
       return messages === c.messages ? c : { ...c, messages };
     });
+    this.markDelivered(view.userID);
     this.markSelectedRead();
   }
 
@@ -315,6 +320,10 @@ export class ConversationsStore {
       return added ? { ...c, messages } : c;
     });
     this.directory.list(otherID);
+    if (added && !chatMessage.fromSelf) {
+      this.readState.arrived(otherID, message.id);
+      this.readState.markDelivered(otherID, message.id);
+    }
     this.markSelectedRead();
     if (added && !chatMessage.fromSelf)
       this.incoming.next({
@@ -350,43 +359,31 @@ export class ConversationsStore {
     if (!this.epoch.isCurrent(epoch) || !this.conversations().has(userID))
       return;
     const selfID = this.connection.userID();
-    this.change(userID, (conversation) => {
-      const settled: Conversation = { ...conversation, loadingOlder: false };
-      if (!ack.ok) {
-        settled.olderError =
-          ack.error === ErrorCode.RateLimited
-            ? OLDER_RATE_LIMITED_TEXT
-            : OLDER_ERROR_TEXT;
-        return settled;
-      }
-      if (oldestStoredId(conversation.messages) !== before) return settled;
-      const page = ack.messages
-        .filter(
-          (m) =>
-            m.id < before &&
-            ((m.from === userID && m.to === selfID) ||
-              (m.from === selfID && m.to === userID)),
-        )
-        .map((m) => toChatMessage(m, selfID));
-      return {
-        ...settled,
-        messages: mergeMessages(conversation.messages, page),
-        // An empty page ends the history whatever it claims, so scrolling cannot loop.
-        hasMoreMessages: page.length > 0 && ack.hasMore,
-      };
-    });
+    this.change(userID, (conversation) =>
+      withOlderPage(conversation, { userID, selfID, before }, ack),
+    );
   }
 
-  /** The conversation on screen is read up to its newest message. */
+  /** The conversation on screen, if a person can see it, is read up to its newest message. */
   private markSelectedRead(): void {
     const selected = this.selectedID();
     if (selected) this.markRead(selected);
   }
 
   private markRead(userID: string): void {
-    const conversation = this.conversations().get(userID);
-    const newest = conversation && newestStoredId(conversation.messages);
-    if (newest !== undefined) this.readState.markRead(userID, newest);
+    if (!this.page.visible()) return;
+    const newest = this.newestFrom(userID);
+    if (newest) this.readState.markRead(userID, newest);
+  }
+
+  /** This tab holds the conversation's messages: their sender hears of it. */
+  private markDelivered(userID: string): void {
+    const newest = this.newestFrom(userID);
+    if (newest) this.readState.markDelivered(userID, newest);
+  }
+
+  private newestFrom(userID: string): string | undefined {
+    return newestFromThem(this.conversations().get(userID)?.messages ?? []);
   }
 
   /** The conversation with `userID` (an empty one if none yet) becomes `change`'s result. */
@@ -400,11 +397,4 @@ export class ConversationsStore {
     if (changed !== current && changed !== EMPTY)
       this.conversations.set(new Map(conversations).set(userID, changed));
   }
-}
-
-/** The latest message first (a pending send's time is when it was written). */
-function byLatestMessage(a: ChatUser, b: ChatUser): number {
-  const x = a.messages[a.messages.length - 1];
-  const y = b.messages[b.messages.length - 1];
-  return x.at > y.at ? -1 : x.at < y.at ? 1 : x.id > y.id ? -1 : 1;
 }

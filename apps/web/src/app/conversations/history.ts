@@ -1,5 +1,9 @@
-import type { Message } from '@chat/contracts';
-import type { ChatMessage } from './conversation.models';
+import {
+  ErrorCode,
+  type FetchMessagesAck,
+  type Message,
+} from '@chat/contracts';
+import type { ChatMessage, Conversation } from './conversation.models';
 
 /** A conversation's messages and whether the server holds older ones. */
 export interface History {
@@ -26,22 +30,32 @@ export function oldestStoredId(
 
 /**
  * Stored messages deduplicated by id and ordered by it (ids sort in time order), pending ones
- * last. Returns `current` itself when nothing is new, so unchanged conversations stay unchanged.
+ * last. A failed one goes once its stored copy shows (it was stored after all: same
+ * `clientMessageId`). Returns `current` itself when nothing is new, so unchanged conversations
+ * stay unchanged.
  */
 export function mergeMessages(
   current: readonly ChatMessage[],
   incoming: readonly ChatMessage[],
 ): readonly ChatMessage[] {
   const stored = new Map<string, ChatMessage>();
-  const pending: ChatMessage[] = [];
+  let pending: ChatMessage[] = [];
   for (const message of current) {
     if (message.pending) pending.push(message);
     else stored.set(message.id, message);
   }
   let added = false;
+  const storedSends = new Set<string>();
   for (const message of incoming) {
+    if (message.clientMessageId) storedSends.add(message.clientMessageId);
     if (stored.has(message.id)) continue;
     stored.set(message.id, message);
+    added = true;
+  }
+  const failedStored = (m: ChatMessage) =>
+    m.failed === true && storedSends.has(m.clientMessageId ?? '');
+  if (pending.some(failedStored)) {
+    pending = pending.filter((m) => !failedStored(m));
     added = true;
   }
   if (!added) return current;
@@ -117,5 +131,49 @@ export function toChatMessage(
     at: message.at,
     fromSelf: message.from === selfID,
     pending: false,
+    // Ours: recognises a send given up on that was stored after all.
+    ...(message.clientMessageId !== undefined && {
+      clientMessageId: message.clientMessageId,
+    }),
+  };
+}
+
+const OLDER_ERROR_TEXT = 'Earlier messages could not be loaded.';
+const OLDER_RATE_LIMITED_TEXT =
+  'Too many requests for earlier messages: wait a moment and try again.';
+
+/**
+ * The conversation once a page of older messages came (or did not). The page is taken only if
+ * it still joins what is held: `before` must still be the oldest message (a replay since may
+ * have restarted the history).
+ */
+export function withOlderPage(
+  conversation: Conversation,
+  request: { userID: string; selfID: string | undefined; before: string },
+  ack: FetchMessagesAck,
+): Conversation {
+  const { userID, selfID, before } = request;
+  const settled: Conversation = { ...conversation, loadingOlder: false };
+  if (!ack.ok) {
+    settled.olderError =
+      ack.error === ErrorCode.RateLimited
+        ? OLDER_RATE_LIMITED_TEXT
+        : OLDER_ERROR_TEXT;
+    return settled;
+  }
+  if (oldestStoredId(conversation.messages) !== before) return settled;
+  const page = ack.messages
+    .filter(
+      (m) =>
+        m.id < before &&
+        ((m.from === userID && m.to === selfID) ||
+          (m.from === selfID && m.to === userID)),
+    )
+    .map((m) => toChatMessage(m, selfID));
+  return {
+    ...settled,
+    messages: mergeMessages(conversation.messages, page),
+    // An empty page ends the history whatever it claims, so scrolling cannot loop.
+    hasMoreMessages: page.length > 0 && ack.hasMore,
   };
 }

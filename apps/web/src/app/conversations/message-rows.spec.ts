@@ -88,4 +88,46 @@ describe('messageRows', () => {
       [true, true],
     ]);
   });
+
+  it('gives each message of mine its state by their markers, and "Seen" under the last read', () => {
+    const messages = [
+      chatMessage('theirs', false, { id: 'm1', ...at('30T10:00') }),
+      chatMessage('read', true, { id: 'm2', ...at('30T10:01') }),
+      chatMessage('read too', true, { id: 'm3', ...at('30T10:02') }),
+      chatMessage('delivered', true, { id: 'm4', ...at('30T10:03') }),
+      chatMessage('sent', true, { id: 'm5', ...at('30T10:04') }),
+      chatMessage('sending', true, { id: 'p1', pending: true }),
+      chatMessage('failed', true, { id: 'p2', pending: true, failed: true }),
+    ];
+    const rows = messageRows(messages, format, now, {
+      delivered: 'm4',
+      read: 'm3',
+      readAt: '2026-11-30T17:05:00.000Z',
+    });
+    expect(rows.map((r) => r.status)).toEqual([
+      undefined,
+      'read',
+      'read',
+      'delivered',
+      'sent',
+      'sending',
+      'failed',
+    ]);
+    expect(rows.map((r) => r.seen)).toEqual([
+      undefined,
+      undefined,
+      { label: 'Seen 17:05', iso: '2026-11-30T17:05:00.000Z' },
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
+    // From the replay, when is not known.
+    expect(messageRows(messages, format, now, { read: 'm2' })[1].seen).toEqual({
+      label: 'Seen',
+    });
+    expect(messageRows(messages, format, now).map((r) => r.seen)).toEqual(
+      messages.map(() => undefined),
+    );
+  });
 });

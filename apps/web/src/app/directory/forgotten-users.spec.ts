@@ -2,14 +2,12 @@ import { ChatEvent, ErrorCode } from '@chat/contracts';
 import type { ConversationsStore } from '../conversations/conversations.store';
 import { SESSION_ID_KEY } from '../core/connection.store';
 import { SAVED_SENDS_KEY, parseSavedSends } from '../outbox/saved-sends';
-import { readMarksKey } from '../read-state/read-marks';
 import {
   ALICE,
   message,
   names,
   settle,
   signedIn,
-  storedMarks,
   user,
   view,
 } from '../testing/chat-harness';
@@ -123,17 +121,21 @@ describe('forgotten users', () => {
     ).toEqual(['from carol']);
   });
 
-  it('drops the read mark of the forgotten user from localStorage, keeping the others', () => {
-    const { socket, conversations } = withConversations();
-    conversations.select('uBob');
+  it('drops the read marker of the forgotten user, keeping the others, and no receipt about them goes', () => {
+    jest.useFakeTimers();
+    const { socket, conversations, readState } = withConversations();
     conversations.select('uCarol');
-    // Stored by another tab of ours meanwhile: it stays.
-    localStorage.setItem(
-      readMarksKey('uAlice'),
-      JSON.stringify({ uBob: 'm0901', uCarol: 'm0902', uDan: 'm0903' }),
-    );
+    conversations.select('uBob');
+    const aboutBob = () =>
+      socket.receipts.filter(
+        (r) => (r.payload as { userID: string }).userID === 'uBob',
+      ).length;
+    const receipts = aboutBob();
     forget(socket, 'uBob');
-    expect(storedMarks()).toEqual({ uCarol: 'm0902', uDan: 'm0903' });
+    jest.advanceTimersByTime(1_000);
+    expect(aboutBob()).toBe(receipts);
+    expect(readState.readMarkers().has('uBob')).toBe(false);
+    expect(readState.readMarkers().get('uCarol')).toEqual({ read: 'm0902' });
     expect(user(conversations, 'carol').hasNewMessages).toBe(false);
   });
 
@@ -178,7 +180,8 @@ describe('forgotten users', () => {
   });
 
   it('ignores the event for our own userID', () => {
-    const { socket, connection, conversations } = withConversations();
+    const { socket, connection, conversations, readState } =
+      withConversations();
     conversations.select('uBob');
     forget(socket, ALICE.userID);
     expect(names(conversations)).toEqual(['alice', 'bob', 'carol']);
@@ -190,19 +193,19 @@ describe('forgotten users', () => {
       userID: 'uAlice',
       username: 'alice',
     });
-    expect(storedMarks()).toEqual({ uBob: 'm0901' });
+    expect(readState.readMarkers().get('uBob')).toEqual({ read: 'm0901' });
     expect(localStorage.getItem(SESSION_ID_KEY)).toBe(ALICE.sessionID);
   });
 
   it('changes nothing for a userID it does not know', () => {
-    const { socket, conversations, outbox } = withConversations();
+    const { socket, conversations, outbox, readState } = withConversations();
     conversations.select('uBob');
     outbox.send('pending');
     const users = conversations.users();
     forget(socket, 'uNobody');
     expect(conversations.users()).toBe(users);
     expect(conversations.selectedUserID()).toBe('uBob');
-    expect(storedMarks()).toEqual({ uBob: 'm0901' });
+    expect(readState.readMarkers().get('uBob')).toEqual({ read: 'm0901' });
     expect(
       user(conversations, 'bob')
         .messages.filter((m) => m.pending)

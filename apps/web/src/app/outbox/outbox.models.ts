@@ -27,6 +27,8 @@ export interface SendFailure {
   content: string;
   code: ErrorCode;
   message: string;
+  /** The message stays in its conversation, failed, with Retry: its text is not given back. */
+  kept?: boolean;
 }
 
 /**

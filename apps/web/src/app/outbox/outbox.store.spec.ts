@@ -23,6 +23,12 @@ beforeEach(() => {
 });
 afterEach(() => jest.useRealTimers());
 
+/** The messages to bob that failed, with Retry. */
+const failedContents = (conversations: ConversationsStore) =>
+  user(conversations, 'bob')
+    .messages.filter((m) => m.failed)
+    .map((m) => m.content);
+
 describe('OutboxStore: send', () => {
   it('shows the message at once and replaces it with the stored one on ack, exactly once', async () => {
     const { socket, conversations, outbox } = signedIn();
@@ -68,16 +74,17 @@ describe('OutboxStore: send', () => {
     const { socket, conversations, outbox } = signedIn();
     conversations.select('uBob');
     outbox.send('too fast');
-    socket.sent[0].ack({ ok: false, error: ErrorCode.RateLimited });
+    socket.sent[0].ack({ ok: false, error: ErrorCode.UnknownRecipient });
     await settle();
     expect(contents(conversations, 'bob')).toEqual([]);
     expect(outbox.sendFailure()).toMatchObject({
       kind: 'send',
       to: 'uBob',
       content: 'too fast',
-      code: ErrorCode.RateLimited,
+      code: ErrorCode.UnknownRecipient,
+      kept: false,
     });
-    expect(outbox.sendFailure()?.message).toMatch(/too many/i);
+    expect(outbox.sendFailure()?.message).toMatch(/unknown/i);
     conversations.select('uCarol');
     expect(outbox.sendFailure()).toBeNull();
     conversations.select('uBob');
@@ -339,14 +346,16 @@ describe('OutboxStore: sends across a lost connection', () => {
     outbox.send('refused');
     socket.sent[0].ack({ ok: false, error: code });
     await settle();
-    expect(contents(conversations, 'bob')).toEqual([]);
+    expect(contents(conversations, 'bob')).toEqual(
+      code === ErrorCode.RateLimited ? ['refused'] : [],
+    );
     expect(outbox.sendFailure()).toMatchObject({ code, content: 'refused' });
     jest.advanceTimersByTime(10_000);
     reconnect(socket);
     expect(socket.sent).toHaveLength(1);
   });
 
-  it('gives up after the last attempt and offers the content back', async () => {
+  it('gives up after the last attempt and keeps the message, failed, for Retry', async () => {
     jest.useFakeTimers();
     const { socket, conversations, outbox } = signedIn();
     conversations.select('uBob');
@@ -362,11 +371,12 @@ describe('OutboxStore: sends across a lost connection', () => {
     expect(outbox.sendFailure()).toBeNull();
     socket.sent[2].fail(new Error('operation has timed out'));
     await settle();
-    expect(contents(conversations, 'bob')).toEqual([]);
+    expect(failedContents(conversations)).toEqual(['doomed']);
     expect(outbox.sendFailure()).toMatchObject({
       code: ErrorCode.Unavailable,
       content: 'doomed',
       to: 'uBob',
+      kept: true,
     });
     jest.advanceTimersByTime(10_000);
     reconnect(socket);
@@ -398,7 +408,7 @@ describe('OutboxStore: sends across a lost connection', () => {
     jest.advanceTimersByTime(60_001);
     reconnect(socket);
     expect(socket.sent).toHaveLength(1);
-    expect(contents(conversations, 'bob')).toEqual([]);
+    expect(failedContents(conversations)).toEqual(['stale']);
     expect(outbox.sendFailure()).toMatchObject({
       code: ErrorCode.Unavailable,
       content: 'stale',
@@ -439,5 +449,65 @@ describe('OutboxStore: sends across a lost connection', () => {
     socket.serverEmit(ChatEvent.Users, [view('uAlice2', 'alice')]);
     expect(socket.sent).toHaveLength(1);
     expect(lastError()).toBeNull();
+  });
+});
+
+describe('OutboxStore: Retry', () => {
+  async function failedSend() {
+    jest.useFakeTimers();
+    const chat = signedIn();
+    chat.conversations.select('uBob');
+    chat.outbox.send('try me');
+    chat.socket.sent[0].ack({ ok: false, error: ErrorCode.RateLimited });
+    await settle();
+    return chat;
+  }
+
+  it('sends a failed message again with its clientMessageId; the stored copy replaces it', async () => {
+    const { socket, conversations, outbox } = await failedSend();
+    const failed = user(conversations, 'bob').messages[0];
+    expect(failed).toMatchObject({ failed: true, pending: true });
+    outbox.retry(failed);
+    expect(outbox.sendFailure()).toBeNull();
+    expect(user(conversations, 'bob').messages[0].failed).toBe(false);
+    expect(socket.sent[1].payload).toEqual(socket.sent[0].payload);
+    const { clientMessageId } = socket.sent[1].payload as {
+      clientMessageId: string;
+    };
+    socket.sent[1].ack({
+      ok: true,
+      message: {
+        ...message('uAlice', 'uBob', 'try me', 'm0500'),
+        clientMessageId,
+      },
+    });
+    await settle();
+    expect(user(conversations, 'bob').messages).toMatchObject([
+      { id: 'm0500', content: 'try me', pending: false },
+    ]);
+  });
+
+  it('drops a failed message whose stored copy a replay shows (it was stored after all)', async () => {
+    const { socket, conversations } = await failedSend();
+    const { clientMessageId } = socket.sent[0].payload as {
+      clientMessageId: string;
+    };
+    socket.serverEmit(ChatEvent.Users, [
+      view(ALICE.userID, 'alice'),
+      view('uBob', 'bob', true, [
+        { ...message('uAlice', 'uBob', 'try me', 'm0501'), clientMessageId },
+      ]),
+    ]);
+    expect(user(conversations, 'bob').messages).toMatchObject([
+      { id: 'm0501', pending: false },
+    ]);
+  });
+
+  it('does nothing for a message that did not fail', async () => {
+    const { socket, conversations, outbox } = await failedSend();
+    outbox.send('fine');
+    const pending = user(conversations, 'bob').messages[1];
+    outbox.retry(pending);
+    expect(socket.sent).toHaveLength(2);
   });
 });

@@ -21,6 +21,7 @@ import { CHAT_SOCKET, unavailable } from '../core/chat-socket';
 import { ConnectionStore } from '../core/connection.store';
 import { Generation } from '../core/generation';
 import { SESSION_STORAGE } from '../core/web-storage';
+import type { ChatMessage } from '../conversations/conversation.models';
 import { ConversationsStore } from '../conversations/conversations.store';
 import { DirectoryStore } from '../directory/directory.store';
 import {
@@ -39,6 +40,12 @@ const SEND_ERROR_TEXT: Record<ErrorCode, string> = {
   [ErrorCode.Unavailable]:
     'The server did not confirm the message after several attempts.',
 };
+
+/** Failures after which the message stays, with Retry. */
+const RETRYABLE: ReadonlySet<ErrorCode> = new Set([
+  ErrorCode.Unavailable,
+  ErrorCode.RateLimited,
+]);
 
 interface Entry extends PendingSend, SavedSend {
   /** Emitted and not answered yet; otherwise it waits for its next attempt. */
@@ -77,7 +84,7 @@ export class OutboxStore {
   /** Moves on when the identity goes (and the page): answers to emits of before are ignored. */
   private readonly generation = new Generation();
   /** One timer for all waiting sends; the delay grows until a send goes through. */
-  private readonly retry = new Backoff(
+  private readonly retryTimer = new Backoff(
     this.config.retryDelayMs,
     this.config.maxRetryDelayMs,
   );
@@ -106,7 +113,7 @@ export class OutboxStore {
     // The page goes: answers are ignored from now on, and what is saved stays for a reload.
     inject(DestroyRef).onDestroy(() => {
       this.generation.next();
-      this.retry.cancel();
+      this.retryTimer.cancel();
     });
     this.restore();
   }
@@ -129,10 +136,30 @@ export class OutboxStore {
       return false;
     }
     this.failure.set(null);
+    // Its acknowledgement comes asynchronously, after the pending message is shown.
+    this.show(selfID, this.enqueue(newClientMessageId(), to, content));
+    return true;
+  }
+
+  /**
+   * A failed message of ours goes again, with the same `clientMessageId` (stored once, whatever
+   * became of the attempts before), and fresh attempt and age bounds.
+   */
+  retry(message: ChatMessage): void {
+    const { failed, clientMessageId, to, content } = message;
+    const selfID = this.connection.ownerID();
+    if (!failed || !clientMessageId || !selfID) return;
+    if (this.failure()?.content === content) this.failure.set(null);
+    this.conversations.setFailed(to, message.id, false);
+    this.enqueue(clientMessageId, to, content);
+  }
+
+  /** A new send joins the queue, and goes at once unless others wait before it. */
+  private enqueue(clientMessageId: string, to: string, content: string) {
     const peer = this.directory.find(to);
     const toName = peer && !peer.placeholder ? peer.username : undefined;
     const entry = toEntry({
-      clientMessageId: newClientMessageId(),
+      clientMessageId,
       to,
       ...(toName && { toName }),
       content,
@@ -141,10 +168,8 @@ export class OutboxStore {
     });
     const behind = this.queue().some((e) => e.to === to && !e.inFlight);
     this.setQueue([...this.queue(), entry]);
-    // Its acknowledgement comes asynchronously, after the pending message is shown.
     if (!behind && this.connection.connected()) this.emit(entry);
-    this.show(selfID, entry);
-    return true;
+    return entry;
   }
 
   /**
@@ -189,7 +214,7 @@ export class OutboxStore {
           );
           if (entry) this.deliver(entry, message);
         }
-    this.retry.cancel();
+    this.retryTimer.cancel();
     this.flush();
   }
 
@@ -208,9 +233,9 @@ export class OutboxStore {
   /** Logout or a new identity: pending sends are dropped (saved ones too) and their answers ignored. */
   private forget(): void {
     this.generation.next();
-    this.retry.cancel();
+    this.retryTimer.cancel();
     this.setQueue([]);
-    this.retry.reset();
+    this.retryTimer.reset();
   }
 
   private flush(): void {
@@ -264,31 +289,38 @@ export class OutboxStore {
   /** Stored: `message` replaces the pending one (the replay may have brought it already). */
   private deliver(entry: Entry, message: Message): void {
     this.remove(entry);
-    this.retry.reset();
+    this.retryTimer.reset();
     this.conversations.settlePending(entry.to, entry.localId, message);
   }
 
-  /** Refused, or given up on: the pending one goes and the user is told why. */
+  /**
+   * Refused, or given up on, and the user is told why. Where sending again later may work (no
+   * answer, too many messages), the message stays, failed, with Retry; otherwise it goes and its
+   * text returns to the field.
+   */
   private giveUp(entry: Entry, code: ErrorCode): void {
     this.remove(entry);
-    this.conversations.settlePending(entry.to, entry.localId, null);
-    this.fail(entry.to, entry.content, code);
+    const kept = RETRYABLE.has(code);
+    if (kept) this.conversations.setFailed(entry.to, entry.localId, true);
+    else this.conversations.settlePending(entry.to, entry.localId, null);
+    this.fail(entry.to, entry.content, code, kept);
   }
 
-  private fail(to: string, content: string, code: ErrorCode): void {
+  private fail(to: string, content: string, code: ErrorCode, kept = false) {
     this.failure.set({
       kind: 'send',
       to,
       content,
       code,
       message: SEND_ERROR_TEXT[code] ?? `Not sent: ${code}.`,
+      kept,
     });
   }
 
   /** A waiting timer is left to run: a later failure does not push it back. */
   private scheduleRetry(): void {
-    if (this.retry.scheduled) return;
-    this.retry.schedule(() => {
+    if (this.retryTimer.scheduled) return;
+    this.retryTimer.schedule(() => {
       if (this.connection.connected()) this.flush();
     });
   }

@@ -18,7 +18,7 @@ beforeEach(() => {
 const settingsSent = (chat: Chat) =>
   chat.socket.sent.filter((s) => s.event === ChatEvent.Settings);
 const answer = (chat: Chat, index: number, ack: SettingsAck) =>
-  settingsSent(chat)[index].ack(ack as never);
+  settingsSent(chat)[index].ack(ack);
 
 describe('SettingsStore', () => {
   it('starts with both server settings on and notifications on', () => {

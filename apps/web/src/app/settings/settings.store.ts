@@ -10,7 +10,7 @@ import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import {
   ChatEvent,
   DEFAULT_SETTINGS,
-  type ErrorCode,
+  ErrorCode,
   type Settings,
   type SettingsAck,
   type SettingsInput,
@@ -19,6 +19,12 @@ import { CHAT_SOCKET, onChatEvent, unavailable } from '../core/chat-socket';
 import { ConnectionStore } from '../core/connection.store';
 import { Generation } from '../core/generation';
 import { LOCAL_STORAGE, SafeStorage } from '../core/web-storage';
+
+const ERROR_TEXT: Partial<Record<ErrorCode, string>> = {
+  [ErrorCode.RateLimited]: 'Too many changes: wait a moment and try again.',
+  [ErrorCode.Unavailable]:
+    'The server did not confirm the change. Check the connection and try again.',
+};
 
 /** localStorage key of this browser's notifications switch (`off` when turned off). */
 export const NOTIFICATIONS_KEY = 'notifications';
@@ -60,6 +66,11 @@ export class SettingsStore {
   readonly saving = computed(() => Object.keys(this.pending()).length > 0);
   /** Why the last change did not apply (`unavailable`: no answer in time). */
   readonly error = this.failure.asReadonly();
+  /** The same, in words. */
+  readonly errorText = computed(() => {
+    const error = this.failure();
+    return error && (ERROR_TEXT[error] ?? `The change was refused: ${error}.`);
+  });
 
   constructor() {
     this.connection.sessionStarted$
@@ -94,6 +105,16 @@ export class SettingsStore {
 
   setTypingIndicators(on: boolean): void {
     this.change({ typing: on });
+  }
+
+  /** A switch of the settings panel was turned. */
+  set(
+    setting: 'readReceipts' | 'typingIndicators' | 'notifications',
+    on: boolean,
+  ) {
+    if (setting === 'readReceipts') this.setReadReceipts(on);
+    else if (setting === 'typingIndicators') this.setTypingIndicators(on);
+    else this.setNotifications(on);
   }
 
   setNotifications(on: boolean): void {

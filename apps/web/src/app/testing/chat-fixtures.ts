@@ -17,6 +17,7 @@ export function chatUser(
     messages: [],
     hasNewMessages: false,
     unreadCount: 0,
+    receipts: {},
     hasMoreMessages: false,
     loadingOlder: false,
     olderError: null,

@@ -13,7 +13,6 @@ import { DirectoryStore } from '../directory/directory.store';
 import { NotificationsStore } from '../notifications/notifications.store';
 import { OutboxStore } from '../outbox/outbox.store';
 import { provideChatStores } from '../provide-chat';
-import { readMarksKey } from '../read-state/read-marks';
 import { ReadStateStore } from '../read-state/read-state.store';
 import { SettingsStore } from '../settings/settings.store';
 import { TypingStore } from '../typing/typing.store';
@@ -144,8 +143,9 @@ export function reload(users: UserView[], session: typeof ALICE = ALICE): Chat {
   return chat;
 }
 
-export const storedMarks = (userID = ALICE.userID) =>
-  JSON.parse(localStorage.getItem(readMarksKey(userID)) ?? 'null');
+/** Every `receipt` the client sent, in order. */
+export const receiptsSent = (chat: Chat) =>
+  chat.socket.receipts.map((s) => s.payload);
 
 export const names = (conversations: ConversationsStore) =>
   conversations.users().map((u) => u.username);

@@ -5,6 +5,8 @@ import {
   type FetchUsersAck,
   type HandshakeAuth,
   type PrivateMessageAck,
+  type ReceiptAck,
+  type SettingsAck,
 } from '@chat/contracts';
 import { Observable, Subject } from 'rxjs';
 import type {
@@ -19,23 +21,32 @@ import type {
 export interface SentEvent {
   event: keyof ClientToServerEvents;
   payload: unknown;
-  ack(response: PrivateMessageAck | FetchMessagesAck | FetchUsersAck): void;
+  ack(
+    response:
+      | PrivateMessageAck
+      | FetchMessagesAck
+      | FetchUsersAck
+      | ReceiptAck
+      | SettingsAck,
+  ): void;
   fail(error: Error): void;
 }
 
 /**
  * A stand-in for the transport only: the test plays the server (`serverEmit`, `connectOk`, …)
- * and reads what the client did (`auth`, `connects`, `sent`, `userFetches`).
+ * and reads what the client did (`auth`, `connects`, `sent`, `userFetches`, `receipts`).
  */
 export class FakeChatSocket implements ChatSocket {
   auth: HandshakeAuth = {};
   active = false;
   connects = 0;
   disconnects = 0;
-  /** Every `emitWithAck` but `fetch users`, in order. */
+  /** Every `emitWithAck` but `fetch users` and `receipt`, in order. */
   readonly sent: SentEvent[] = [];
   /** Every `fetch users` (directory pages, searches, look-ups by id), in order. */
   readonly userFetches: SentEvent[] = [];
+  /** Every `receipt`, in order. */
+  readonly receipts: SentEvent[] = [];
   /** Every `emitVolatile` (typing notices), in order. */
   readonly volatileSent: {
     event: keyof ClientToServerEvents;
@@ -78,7 +89,11 @@ export class FakeChatSocket implements ChatSocket {
   ): Promise<AckOf<ClientToServerEvents[E]>> {
     return new Promise((resolve, reject) => {
       const list =
-        event === ChatEvent.FetchUsers ? this.userFetches : this.sent;
+        event === ChatEvent.FetchUsers
+          ? this.userFetches
+          : event === ChatEvent.Receipt
+            ? this.receipts
+            : this.sent;
       list.push({
         event,
         payload,

@@ -1,6 +1,6 @@
 import { RedisMessageStore } from '../../../messaging/stores/redis/redis-message.store';
 import { RedisKeys } from '../../../shared/redis/redis-keys';
-import { useRedis } from '../../../testing/store-backends';
+import { useRedis, useRedisCluster } from '../../../testing/store-backends';
 import {
   conversationStateStoreContract,
   type ConversationStores,
@@ -33,6 +33,34 @@ conversationStateStoreContract(
       return {
         messages: new RedisMessageStore(redis.otherNode, again),
         state: new RedisConversationStateStore(redis.otherNode, again),
+      };
+    },
+  },
+);
+
+// The same on a Redis Cluster of three masters: every script's keys in one hash slot.
+const cluster = useRedisCluster();
+const clusterKeysOf = new Map<ConversationStores, RedisKeys>();
+conversationStateStoreContract(
+  'redis cluster',
+  () => {
+    const keys = cluster.keys();
+    const stores = {
+      messages: new RedisMessageStore(cluster.client, keys),
+      state: new RedisConversationStateStore(cluster.client, keys),
+    };
+    clusterKeysOf.set(stores, keys);
+    return stores;
+  },
+  (stores) => void clusterKeysOf.delete(stores),
+  {
+    reopen: (stores) => {
+      const keys = clusterKeysOf.get(stores);
+      if (!keys) throw new Error('not stores of this suite');
+      const again = new RedisKeys(keys.prefix, true);
+      return {
+        messages: new RedisMessageStore(cluster.otherNode, again),
+        state: new RedisConversationStateStore(cluster.otherNode, again),
       };
     },
   },

@@ -1,6 +1,6 @@
 import type { Message } from '@chat/contracts';
 import { RedisKeys } from '../../../shared/redis/redis-keys';
-import { useRedis } from '../../../testing/store-backends';
+import { useRedis, useRedisCluster } from '../../../testing/store-backends';
 import type { MessageStore } from '../message.store';
 import { messageStoreContract } from '../message.store.contract';
 import {
@@ -28,6 +28,31 @@ messageStoreContract(
       const k = keysOf.get(store);
       if (!k) throw new Error('not a store of this suite');
       return new RedisMessageStore(redis.otherNode, new RedisKeys(k.prefix));
+    },
+    clientMessageIdsExpire: true,
+  },
+);
+
+// The same on a Redis Cluster of three masters: every script's keys in one hash slot.
+const cluster = useRedisCluster();
+const clusterKeysOf = new Map<MessageStore, RedisKeys>();
+messageStoreContract(
+  'redis cluster',
+  () => {
+    const k = cluster.keys();
+    const store = new RedisMessageStore(cluster.client, k);
+    clusterKeysOf.set(store, k);
+    return store;
+  },
+  (store) => void clusterKeysOf.delete(store),
+  {
+    reopen: (store) => {
+      const k = clusterKeysOf.get(store);
+      if (!k) throw new Error('not a store of this suite');
+      return new RedisMessageStore(
+        cluster.otherNode,
+        new RedisKeys(k.prefix, true),
+      );
     },
     clientMessageIdsExpire: true,
   },

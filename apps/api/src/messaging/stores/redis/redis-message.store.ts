@@ -7,6 +7,7 @@ import {
 } from '../message.store';
 import type { RedisKeys } from '../../../shared/redis/redis-keys';
 import { defineOnce } from '../../../shared/redis/define-once';
+import { scanKeys } from '../../../shared/redis/scan';
 import { TurnBatch } from '../../../shared/batching';
 
 /**
@@ -234,19 +235,9 @@ export class RedisMessageStore extends MessageStore {
     // SCAN's pattern is a glob: the prefix's own glob characters are escaped.
     const pattern = `${this.keys.conversationPrefix.replace(/[*?[\]\\]/g, '\\$&')}*`;
     let indexed = 0;
-    let cursor = '0';
-    do {
-      const [next, found] = await this.redis.scan(
-        cursor,
-        'MATCH',
-        pattern,
-        'COUNT',
-        INDEX_PAGE,
-      );
-      cursor = next;
+    for await (const found of scanKeys(this.redis, pattern, INDEX_PAGE))
       for (const conversation of found)
         indexed += await this.indexConversation(conversation);
-    } while (cursor !== '0');
     await this.redis.set(this.keys.receivedIndexVersion, '1');
     return indexed;
   }

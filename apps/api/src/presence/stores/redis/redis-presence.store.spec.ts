@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { Redis } from 'ioredis';
 import type { RedisKeys } from '../../../shared/redis/redis-keys';
-import { useRedis } from '../../../testing/store-backends';
+import { useRedis, useRedisCluster } from '../../../testing/store-backends';
 import { presenceStoreContract } from '../presence.store.contract';
 import { RedisPresenceStore } from './redis-presence.store';
 
@@ -13,6 +13,16 @@ presenceStoreContract(
   'redis',
   () =>
     new RedisPresenceStore(redis.client, redis.keys(), {
+      nodeTimeoutMs: 10_000,
+    }),
+);
+
+// The same on a Redis Cluster of three masters: every script's keys in one hash slot.
+const cluster = useRedisCluster();
+presenceStoreContract(
+  'redis cluster',
+  () =>
+    new RedisPresenceStore(cluster.client, cluster.keys(), {
       nodeTimeoutMs: 10_000,
     }),
 );

@@ -1,5 +1,5 @@
 import { RedisKeys } from '../../../shared/redis/redis-keys';
-import { useRedis } from '../../../testing/store-backends';
+import { useRedis, useRedisCluster } from '../../../testing/store-backends';
 import { rateLimiterContract } from '../rate-limiter.contract';
 import { RedisRateLimiter } from './redis-rate-limiter';
 
@@ -10,6 +10,13 @@ const redis = useRedis();
 rateLimiterContract(
   'redis',
   (config) => new RedisRateLimiter(redis.client, redis.keys(), config),
+);
+
+// The same on a Redis Cluster of three masters.
+const cluster = useRedisCluster();
+rateLimiterContract(
+  'redis cluster',
+  (config) => new RedisRateLimiter(cluster.client, cluster.keys(), config),
 );
 
 describe('RedisRateLimiter', () => {

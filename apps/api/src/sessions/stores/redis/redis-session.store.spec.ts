@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { RedisKeys } from '../../../shared/redis/redis-keys';
-import { useRedis } from '../../../testing/store-backends';
+import { useRedis, useRedisCluster } from '../../../testing/store-backends';
 import { sessionStoreContract } from '../session.store.contract';
 import { RedisSessionStore } from './redis-session.store';
 
@@ -11,6 +11,13 @@ const redis = useRedis();
 sessionStoreContract(
   'redis',
   (options) => new RedisSessionStore(redis.client, redis.keys(), options),
+);
+
+// The same on a Redis Cluster of three masters: every script's keys in one hash slot.
+const cluster = useRedisCluster();
+sessionStoreContract(
+  'redis cluster',
+  (options) => new RedisSessionStore(cluster.client, cluster.keys(), options),
 );
 
 /**

@@ -577,4 +577,69 @@ describe('MessagePanel', () => {
       expect(scroller.scrollTop).toBe(30 + 12 * 20 - 100);
     });
   });
+
+  describe('the state of my messages', () => {
+    const mine = [
+      chatMessage('theirs', false, { id: 'm1' }),
+      chatMessage('read', true, { id: 'm2' }),
+      chatMessage('delivered', true, { id: 'm3' }),
+      chatMessage('sent', true, { id: 'm4' }),
+      chatMessage('sending', true, { id: 'p1', pending: true }),
+      chatMessage('failed', true, { id: 'p2', pending: true, failed: true }),
+    ];
+    const withReceipts = chatUser({
+      username: 'bob',
+      messages: mine,
+      receipts: { delivered: 'm3', read: 'm2' },
+    });
+
+    it('shows ticks (named for screen readers), "Seen" under the last read, Retry under a failed one', async () => {
+      const { el, texts, fixture } = await render(withReceipts);
+      const statuses = Array.from(
+        el.querySelectorAll('[data-testid=message-status]'),
+      );
+      expect(statuses.map((n) => n.getAttribute('data-status'))).toEqual([
+        'read',
+        'delivered',
+        'sent',
+        'sending',
+        'failed',
+      ]);
+      expect(texts('[data-testid=message-status]')).toEqual([
+        'Read',
+        'Delivered',
+        'Sent',
+        'Sending',
+        'Not sent',
+      ]);
+      expect(texts('[data-testid=message-seen]')).toEqual(['Seen']);
+      const items = el.querySelectorAll('[data-testid=message]');
+      expect(
+        items[1].querySelector('[data-testid=message-seen]'),
+      ).not.toBeNull();
+      expect(items[4].getAttribute('aria-busy')).toBe('true');
+      expect(items[5].getAttribute('aria-busy')).toBeNull();
+      const retried: string[] = [];
+      fixture.componentInstance.retry.subscribe((m) => retried.push(m.id));
+      el.querySelector<HTMLButtonElement>(
+        '[data-testid=message-retry]',
+      )?.click();
+      expect(retried).toEqual(['p2']);
+    });
+
+    it('keeps the text of a message kept for Retry out of the field', async () => {
+      const { fixture, textarea } = await render(withReceipts);
+      fixture.componentRef.setInput('sendFailure', {
+        kind: 'send',
+        to: withReceipts.userID,
+        content: 'failed',
+        code: ErrorCode.Unavailable,
+        message:
+          'The server did not confirm the message after several attempts.',
+        kept: true,
+      });
+      await fixture.whenStable();
+      expect(textarea.value).toBe('');
+    });
+  });
 });

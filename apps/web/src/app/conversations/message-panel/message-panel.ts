@@ -19,9 +19,9 @@ import type { SendFailure } from '../../outbox/outbox.models';
 import { Avatar } from '../../ui/avatar/avatar';
 import { presenceText } from '../../ui/presence-text';
 import { TIME_FORMAT } from '../../ui/time-format';
-import type { ChatUser } from '../conversation.models';
+import type { ChatMessage, ChatUser } from '../conversation.models';
 import { MessageText } from '../message-text/message-text';
-import { messageRows } from '../message-rows';
+import { type MessageStatus, messageRows } from '../message-rows';
 import {
   type ListShape,
   type ScrollAnchor,
@@ -32,6 +32,15 @@ import {
   reachedTop,
   scrollAction,
 } from '../../ui/scroll-position';
+
+/** What each state of a message of mine is called (screen readers, tooltips). */
+const STATUS_TEXT: Record<MessageStatus, string> = {
+  sending: 'Sending',
+  failed: 'Not sent',
+  sent: 'Sent',
+  delivered: 'Delivered',
+  read: 'Read',
+};
 
 interface DraftSource {
   userID: string;
@@ -68,8 +77,11 @@ export class MessagePanel {
   readonly mutedChange = output<boolean>();
   /** The user wants the page before the oldest message shown. */
   readonly loadOlder = output<void>();
+  /** A message of mine that was given up on, to send again. */
+  readonly retry = output<ChatMessage>();
 
   protected readonly maxLength = MESSAGE_MAX_LENGTH;
+  protected readonly statusText = STATUS_TEXT;
   private readonly scroller =
     viewChild.required<ElementRef<HTMLElement>>('scroller');
   private readonly list = viewChild.required<ElementRef<HTMLElement>>('list');
@@ -97,13 +109,19 @@ export class MessagePanel {
       if (!previous || previous.source.userID !== source.userID) return '';
       const { failure } = source;
       const fresh = failure !== null && failure !== previous.source.failure;
-      if (fresh && !previous.value.trim()) return failure.content;
+      if (fresh && !failure.kept && !previous.value.trim())
+        return failure.content;
       return previous.value;
     },
   });
 
   protected readonly rows = computed(() =>
-    messageRows(this.user().messages, this.format, this.clock.now()),
+    messageRows(
+      this.user().messages,
+      this.format,
+      this.clock.now(),
+      this.user().receipts,
+    ),
   );
   protected readonly presence = computed(() =>
     presenceText(this.user(), this.format, this.clock.now()),

@@ -1,7 +1,6 @@
 import {
   DestroyRef,
   Injectable,
-  type WritableSignal,
   computed,
   inject,
   signal,
@@ -10,7 +9,6 @@ import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import {
   ChatEvent,
   FETCH_USERS_MAX,
-  USERNAME_MAX_LENGTH,
   type FetchUsersAck,
   type FetchUsersInput,
   type UserView,
@@ -22,23 +20,16 @@ import { CHAT_SOCKET, onChatEvent, unavailable } from '../core/chat-socket';
 import { ConnectionStore, type IdentityEnd } from '../core/connection.store';
 import { Generation } from '../core/generation';
 import { AnswerOrder } from './answer-order';
-import type {
-  DirectoryView,
-  Person,
-  Presence,
-  ShownPerson,
-} from './directory.models';
+import type { Person, ShownPerson } from './directory.models';
 import { displayNames } from './display-names';
-import { type Paging, page, withoutUser } from './paging';
+import { Listings, type Paging } from './paging';
 import {
   changePerson,
-  compareUsers,
   mergePeople,
   personOf,
+  showPeople,
   standIn,
 } from './people';
-
-const DIRECTORY_ERROR_TEXT = 'Users could not be loaded.';
 
 /**
  * Who is known here, and who is online (see the web README, "The user directory"): self and our
@@ -53,9 +44,8 @@ export class DirectoryStore {
   private readonly connection = inject(ConnectionStore);
 
   private readonly people = signal<readonly Person[]>([]);
-  private readonly text = signal('');
-  private readonly dir = signal<Paging>(page('', false));
-  private readonly found = signal<Paging | null>(null);
+  /** The directory's pages and the search's: which page is wanted, what the answers hold. */
+  private readonly listings = new Listings();
   private readonly forgottenIDs = new Subject<string>();
 
   /** Moves on when the directory restarts (`users`, a new identity, logout): older answers are stale. */
@@ -85,64 +75,25 @@ export class DirectoryStore {
    * Everyone known here (search results too), self first, then by name, with the name to show
    * and their presence as far as we can tell.
    */
-  readonly known = computed<readonly ShownPerson[]>(() => {
-    // Our own presence is our link's, whatever the server said last; the others' is unknown
-    // while it is down.
-    const connected = this.connection.connected();
-    const names = this.displayNames();
-    return this.people()
-      .map((person) => {
-        const shown = person.self ? { ...person, connected } : person;
-        const presence: Presence =
-          !connected && !person.self
-            ? 'unknown'
-            : shown.connected
-              ? 'online'
-              : 'offline';
-        return {
-          ...shown,
-          displayName: names.get(person.userID) ?? person.username,
-          presence,
-        };
-      })
-      .sort(compareUsers);
-  });
-  /** What the user search field holds. */
-  readonly searchText = this.text.asReadonly();
-  /** The search text trimmed; empty while the list is on screen. */
-  private readonly query = computed(() => this.text().trim());
-  /** The users the server found for the search, in the pages loaded so far. */
-  readonly foundIDs = computed<ReadonlySet<string>>(
-    () => new Set(this.found()?.ids),
+  readonly known = computed<readonly ShownPerson[]>(() =>
+    showPeople(this.people(), this.displayNames(), this.connection.connected()),
   );
+  /** What the user search field holds. */
+  readonly searchText = this.listings.searchText;
+  /** The users the server found for the search, in the pages loaded so far. */
+  readonly foundIDs = this.listings.foundIDs;
   /**
    * While searching, who the search shows: the users known here whose name starts with the text,
    * and those the server found. Null while the list is on screen.
    */
-  readonly searchMatch = computed<((person: Person) => boolean) | null>(() => {
-    const query = this.query().toLowerCase();
-    if (!query) return null;
-    const found = this.foundIDs();
-    return (person) =>
-      found.has(person.userID) ||
-      (!person.placeholder && person.username.toLowerCase().startsWith(query));
-  });
+  readonly searchMatch = this.listings.searchMatch;
   /**
    * A further directory page is known to exist. Until then the server reports everyone's presence,
    * so an unknown user who connects belongs to the list.
    */
-  readonly hasNextPage = computed(() => this.dir().next !== undefined);
+  readonly hasNextPage = this.listings.hasNextPage;
   /** Where the listing on screen stands: more pages, one on its way, a failure. */
-  readonly view = computed<DirectoryView>(() => {
-    const searching = !!this.query();
-    const paging = (searching && this.found()) || this.dir();
-    return {
-      searching,
-      more: !paging.end,
-      loading: paging.loading,
-      error: paging.error,
-    };
-  });
+  readonly view = this.listings.view;
   /**
    * A user the server forgot (`user forgotten`, or left out of a look-up by id): gone from here
    * already; the stores above drop what they hold of them.
@@ -172,11 +123,7 @@ export class DirectoryStore {
    * the one that failed. One page request is in flight at a time; the others wait their turn.
    */
   loadMore(): void {
-    const target = this.query() && this.found() ? this.found : this.dir;
-    const paging = target();
-    if (!paging || paging.end || paging.loading) return;
-    target.set({ ...paging, loading: true, error: null });
-    this.pump();
+    if (this.listings.loadMore()) this.pump();
   }
 
   /**
@@ -185,16 +132,9 @@ export class DirectoryStore {
    * the list.
    */
   search(text: string): void {
-    this.text.set(text);
-    const query = text.trim();
-    if (query === (this.found()?.query ?? '')) return;
+    if (!this.listings.search(text)) return;
     this.clearSearchTimer();
-    if (!query) {
-      this.found.set(null);
-      return;
-    }
-    // Longer than any name: no server match to ask for.
-    this.found.set(page(query, query.length <= USERNAME_MAX_LENGTH));
+    if (!text.trim()) return;
     this.searchTimer = setTimeout(() => {
       this.searchTimer = undefined;
       this.pump();
@@ -311,8 +251,7 @@ export class DirectoryStore {
     if (userID === this.connection.ownerID()) return;
     this.unresolved.delete(userID);
     this.order.forgot(userID);
-    this.dir.update((paging) => withoutUser(paging, userID));
-    this.found.update((paging) => paging && withoutUser(paging, userID));
+    this.listings.forget(userID);
     if (this.find(userID))
       this.people.update((people) =>
         people.filter((person) => person.userID !== userID),
@@ -334,9 +273,7 @@ export class DirectoryStore {
   /** The directory (and a search under way) starts again from its first page. */
   private restart(): void {
     this.forgetRequests();
-    this.dir.set(page());
-    const query = this.found()?.query;
-    if (query) this.found.set(page(query, query.length <= USERNAME_MAX_LENGTH));
+    this.listings.restart();
     this.pump();
   }
 
@@ -344,11 +281,7 @@ export class DirectoryStore {
   private onIdentityEnded(end: IdentityEnd): void {
     this.people.set([]);
     this.forgetRequests();
-    if (end === 'signed-out') {
-      this.clearSearchTimer();
-      this.text.set('');
-      this.found.set(null);
-    }
+    if (end === 'signed-out') this.search('');
   }
 
   /** Answers still on their way are ignored from now on, and the next requests go at once. */
@@ -360,22 +293,17 @@ export class DirectoryStore {
     this.order.clear();
     this.lookupRetry.cancel();
     this.lookupRetry.reset();
-    this.dir.set(page('', false));
+    this.listings.stop();
   }
 
   /** Sends the page wanted next, if none is in flight: the search's first, then the directory's. */
   private pump(): void {
     if (this.pageInFlight || !this.connection.connected()) return;
-    const search = this.found();
-    if (search?.loading && this.searchTimer === undefined)
-      this.fetchPage(this.found, search);
-    else if (this.dir().loading) this.fetchPage(this.dir, this.dir());
+    const asked = this.listings.wanted(this.searchTimer !== undefined);
+    if (asked) this.fetchPage(asked);
   }
 
-  private fetchPage(
-    target: WritableSignal<Paging | null>,
-    asked: Paging,
-  ): void {
+  private fetchPage(asked: Paging): void {
     const token = this.generation.token();
     const sentAt = this.order.sent();
     this.pageInFlight = true;
@@ -385,28 +313,9 @@ export class DirectoryStore {
     }).then((ack) => {
       if (!this.generation.isCurrent(token)) return;
       this.pageInFlight = false;
-      const now = target();
-      // Still the page wanted (not a search typed over, nor restarted)?
-      if (
-        now?.loading &&
-        now.query === asked.query &&
-        now.next === asked.next
-      ) {
-        if (ack.ok) {
-          const users = this.order.current(ack.users, sentAt);
-          this.merge(users, !asked.query);
-          target.set({
-            ...now,
-            ids: [...now.ids, ...users.map((user) => user.userID)],
-            next: ack.next,
-            // An empty page ends the listing whatever it claims, so scrolling cannot loop.
-            end: !ack.next || !ack.users.length,
-            loading: false,
-          });
-        } else {
-          target.set({ ...now, loading: false, error: DIRECTORY_ERROR_TEXT });
-        }
-      }
+      const users = ack.ok ? this.order.current(ack.users, sentAt) : [];
+      if (this.listings.answered(asked, ack, users) && ack.ok)
+        this.merge(users, !asked.query);
       this.pump();
     });
   }

@@ -1,5 +1,5 @@
 import type { UserView } from '@chat/contracts';
-import type { Person } from './directory.models';
+import type { Person, Presence, ShownPerson } from './directory.models';
 
 /** Self first, then by username, then by id so that equal names keep one order. */
 export function compareUsers(a: Person, b: Person): number {
@@ -8,6 +8,35 @@ export function compareUsers(a: Person, b: Person): number {
     a.username.localeCompare(b.username) ||
     (a.userID < b.userID ? -1 : a.userID > b.userID ? 1 : 0)
   );
+}
+
+/**
+ * Everyone held as the screen shows them, self first, then by name, with the name to show
+ * (`names`, by userID) and their presence as far as we can tell.
+ */
+export function showPeople(
+  people: readonly Person[],
+  names: ReadonlyMap<string, string>,
+  connected: boolean,
+): ShownPerson[] {
+  // Our own presence is our link's, whatever the server said last; the others' is unknown
+  // while it is down.
+  return people
+    .map((person) => {
+      const shown = person.self ? { ...person, connected } : person;
+      const presence: Presence =
+        !connected && !person.self
+          ? 'unknown'
+          : shown.connected
+            ? 'online'
+            : 'offline';
+      return {
+        ...shown,
+        displayName: names.get(person.userID) ?? person.username,
+        presence,
+      };
+    })
+    .sort(compareUsers);
 }
 
 export interface MergePeopleOptions {

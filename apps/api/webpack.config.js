@@ -14,6 +14,10 @@ module.exports = {
       target: 'node',
       compiler: 'tsc',
       main: './src/main.ts',
+      // SQLite → PostgreSQL, one command (README): node dist/apps/api/migrate-sqlite.js
+      additionalEntryPoints: [
+        { entryName: 'migrate-sqlite', entryPath: './src/migrate-sqlite.ts' },
+      ],
       tsConfig: './tsconfig.app.json',
       assets: ['./src/assets'],
       optimization: false,

@@ -2,7 +2,7 @@
  * The benchmark, four scenarios in one run:
  *
  * 1. throughput: the same closed-loop load against the reference server (raw socket.io, the guide's
- *    design) and the built product (SQLite, memory, two nodes on Redis), the targets in turn
+ *    design) and the built product (SQLite, memory, two nodes on Redis, two nodes on PostgreSQL + Redis), the targets in turn
  *    `--repeat` times (reference, sqlite, memory, redis, reference, sqlite, …); the median run per
  *    target is reported, with the spread (min–max) over the runs;
  * 2. latency: paced at `--latency-rate` messages/s (the issue's 10k), reference, sqlite and Redis
@@ -16,7 +16,7 @@
  * chart), and prints the Markdown.
  *
  *   npm run bench [-- --pairs=50 --messages=2000 --payload=64 --rate=0 --window=32 --warmup=200
- *                     --targets=reference,sqlite,memory,redis --repeat=3 --timeout=120 --stall=10 --acks --receipts
+ *                     --targets=reference,sqlite,memory,redis,postgres --repeat=3 --timeout=120 --stall=10 --acks --receipts
  *                     --latency-rate=10000 --latency-messages=1000 --latency-targets=reference,sqlite,redis
  *                     --joins=1000,10000 --joins-concurrency=200 --joins-timeout=90
  *                     --fanout-nodes=3,5 --scenarios=throughput,latency,joins,fanout --readme]
@@ -349,7 +349,9 @@ export function receiptRatios(
 }
 
 const latencyGoal = (target: TargetName) =>
-  target === 'redis' ? LATENCY_GOAL_MS.twoNodes : LATENCY_GOAL_MS.oneNode;
+  target === 'redis' || target === 'postgres'
+    ? LATENCY_GOAL_MS.twoNodes
+    : LATENCY_GOAL_MS.oneNode;
 
 /**
  * Markdown table of the paced scenario: the median run by p99 per target, its p99 and server CPU
@@ -437,6 +439,7 @@ const TARGET_COLORS: Record<TargetName, string | undefined> = {
   sqlite: PALETTE[0],
   memory: PALETTE[1],
   redis: PALETTE[2],
+  postgres: PALETTE[3],
 };
 
 /** The chart's panels from the summaries (pure: the unit test feeds it made-up results). */

@@ -5,6 +5,7 @@ import {
   type ApiProcess,
   redisForTests,
   startApi,
+  startPostgres,
   startServerProcess,
 } from '@chat/test-support';
 
@@ -24,12 +25,18 @@ export interface Target {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export type TargetName = 'reference' | 'sqlite' | 'memory' | 'redis';
+export type TargetName =
+  | 'reference'
+  | 'sqlite'
+  | 'memory'
+  | 'redis'
+  | 'postgres';
 export const TARGET_NAMES: TargetName[] = [
   'reference',
   'sqlite',
   'memory',
   'redis',
+  'postgres',
 ];
 
 /**
@@ -110,6 +117,39 @@ export async function startTarget(name: TargetName): Promise<Target> {
         stop: async (signal) => {
           await Promise.all(nodes.map((node) => node.stop(signal)));
           await redis.stop();
+        },
+      };
+    }
+    case 'postgres': {
+      // Messages, sessions and markers in PostgreSQL; presence, limits and fan-out in Redis.
+      const [postgres, redis] = await Promise.all([
+        startPostgres(),
+        redisForTests(),
+      ]);
+      const stopServers = () => Promise.all([postgres.stop(), redis.stop()]);
+      const nodes: ApiProcess[] = [];
+      try {
+        const env = {
+          ...NO_RATE_LIMIT,
+          STORE: 'postgres',
+          DATABASE_URL: await postgres.newSchema(),
+          REDIS_URL: redis.url,
+          REDIS_PREFIX: redis.prefix,
+        };
+        nodes.push(await startApi(env));
+        nodes.push(await startApi(env));
+      } catch (error) {
+        await Promise.all(nodes.map((node) => node.stop()));
+        await stopServers();
+        throw error;
+      }
+      return {
+        name: 'product (postgres + redis, 2 nodes)',
+        urls: nodes.map(loopback),
+        pids: nodes.map((node) => node.pid),
+        stop: async (signal) => {
+          await Promise.all(nodes.map((node) => node.stop(signal)));
+          await stopServers();
         },
       };
     }

@@ -46,7 +46,8 @@ function page(rows: MessageRow[], limit: number): MessagePage {
 
 /** One string per (user, peer) (userIDs hold no NUL character). */
 const KEY_SEPARATOR = '\u0000';
-const DELETED_LATEST = 'deleted_latest_message_id';
+/** `meta`'s key of the greatest id of the deleted messages. */
+export const DELETED_LATEST = 'deleted_latest_message_id';
 
 /**
  * `STORE=postgres` messages: the `messages` and `conversations` tables

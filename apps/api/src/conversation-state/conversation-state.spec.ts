@@ -4,7 +4,12 @@ import {
   type Receipt,
   type UserView,
 } from '@chat/contracts';
-import { redisForTests, type TestRedis } from '@chat/test-support';
+import {
+  redisForTests,
+  startPostgres,
+  type TestPostgres,
+  type TestRedis,
+} from '@chat/test-support';
 import type { RawEnv } from '../config/app-config';
 import {
   ClientPool,
@@ -19,27 +24,31 @@ import { TempDir } from '../testing/temp-dir';
 const SETTLE_MS = 200;
 const settle = () => new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
 
-type Backend = 'memory' | 'sqlite' | 'redis';
+type Backend = 'memory' | 'sqlite' | 'redis' | 'postgres';
 
 // Receipts, read markers, unread counts, typing and settings against the real app, on each store.
-// On Redis the deployment has two nodes, and every test spreads its users over them: the reader
+// On Redis, and on PostgreSQL with Redis, the deployment has two nodes, and every test spreads its users over them: the reader
 // on node A (a second tab on B), the sender's tabs on B and A. On one node, "node B" is node A.
-describe.each<Backend>(['memory', 'sqlite', 'redis'])(
+describe.each<Backend>(['memory', 'sqlite', 'redis', 'postgres'])(
   'conversation state (%s)',
   (backend) => {
     let nodes: TestServer[] = [];
     let redis: TestRedis | undefined;
+    let postgres: TestPostgres | undefined;
     let dir: TempDir | undefined;
     let run = 0;
     const pool = new ClientPool(() => nodes[0].url);
 
     beforeAll(async () => {
-      if (backend === 'redis') redis = await redisForTests();
+      if (backend === 'redis' || backend === 'postgres')
+        redis = await redisForTests();
+      if (backend === 'postgres') postgres = await startPostgres();
       if (backend === 'sqlite') dir = new TempDir();
     });
 
     afterAll(async () => {
       await redis?.stop();
+      await postgres?.stop();
       dir?.remove();
     });
 
@@ -52,7 +61,10 @@ describe.each<Backend>(['memory', 'sqlite', 'redis'])(
       nodes = [];
     });
 
-    /** The deployment: one node, or two on one Redis (a key prefix of their own per test). */
+    /**
+     * The deployment: one node, or two on one Redis (a key prefix of their own per test), with
+     * PostgreSQL holding the stores (a schema of their own per test).
+     */
     async function start(env: RawEnv = {}): Promise<void> {
       if (backend === 'memory') nodes = [await startServer(env)];
       else if (backend === 'sqlite')
@@ -68,6 +80,9 @@ describe.each<Backend>(['memory', 'sqlite', 'redis'])(
           STORE: 'redis',
           REDIS_URL: redis?.url,
           REDIS_PREFIX: `${redis?.prefix}${++run}:`,
+          ...(backend === 'postgres'
+            ? { STORE: 'postgres', DATABASE_URL: await postgres?.newSchema() }
+            : {}),
           ...env,
         };
         nodes = await Promise.all([startServer(shared), startServer(shared)]);

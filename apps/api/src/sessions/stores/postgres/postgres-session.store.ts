@@ -62,6 +62,7 @@ const withoutNul = (value: string) => {
 export class PostgresSessionStore extends SessionStore {
   private readonly options: SessionStoreOptions;
   private readonly lookups: TurnBatch<string, boolean>;
+  private readonly settingsLookups: TurnBatch<string, Settings | null>;
   /**
    * `hasUser`'s answers: userID → until when its session is alive for sure, whatever any node
    * does meanwhile. A session's expiry only ever moves later (a save is a connect, or a disconnect
@@ -80,6 +81,10 @@ export class PostgresSessionStore extends SessionStore {
     this.options = sessionStoreOptions(options);
     this.lookups = new TurnBatch(
       (userIDs) => this.findAlive(userIDs),
+      MAX_LOOKUPS,
+    );
+    this.settingsLookups = new TurnBatch(
+      (userIDs) => this.settingsOf(userIDs),
       MAX_LOOKUPS,
     );
   }
@@ -248,23 +253,38 @@ export class PostgresSessionStore extends SessionStore {
     return result.numDeletedRows > 0n;
   }
 
+  /** One query for the users asked about in one turn (receipts and typing ask for every event). */
   async findSettings(
     userIDs: readonly string[],
   ): Promise<Map<string, Settings>> {
+    const answers = await Promise.all(
+      userIDs.map((userID) => this.settingsLookups.add(userID)),
+    );
     const found = new Map<string, Settings>();
-    if (userIDs.length === 0) return found;
+    userIDs.forEach((userID, i) => {
+      const settings = answers[i];
+      if (settings) found.set(userID, settings);
+    });
+    return found;
+  }
+
+  /** The settings of each of `userIDs` with an unexpired session (null: none). */
+  private async settingsOf(
+    userIDs: readonly string[],
+  ): Promise<(Settings | null)[]> {
     const rows = await this.db
       .selectFrom('sessions')
       .select(['user_id', 'read_receipts', 'typing'])
-      .where('user_id', '=', sql<string>`ANY(${[...userIDs]})`)
+      .where('user_id', '=', sql<string>`ANY(${[...new Set(userIDs)]})`)
       .where(this.alive())
       .execute();
+    const found = new Map<string, Settings>();
     for (const row of rows)
       found.set(row.user_id, {
         readReceipts: row.read_receipts,
         typing: row.typing,
       });
-    return found;
+    return userIDs.map((userID) => found.get(userID) ?? null);
   }
 
   async updateSettings(

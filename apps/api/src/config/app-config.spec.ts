@@ -59,6 +59,7 @@ describe('validateEnv', () => {
           TRUST_PROXY: 'true',
           DATABASE_URL: 'postgresql://chat:secret@db.example.com:5433/chat_eu',
           REDIS_URL: 'rediss://user:secret@redis.example.com:6380/2',
+          REDIS_CLUSTER_NODES: '10.0.0.1:7000, redis-2.internal:7001,[::1]:7002',
           REDIS_PREFIX: 'chat-eu:',
           PRESENCE_NODE_TIMEOUT: '20s',
           CLUSTER_WORKERS: '1',
@@ -87,6 +88,11 @@ describe('validateEnv', () => {
       databaseUrl: 'postgresql://chat:secret@db.example.com:5433/chat_eu',
       useRedis: false,
       redisUrl: 'rediss://user:secret@redis.example.com:6380/2',
+      redisClusterNodes: [
+        { host: '10.0.0.1', port: 7000 },
+        { host: 'redis-2.internal', port: 7001 },
+        { host: '::1', port: 7002 },
+      ],
       redisPrefix: 'chat-eu:',
       presenceNodeTimeoutMs: 20_000,
       clusterWorkers: 1,
@@ -108,6 +114,10 @@ describe('validateEnv', () => {
     expect(validateEnv({ STORE: 'sqlite', REDIS_URL: url }).useRedis).toBe(
       false,
     );
+    expect(
+      validateEnv({ STORE: 'postgres', REDIS_CLUSTER_NODES: '10.0.0.1:7000' })
+        .useRedis,
+    ).toBe(true);
   });
 
   it('runs several cluster workers only with Redis, saying why otherwise', () => {
@@ -231,6 +241,10 @@ describe('validateEnv', () => {
     ['DATABASE_URL', 'http://localhost:5432/chat'],
     ['REDIS_URL', 'localhost:6379'],
     ['REDIS_URL', 'http://localhost:6379'],
+    ['REDIS_CLUSTER_NODES', '10.0.0.1'],
+    ['REDIS_CLUSTER_NODES', 'redis://10.0.0.1:7000'],
+    ['REDIS_CLUSTER_NODES', '10.0.0.1:70000'],
+    ['REDIS_CLUSTER_NODES', '10.0.0.1:7000,,10.0.0.2:7000'],
     ['REDIS_PREFIX', 'has space:'],
     ['REDIS_PREFIX', 'x'.repeat(65)],
     ['PRESENCE_NODE_TIMEOUT', '0.5s'],

@@ -8,9 +8,11 @@ import {
   isRedisUrl,
   MAX_TIMER_MS,
   optional,
+  parseHostPort,
   positiveInteger,
   SECOND,
   UNIT_MS,
+  type HostPort,
 } from './env-values';
 
 /** Store implementations that can be chosen with `STORE` (the first is the default); see stores.module. */
@@ -69,12 +71,15 @@ export interface AppConfig {
   /** PostgreSQL database of `store` `postgres`: sessions, messages, markers and settings. */
   databaseUrl: string;
   /**
-   * Whether this node uses Redis (`redisUrl`): with `store` `redis`, or `postgres` with REDIS_URL
-   * set (presence, rate limits and the socket.io adapter between nodes; without it, one node).
+   * Whether this node uses Redis (`redisUrl`, or `redisClusterNodes`): with `store` `redis`, or
+   * `postgres` with REDIS_URL or REDIS_CLUSTER_NODES set (presence, rate limits and the socket.io
+   * adapter between nodes; without it, one node).
    */
   useRedis: boolean;
   /** Redis server of `store` `redis`: sessions, messages, presence and the socket.io adapter. */
   redisUrl: string;
+  /** A Redis Cluster's nodes (some or all of them) to use instead of `redisUrl`; undefined: none. */
+  redisClusterNodes: HostPort[] | undefined;
   /** Start of every Redis key, stream and channel name this deployment uses. */
   redisPrefix: string;
   /** A node whose presence heartbeat is older than this (ms) counts as dead (`store` `redis`). */
@@ -232,6 +237,16 @@ const envSchema = z.object({
         'must be a redis:// or rediss:// URL such as redis://127.0.0.1:6379',
     }),
   ),
+  REDIS_CLUSTER_NODES: optional(
+    z
+      .string()
+      .transform((value) => value.split(',').map(parseHostPort))
+      .refine((nodes) => nodes.every((node) => node !== undefined), {
+        error:
+          'must be a comma-separated list of host:port such as 10.0.0.1:7000,10.0.0.2:7000',
+      })
+      .transform((nodes) => nodes as HostPort[]),
+  ),
   REDIS_PREFIX: optional(
     z.string().regex(/^[\x21-\x7e]{1,64}$/, {
       error:
@@ -251,14 +266,23 @@ const envSchema = z.object({
   ),
 });
 
-/** Redis is used by STORE=redis, and by STORE=postgres when REDIS_URL is set. */
-const usesRedis = (store: StoreKind, redisUrl: string | undefined) =>
-  store === 'redis' || (store === 'postgres' && redisUrl !== undefined);
+/** Redis is used by STORE=redis, and by STORE=postgres when REDIS_URL or REDIS_CLUSTER_NODES is set. */
+const usesRedis = (
+  store: StoreKind,
+  redisUrl: unknown,
+  clusterNodes: unknown,
+) =>
+  store === 'redis' ||
+  (store === 'postgres' &&
+    (redisUrl !== undefined || clusterNodes !== undefined));
 
 /** Settings that are only valid together. */
 const checkedEnvSchema = envSchema.superRefine((env, ctx) => {
   const store = env.STORE ?? STORE_KINDS[0];
-  if ((env.CLUSTER_WORKERS ?? 1) > 1 && !usesRedis(store, env.REDIS_URL)) {
+  if (
+    (env.CLUSTER_WORKERS ?? 1) > 1 &&
+    !usesRedis(store, env.REDIS_URL, env.REDIS_CLUSTER_NODES)
+  ) {
     ctx.addIssue({
       code: 'custom',
       path: ['CLUSTER_WORKERS'],
@@ -318,8 +342,13 @@ export function validateEnv(
       env.MAX_CONNECTIONS_PER_ADDRESS ?? DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
     trustProxy: env.TRUST_PROXY ?? false,
     databaseUrl: env.DATABASE_URL ?? DEFAULT_DATABASE_URL,
-    useRedis: usesRedis(env.STORE ?? STORE_KINDS[0], env.REDIS_URL),
+    useRedis: usesRedis(
+      env.STORE ?? STORE_KINDS[0],
+      env.REDIS_URL,
+      env.REDIS_CLUSTER_NODES,
+    ),
     redisUrl: env.REDIS_URL ?? DEFAULT_REDIS_URL,
+    redisClusterNodes: env.REDIS_CLUSTER_NODES,
     redisPrefix: env.REDIS_PREFIX ?? DEFAULT_REDIS_PREFIX,
     presenceNodeTimeoutMs:
       env.PRESENCE_NODE_TIMEOUT ?? DEFAULT_PRESENCE_NODE_TIMEOUT_MS,

@@ -19,12 +19,12 @@ async function main(): Promise<void> {
   // Its one line of output is the summary; warnings and errors still show.
   Logger.overrideLogger(['error', 'warn']);
   const config = validateEnv(process.env);
-  const { sqlitePath, databaseUrl } = config;
+  const { sqlitePath, databaseUrl, postgresPool } = config;
   if (!existsSync(sqlitePath))
     throw new StartupError(`SQLITE_PATH=${sqlitePath}: no such file`);
   const source = SqliteDatabase.open(sqlitePath);
   try {
-    const target = await openPostgres(databaseUrl);
+    const target = await openPostgres(databaseUrl, postgresPool);
     try {
       const counts = await copySqliteToPostgres(source, target);
       console.log(

@@ -40,10 +40,9 @@ test('"typing…" shows under the writer\'s name in the list and in the header, 
   await input.fill('');
   await expect(bob.page.getByTestId('peer-typing')).toHaveCount(0);
 
-  // So does a pause of 5 s (the draft stays). First a second for the server's typing budget
-  // (PROTOCOL: 2 per sender and recipient, refilled at 2 a second), which 'Hel' and 'Wait' may
-  // have spent when the steps above ran fast: a `true` over it is dropped, not delayed.
-  await alice.page.waitForTimeout(1_000);
+  // So does a pause of 5 s (the draft stays). Typed at once: 'Hel' and 'Wait' may have spent the
+  // server's typing budget (PROTOCOL: 2 per sender and recipient, refilled at 2 a second), and the
+  // client holds this `true` until the budget is back rather than have it dropped.
   await input.pressSequentially('Well');
   await expect(aliceRow.getByTestId('user-typing')).toBeVisible();
   const paused = Date.now();

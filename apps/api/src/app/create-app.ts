@@ -50,7 +50,7 @@ export async function createApp(
   try {
     postgres =
       config.store === 'postgres' && !options.stores
-        ? await openPostgres(config.databaseUrl)
+        ? await openPostgres(config.databaseUrl, config.postgresPool)
         : undefined;
   } catch (error) {
     await redis?.close();

@@ -5,7 +5,12 @@ import {
   type SessionInfo,
   type UserView,
 } from '@chat/contracts';
-import { redisForTests, type TestRedis } from '@chat/test-support';
+import {
+  redisForTests,
+  startPostgres,
+  type TestPostgres,
+  type TestRedis,
+} from '@chat/test-support';
 import { MessageType } from 'socket.io-adapter';
 import { watchRoom } from '../presence/presence-rooms';
 import { PresenceKeeper } from '../presence/presence-keeper';
@@ -31,21 +36,36 @@ const HOUR = 3_600_000;
 const SETTLE_MS = 200;
 const settle = () => new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
 
+type Store = 'redis' | 'postgres';
+
 // Guide Part IV in one process: several real apps (createApp) on free ports, sharing one Redis
-// through the stores and the socket.io sharded Redis adapter; clients spread over them.
-describe('several api nodes on one Redis', () => {
+// through the stores and the socket.io sharded Redis adapter; clients spread over them. The same
+// tests with STORE=postgres: sessions, messages and markers in PostgreSQL (a schema per test),
+// presence, rate limits and fan-out in Redis.
+describe.each<Store>(['redis', 'postgres'])(
+  'several api nodes on one Redis (STORE=%s)',
+  scaleOut,
+);
+
+function scaleOut(store: Store): void {
   let redis: TestRedis;
+  let postgres: TestPostgres | undefined;
   let nodes: TestServer[] = [];
   let prefix: string;
+  let databaseUrl: string | undefined;
   const pool = new ClientPool(() => nodes[0].url);
   let run = 0;
+  /** What the Redis adapter does, whatever the store: tested once. */
+  const adapterIt = store === 'redis' ? it : it.skip;
 
   beforeAll(async () => {
     redis = await redisForTests();
+    if (store === 'postgres') postgres = await startPostgres();
   });
 
   afterAll(async () => {
     await redis?.stop();
+    await postgres?.stop();
   });
 
   afterEach(async () => {
@@ -54,13 +74,14 @@ describe('several api nodes on one Redis', () => {
     nodes = [];
   });
 
-  /** `count` nodes of one deployment (a key prefix of their own per test). */
+  /** `count` nodes of one deployment (a key prefix, and a schema, of their own per test). */
   async function startNodes(
     count: number,
     env: Record<string, string> = {},
     options: CreateAppOptions = {},
   ): Promise<TestServer[]> {
     prefix = `${redis.prefix}${++run}:`;
+    databaseUrl = await postgres?.newSchema();
     nodes = await Promise.all(
       Array.from({ length: count }, () => startNode(env, options)),
     );
@@ -74,9 +95,10 @@ describe('several api nodes on one Redis', () => {
   ): Promise<TestServer> =>
     startServer(
       {
-        STORE: 'redis',
+        STORE: store,
         REDIS_URL: redis.url,
         REDIS_PREFIX: prefix,
+        ...(databaseUrl && { DATABASE_URL: databaseUrl }),
         ...env,
       },
       options,
@@ -268,48 +290,51 @@ describe('several api nodes on one Redis', () => {
       ).toBe(ErrorCode.RateLimited);
   });
 
-  it('sends a node only the broadcasts for rooms it has sockets in (a channel per room)', async () => {
-    const [one, two, idle] = await startNodes(3);
-    // Every broadcast each node's adapter takes in from Redis.
-    const received = new Map<TestServer, string[]>();
-    for (const node of [one, two, idle]) {
-      const adapter = node.io.of('/').adapter as unknown as {
-        onMessage(message: { type: number; data?: unknown }): void;
-      };
-      const onMessage = adapter.onMessage.bind(adapter);
-      received.set(node, []);
-      adapter.onMessage = (message) => {
-        if (message.type === MessageType.BROADCAST) {
-          const { packet } = message.data as { packet: { data: [string] } };
-          received.get(node)?.push(packet.data[0]);
-        }
-        onMessage(message);
-      };
-    }
-    const alice = await on(one, { username: 'alice' });
-    const bob = await on(two, { username: 'bob' });
-    const sent: Message[] = [];
-    for (let i = 0; i < 5; i++) {
-      const ack = await alice.client.send({
-        content: `m${i}`,
-        to: bob.session.userID,
-      });
-      if (!ack.ok) throw new Error(ack.error);
-      sent.push(ack.message);
-    }
-    await eventually(
-      () => bob.client.all('private message').length === sent.length,
-      'the messages on the other node',
-    );
-    expect(bob.client.all('private message')).toEqual(sent);
-    // Positive control: `two` took in the messages (and alice's arrival) from Redis...
-    expect(
-      received.get(two)?.filter((e) => e === ChatEvent.PrivateMessage),
-    ).toHaveLength(sent.length);
-    await settle();
-    // ...`idle`, without a socket, took in nothing at all.
-    expect(received.get(idle)).toEqual([]);
-  });
+  adapterIt(
+    'sends a node only the broadcasts for rooms it has sockets in (a channel per room)',
+    async () => {
+      const [one, two, idle] = await startNodes(3);
+      // Every broadcast each node's adapter takes in from Redis.
+      const received = new Map<TestServer, string[]>();
+      for (const node of [one, two, idle]) {
+        const adapter = node.io.of('/').adapter as unknown as {
+          onMessage(message: { type: number; data?: unknown }): void;
+        };
+        const onMessage = adapter.onMessage.bind(adapter);
+        received.set(node, []);
+        adapter.onMessage = (message) => {
+          if (message.type === MessageType.BROADCAST) {
+            const { packet } = message.data as { packet: { data: [string] } };
+            received.get(node)?.push(packet.data[0]);
+          }
+          onMessage(message);
+        };
+      }
+      const alice = await on(one, { username: 'alice' });
+      const bob = await on(two, { username: 'bob' });
+      const sent: Message[] = [];
+      for (let i = 0; i < 5; i++) {
+        const ack = await alice.client.send({
+          content: `m${i}`,
+          to: bob.session.userID,
+        });
+        if (!ack.ok) throw new Error(ack.error);
+        sent.push(ack.message);
+      }
+      await eventually(
+        () => bob.client.all('private message').length === sent.length,
+        'the messages on the other node',
+      );
+      expect(bob.client.all('private message')).toEqual(sent);
+      // Positive control: `two` took in the messages (and alice's arrival) from Redis...
+      expect(
+        received.get(two)?.filter((e) => e === ChatEvent.PrivateMessage),
+      ).toHaveLength(sent.length);
+      await settle();
+      // ...`idle`, without a socket, took in nothing at all.
+      expect(received.get(idle)).toEqual([]);
+    },
+  );
 
   it('delivers a broadcast to several rooms once to a socket in more than one of them', async () => {
     const [one, two] = await startNodes(2);
@@ -612,4 +637,4 @@ describe('several api nodes on one Redis', () => {
       'me',
     );
   });
-});
+}

@@ -70,6 +70,8 @@ export interface AppConfig {
   trustProxy: boolean;
   /** PostgreSQL database of `store` `postgres`: sessions, messages, markers and settings. */
   databaseUrl: string;
+  /** Its connection pool, per process. */
+  postgresPool: PostgresPoolConfig;
   /**
    * Whether this node uses Redis (`redisUrl`, or `redisClusterNodes`): with `store` `redis`, or
    * `postgres` with REDIS_URL or REDIS_CLUSTER_NODES set (presence, rate limits and the socket.io
@@ -88,6 +90,17 @@ export interface AppConfig {
   clusterWorkers: number;
   /** Least severe level logged. */
   logLevel: LogLevelName;
+}
+
+export interface PostgresPoolConfig {
+  /** Connections per process. */
+  size: number;
+  /** How long a query waits for a connection: then it fails (`unavailable`). */
+  connectTimeoutMs: number;
+  /** A query without an answer after this long fails, even if the connection looks alive. */
+  queryTimeoutMs: number;
+  /** An idle connection is closed after this long. */
+  idleTimeoutMs: number;
 }
 
 export interface RateLimitConfig {
@@ -122,6 +135,14 @@ export const DEFAULT_SESSION_PRUNE_INTERVAL_MS = UNIT_MS.h;
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 export const DEFAULT_DATABASE_URL = 'postgres://localhost:5432/chat';
 export const DEFAULT_REDIS_PREFIX = 'chat:';
+export const DEFAULT_POSTGRES_POOL: PostgresPoolConfig = {
+  size: 10,
+  connectTimeoutMs: 2 * SECOND,
+  queryTimeoutMs: 5 * SECOND,
+  idleTimeoutMs: 10 * SECOND,
+};
+/** PostgreSQL's default max_connections is 100, for every process together. */
+export const PG_POOL_SIZE_MAX = 1000;
 export const DEFAULT_PRESENCE_NODE_TIMEOUT_MS = 10 * SECOND;
 export const CLUSTER_WORKERS_MAX = 64;
 
@@ -231,6 +252,15 @@ const envSchema = z.object({
         'must be a postgres:// or postgresql:// URL such as postgres://localhost:5432/chat',
     }),
   ),
+  PG_POOL_SIZE: optional(
+    positiveInteger().max(
+      PG_POOL_SIZE_MAX,
+      `must be at most ${PG_POOL_SIZE_MAX}`,
+    ),
+  ),
+  PG_CONNECT_TIMEOUT: optional(duration(MAX_TIMER_MS)),
+  PG_QUERY_TIMEOUT: optional(duration(MAX_TIMER_MS)),
+  PG_IDLE_TIMEOUT: optional(duration(MAX_TIMER_MS)),
   REDIS_URL: optional(
     z.string().trim().refine(isRedisUrl, {
       error:
@@ -342,6 +372,14 @@ export function validateEnv(
       env.MAX_CONNECTIONS_PER_ADDRESS ?? DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
     trustProxy: env.TRUST_PROXY ?? false,
     databaseUrl: env.DATABASE_URL ?? DEFAULT_DATABASE_URL,
+    postgresPool: {
+      size: env.PG_POOL_SIZE ?? DEFAULT_POSTGRES_POOL.size,
+      connectTimeoutMs:
+        env.PG_CONNECT_TIMEOUT ?? DEFAULT_POSTGRES_POOL.connectTimeoutMs,
+      queryTimeoutMs:
+        env.PG_QUERY_TIMEOUT ?? DEFAULT_POSTGRES_POOL.queryTimeoutMs,
+      idleTimeoutMs: env.PG_IDLE_TIMEOUT ?? DEFAULT_POSTGRES_POOL.idleTimeoutMs,
+    },
     useRedis: usesRedis(
       env.STORE ?? STORE_KINDS[0],
       env.REDIS_URL,

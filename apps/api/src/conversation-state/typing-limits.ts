@@ -1,8 +1,9 @@
+import { TYPING_BUDGET } from '@chat/contracts';
 import type { RateLimitConfig } from '../config/app-config';
 import { MemoryRateLimiter } from '../rate-limiting/stores/memory/memory-rate-limiter';
 
 /** Per sender and recipient (PROTOCOL): a bucket of 2, refilled at 2 a second. */
-export const TYPING_PER_RECIPIENT: RateLimitConfig = { burst: 2, perSecond: 2 };
+export const TYPING_PER_RECIPIENT: RateLimitConfig = { ...TYPING_BUDGET };
 
 /**
  * How long a forwarded `true` is remembered, so that the `false` after it goes whatever the

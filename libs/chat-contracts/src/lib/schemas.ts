@@ -20,6 +20,11 @@ export const FETCH_MESSAGES_MAX = 100;
 export const FETCH_USERS_MAX = 100;
 /** A page of `fetch users` when the client gives no `limit`. */
 export const DIRECTORY_PAGE_SIZE = 50;
+/**
+ * The `typing: true` notices the server forwards per sender and recipient: a bucket of `burst`,
+ * refilled at `perSecond` (PROTOCOL.md); beyond it a `true` is dropped.
+ */
+export const TYPING_BUDGET = { burst: 2, perSecond: 2 } as const;
 /** Server-made ids are far shorter; anything longer is not one of ours. */
 const ID_MAX_LENGTH = 128;
 

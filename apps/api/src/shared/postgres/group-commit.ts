@@ -1,4 +1,3 @@
-import type { Kysely, Transaction } from 'kysely';
 import { TurnCollector } from '../batching';
 
 /**
@@ -13,11 +12,11 @@ interface Pending<In, Out> {
   reject: (error: unknown) => void;
 }
 
-/** Writes one batch inside its transaction; answers every input, in order. */
-export type RunBatch<DB, In, Out> = (
-  trx: Transaction<DB>,
-  inputs: In[],
-) => Promise<Out[]>;
+/**
+ * Commits one batch (a transaction, or a single statement, which commits by itself) and answers
+ * every input, in order: an `Error` rejects that write alone.
+ */
+export type CommitBatch<In, Out> = (inputs: In[]) => Promise<(Out | Error)[]>;
 
 /**
  * SQLSTATE classes of errors that belong to one write rather than to the batch or the server:
@@ -33,22 +32,21 @@ const isWriteError = (error: unknown): boolean => {
 
 /**
  * Group commit on PostgreSQL: the writes asked for during one turn of the event loop (TurnCollector)
- * go to one transaction, and each write's promise settles once that transaction has committed. One
- * transaction is in flight at a time: the writes asked for meanwhile wait and go together in the
- * next one (at most `maxBatch` each), so batches grow with the load and commit in the order asked.
+ * are committed together, and each write's promise settles once they are. One batch is in flight
+ * at a time: the writes asked for meanwhile wait and go together in the next one (at most
+ * `maxBatch` each), so batches grow with the load and commit in the order asked.
  *
  * A batch that fails for one write's sake (`isWriteError`) is retried write by write, so that one
  * bad write rejects only its own promise; any other failure (the server away) rejects them all.
  */
-export class PostgresGroupCommit<DB, In, Out> {
+export class PostgresGroupCommit<In, Out> {
   private readonly collector: TurnCollector<Pending<In, Out>>;
   private readonly queue: Pending<In, Out>[] = [];
   private draining: Promise<void> | undefined;
   private closed = false;
 
   constructor(
-    private readonly db: Kysely<DB>,
-    private readonly runBatch: RunBatch<DB, In, Out>,
+    private readonly commitBatch: CommitBatch<In, Out>,
     private readonly maxBatch = MAX_BATCH,
   ) {
     this.collector = new TurnCollector(
@@ -85,20 +83,19 @@ export class PostgresGroupCommit<DB, In, Out> {
   }
 
   private async commit(batch: Pending<In, Out>[]): Promise<void> {
-    let outputs: Out[];
+    let outputs: (Out | Error)[];
     try {
-      outputs = await this.db.transaction().execute((trx) =>
-        this.runBatch(
-          trx,
-          batch.map((w) => w.input),
-        ),
-      );
+      outputs = await this.commitBatch(batch.map((w) => w.input));
     } catch (error) {
       if (batch.length > 1 && isWriteError(error))
         for (const write of batch) await this.commit([write]);
       else for (const write of batch) write.reject(error);
       return;
     }
-    batch.forEach((write, i) => write.resolve(outputs[i]));
+    batch.forEach((write, i) => {
+      const output = outputs[i];
+      if (output instanceof Error) write.reject(output);
+      else write.resolve(output);
+    });
   }
 }

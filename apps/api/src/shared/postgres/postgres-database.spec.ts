@@ -65,7 +65,7 @@ describe('PostgreSQL database', () => {
     it('applies every migration or none: a failing one leaves the schema as it was', async () => {
       const url = await postgres.newSchema();
       await expect(
-        PostgresDatabase.open(url, {
+        PostgresDatabase.open(url, undefined, {
           ...MIGRATIONS,
           '9999_broken': {
             up: async (db) => {

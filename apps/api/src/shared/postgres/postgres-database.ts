@@ -7,16 +7,13 @@ import {
   type Transaction,
 } from 'kysely';
 import pg from 'pg';
+import {
+  DEFAULT_POSTGRES_POOL,
+  type PostgresPoolConfig,
+} from '../../config/app-config';
 import { MIGRATIONS, migrate } from './migrations';
-import { PostgresGroupCommit, type RunBatch } from './group-commit';
+import { PostgresGroupCommit, type CommitBatch } from './group-commit';
 import type { Schema } from './schema';
-
-/** How long a query waits for a connection of the pool: then it fails (`unavailable`). */
-export const POSTGRES_CONNECT_TIMEOUT_MS = 2000;
-/** A query without an answer after this long fails, even if the connection looks alive. */
-export const POSTGRES_QUERY_TIMEOUT_MS = 5000;
-/** Connections per api process. */
-export const POSTGRES_POOL_SIZE = 10;
 
 /** int8 (bigint: times in ms, counters) as a JS number: every value kept fits in 2^53. */
 const INT8_OID = 20;
@@ -30,16 +27,22 @@ const types = {
 /** A write of the generic group commit: statements on the batch's transaction. */
 export type Write<T = unknown> = (trx: Transaction<Schema>) => Promise<T>;
 
+/** Writes one batch inside its transaction; answers every input, in order. */
+export type RunBatch<In, Out> = (
+  trx: Transaction<Schema>,
+  inputs: In[],
+) => Promise<Out[]>;
+
 /**
  * The PostgreSQL database of the chat (`STORE=postgres`): a connection pool (pg) behind a typed
  * query builder (Kysely), migrated on open, closed on shutdown. Reads go straight to the pool;
- * writes go through a group commit (`write`, or a store's own `groupCommit`): one transaction
- * per batch. When the server goes away, queries fail at once (connections refused) or within the
- * timeouts above, and the pool connects again by itself once it is back.
+ * writes go through a group commit (`write`, or a store's own `groupCommit` or `batchCommit`):
+ * one transaction per batch. When the server goes away, queries fail at once (connections refused) or within the
+ * pool's timeouts (PostgresPoolConfig), and the pool connects again by itself once it is back.
  */
 export class PostgresDatabase implements OnApplicationShutdown {
   private readonly logger = new Logger('Postgres');
-  private readonly writes: PostgresGroupCommit<Schema, Write, unknown>;
+  private readonly writes: PostgresGroupCommit<Write, unknown>;
   private readonly commits: { close(): Promise<void> }[] = [];
   private closing: Promise<void> | undefined;
 
@@ -61,15 +64,10 @@ export class PostgresDatabase implements OnApplicationShutdown {
   /** Connects and migrates; throws (closing what it opened) if either fails. */
   static async open(
     url: string,
+    settings: PostgresPoolConfig = DEFAULT_POSTGRES_POOL,
     migrations: Readonly<Record<string, Migration>> = MIGRATIONS,
   ): Promise<PostgresDatabase> {
-    const pool = new pg.Pool({
-      connectionString: url,
-      max: POSTGRES_POOL_SIZE,
-      connectionTimeoutMillis: POSTGRES_CONNECT_TIMEOUT_MS,
-      query_timeout: POSTGRES_QUERY_TIMEOUT_MS,
-      types,
-    });
+    const pool = poolOf(url, settings);
     const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
     const database = new PostgresDatabase(db, pool);
     try {
@@ -87,15 +85,45 @@ export class PostgresDatabase implements OnApplicationShutdown {
   }
 
   /**
-   * A group commit of its own, for a store whose writes of one batch are cheaper as a few
-   * statements for all of them (the message store's INSERT of many rows) than one each.
+   * A group commit of its own, one transaction per batch, for a store whose writes of one batch
+   * are cheaper as a few statements for all of them than one each.
    */
   groupCommit<In, Out>(
-    runBatch: RunBatch<Schema, In, Out>,
-  ): PostgresGroupCommit<Schema, In, Out> {
-    const commit = new PostgresGroupCommit(this.db, runBatch);
+    runBatch: RunBatch<In, Out>,
+  ): PostgresGroupCommit<In, Out> {
+    return this.batchCommit((inputs) =>
+      this.db.transaction().execute((trx) => runBatch(trx, inputs)),
+    );
+  }
+
+  /**
+   * A group commit whose batch commits by itself: one statement for all of them (the message
+   * store's), with no BEGIN and COMMIT round trips.
+   */
+  batchCommit<In, Out>(
+    commitBatch: CommitBatch<In, Out>,
+  ): PostgresGroupCommit<In, Out> {
+    const commit = new PostgresGroupCommit(commitBatch);
     this.commits.push(commit);
     return commit;
+  }
+
+  /**
+   * One statement straight on the pool, prepared once per connection under `name` (its text
+   * must never change): for the statements run for every batch of messages, without the query
+   * builder's work per call.
+   */
+  async query<Row>(
+    name: string,
+    text: string,
+    values: unknown[],
+  ): Promise<Row[]> {
+    const { rows } = await this.pool.query<Row & pg.QueryResultRow>({
+      name,
+      text,
+      values,
+    });
+    return rows;
   }
 
   /** Commits pending writes, then ends the pool; later writes reject. Idempotent. */
@@ -119,4 +147,16 @@ export class PostgresDatabase implements OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     await this.close();
   }
+}
+
+function poolOf(url: string, options: PostgresPoolConfig): pg.Pool {
+  return new pg.Pool({
+    connectionString: url,
+    max: options.size,
+    connectionTimeoutMillis: options.connectTimeoutMs,
+    idleTimeoutMillis: options.idleTimeoutMs,
+    // Client side (no startup parameter, which a pooler such as PgBouncer may refuse).
+    query_timeout: options.queryTimeoutMs,
+    types,
+  });
 }

@@ -1,6 +1,10 @@
 import { Global, Logger, Module, type DynamicModule } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { redactUrl } from '../../config/app-config';
+import {
+  DEFAULT_POSTGRES_POOL,
+  redactUrl,
+  type PostgresPoolConfig,
+} from '../../config/app-config';
 import type { AppConfigService } from '../../config/app-config.module';
 import { StartupError } from '../redis/redis-connection';
 import { PostgresDatabase } from './postgres-database';
@@ -10,9 +14,12 @@ import { PostgresDatabase } from './postgres-database';
  * naming the setting, the (redacted) URL and the cause: an unreachable server, a missing database,
  * a schema newer than this api.
  */
-export async function openPostgres(url: string): Promise<PostgresDatabase> {
+export async function openPostgres(
+  url: string,
+  pool: PostgresPoolConfig = DEFAULT_POSTGRES_POOL,
+): Promise<PostgresDatabase> {
   try {
-    const database = await PostgresDatabase.open(url);
+    const database = await PostgresDatabase.open(url, pool);
     new Logger('PostgresStores').log(
       `messages, sessions and markers in PostgreSQL at ${redactUrl(url)}`,
     );
@@ -57,7 +64,10 @@ export class PostgresModule {
           : {
               provide: PostgresDatabase,
               useFactory: (config: AppConfigService) =>
-                openPostgres(config.get('databaseUrl', { infer: true })),
+                openPostgres(
+                  config.get('databaseUrl', { infer: true }),
+                  config.get('postgresPool', { infer: true }),
+                ),
               inject: [ConfigService],
             },
       ],

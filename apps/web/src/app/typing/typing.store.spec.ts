@@ -106,6 +106,42 @@ describe('TypingStore: ours', () => {
     chat.typing.draftChanged('uBob', 'hi');
     expect(sent(chat)).toEqual([true]);
   });
+
+  it("paces its trues to the server's budget per recipient (2, refilled at 2 a second): a quick third one waits, then goes", () => {
+    const chat = signedIn();
+    chat.conversations.select('uBob');
+    for (const text of ['Hel', 'Wait']) {
+      chat.typing.draftChanged('uBob', text);
+      chat.typing.draftChanged('uBob', '');
+    }
+    chat.typing.draftChanged('uBob', 'Well');
+    expect(sent(chat)).toEqual([true, false, true, false]);
+    // Another recipient has a budget of its own.
+    chat.conversations.select('uCarol');
+    chat.typing.draftChanged('uCarol', 'Hi');
+    expect(sent(chat, 'uCarol')).toEqual([true]);
+    chat.conversations.select('uBob');
+    chat.typing.draftChanged('uBob', 'Well');
+    jest.advanceTimersByTime(550);
+    expect(sent(chat)).toEqual([true, false, true, false]);
+    jest.advanceTimersByTime(20);
+    expect(sent(chat)).toEqual([true, false, true, false, true]);
+    chat.typing.draftChanged('uBob', '');
+    expect(sent(chat)).toEqual([true, false, true, false, true, false]);
+  });
+
+  it('drops a paced true when the writing stops before it could go, and owes no false for it', () => {
+    const chat = signedIn();
+    chat.conversations.select('uBob');
+    for (const text of ['a', 'b']) {
+      chat.typing.draftChanged('uBob', text + '!');
+      chat.typing.draftChanged('uBob', '');
+    }
+    chat.typing.draftChanged('uBob', 'c');
+    chat.typing.draftChanged('uBob', '');
+    jest.advanceTimersByTime(5_000);
+    expect(sent(chat)).toEqual([true, false, true, false]);
+  });
 });
 
 describe('TypingStore: the typing indicators setting', () => {

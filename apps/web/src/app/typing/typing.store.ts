@@ -15,6 +15,7 @@ import { CHAT_SOCKET, onChatEvent } from '../core/chat-socket';
 import { ConnectionStore } from '../core/connection.store';
 import { ConversationsStore } from '../conversations/conversations.store';
 import { SettingsStore } from '../settings/settings.store';
+import { TypingBudget } from './typing-budget';
 
 /** The timings of typing notices (PROTOCOL.md, "Conversation state"). */
 export interface TypingTimings {
@@ -37,8 +38,13 @@ export const TYPING_TIMINGS = new InjectionToken<TypingTimings>(
 /** Where our own typing notices stand: to whom, and when the last `true` went. */
 interface Outgoing {
   to: string;
+  /** When the last `true` went (-Infinity: none yet, the next keystroke says it). */
   sentAt: number;
-  idle: ReturnType<typeof setTimeout>;
+  /** A `true` went: the `false` is owed. */
+  shown: boolean;
+  idle?: ReturnType<typeof setTimeout>;
+  /** A `true` waiting for the recipient's budget. */
+  paced?: ReturnType<typeof setTimeout>;
 }
 
 /**
@@ -47,8 +53,10 @@ interface Outgoing {
  * `refreshMs` while writing, `false` after `idleMs` without input, when the draft empties (a send
  * empties it), when the conversation is left and when the tab closes. Theirs: who is writing to us
  * now (`typingUserIDs`), each until their `false`, their message, or `expiryMs` without a new
- * `true`. A notice the link cannot carry now would be stale later: it is dropped, never queued. With
- * typing indicators off (SettingsStore), neither way: the server would drop them anyway.
+ * `true`. A notice the link cannot carry now would be stale later: it is dropped, never queued. Our
+ * `true`s are paced to the server's budget per recipient (TypingBudget), so a quick retype after a
+ * send still shows. With typing indicators off (SettingsStore), neither way: the server would drop
+ * them anyway.
  */
 @Injectable({ providedIn: 'root' })
 export class TypingStore {
@@ -63,6 +71,7 @@ export class TypingStore {
     ReadonlyMap<string, ReturnType<typeof setTimeout>>
   >(new Map());
   private outgoing: Outgoing | null = null;
+  private readonly budgets = new Map<string, TypingBudget>();
 
   /**
    * The users writing to us right now: none while our link is down (we would not hear them stop)
@@ -113,17 +122,12 @@ export class TypingStore {
   draftChanged(to: string, text: string): void {
     if (this.outgoing && this.outgoing.to !== to) this.stop();
     if (!text.trim() || !this.settings.typingIndicators()) return this.stop();
-    const now = Date.now();
-    const current = this.outgoing;
-    if (current) clearTimeout(current.idle);
-    const due = !current || now - current.sentAt >= this.timings.refreshMs;
-    // Not sent (the link is down): the next keystroke tries again.
-    const sent = due && this.send(to, true);
-    this.outgoing = {
-      to,
-      sentAt: sent ? now : due ? -Infinity : (current?.sentAt ?? now),
-      idle: setTimeout(() => this.stop(), this.timings.idleMs),
-    };
+    const current = this.outgoing ?? { to, sentAt: -Infinity, shown: false };
+    clearTimeout(current.idle);
+    current.idle = setTimeout(() => this.stop(), this.timings.idleMs);
+    this.outgoing = current;
+    if (Date.now() - current.sentAt >= this.timings.refreshMs)
+      this.sayTyping(current);
   }
 
   /** We stopped writing (the conversation was left, or the draft sent): `false`, if we said `true`. */
@@ -131,8 +135,41 @@ export class TypingStore {
     const current = this.outgoing;
     if (!current) return;
     clearTimeout(current.idle);
+    clearTimeout(current.paced);
     this.outgoing = null;
-    this.send(current.to, false);
+    if (current.shown) this.send(current.to, false);
+  }
+
+  /** `true` now, or as soon as the recipient's budget allows while we still write to them. */
+  private sayTyping(current: Outgoing): void {
+    if (current.paced !== undefined) return;
+    const now = Date.now();
+    const budget = this.budgetFor(current.to, now);
+    const wait = budget.waitMs(now);
+    if (wait > 0) {
+      current.paced = setTimeout(() => {
+        current.paced = undefined;
+        if (this.outgoing === current) this.sayTyping(current);
+      }, wait);
+      return;
+    }
+    // Not sent (the link is down): the next keystroke tries again.
+    if (!this.send(current.to, true)) return;
+    budget.take(now);
+    current.sentAt = now;
+    current.shown = true;
+  }
+
+  private budgetFor(to: string, now: number): TypingBudget {
+    let budget = this.budgets.get(to);
+    if (!budget) {
+      // Full ones are as good as new: forget them rather than keep one per user ever written to.
+      for (const [userID, old] of this.budgets)
+        if (old.isFull(now)) this.budgets.delete(userID);
+      budget = new TypingBudget(now);
+      this.budgets.set(to, budget);
+    }
+    return budget;
   }
 
   /** False if the link is down: nothing was sent. */
@@ -165,7 +202,10 @@ export class TypingStore {
   private reset(): void {
     for (const timer of this.incoming().values()) clearTimeout(timer);
     if (this.incoming().size) this.incoming.set(new Map());
-    if (this.outgoing) clearTimeout(this.outgoing.idle);
+    if (this.outgoing) {
+      clearTimeout(this.outgoing.idle);
+      clearTimeout(this.outgoing.paced);
+    }
     this.outgoing = null;
   }
 }

@@ -46,7 +46,7 @@ describe('PostgresMessageStore batches', () => {
     ...(clientMessageId !== undefined && { clientMessageId }),
   });
 
-  it('writes the saves of one turn in one transaction, and rejects only a save that fails', async () => {
+  it('writes the saves of one turn in one statement, and rejects only a save that fails', async () => {
     const database = await postgres.open();
     const store = new PostgresMessageStore(database);
     const results = await Promise.allSettled([

@@ -50,99 +50,86 @@ const KEY_SEPARATOR = '\u0000';
 export const DELETED_LATEST = 'deleted_latest_message_id';
 
 /**
+ * One batch of messages in one statement, which commits by itself (one round trip, no BEGIN and
+ * COMMIT): the rows from one JSON array (a `clientMessageId` its sender already used inserts
+ * nothing, through the partial unique index), and the conversations' rows, both ways, with the
+ * `received` counts of what was inserted (what unread counts start from), in key order, so that
+ * two nodes' batches lock rows in the same order. It answers the ids inserted with a
+ * `clientMessageId`: a message without one is always inserted. least/greatest in the "C"
+ * collation order userIDs (ASCII) as the JS `pair` does.
+ */
+const SAVE_MESSAGES = `
+  WITH saved AS (
+    INSERT INTO messages (low, high, id, sender, recipient, content, at, client_id)
+    SELECT least(m."from", m."to"), greatest(m."from", m."to"), m.id, m."from", m."to",
+      m.content, m.at, m."clientMessageId"
+    FROM json_to_recordset($1::json) AS m(id text, content text, "from" text COLLATE "C",
+      "to" text COLLATE "C", at text, "clientMessageId" text)
+    ON CONFLICT (sender, client_id) WHERE client_id IS NOT NULL DO NOTHING
+    RETURNING id, sender, recipient, client_id),
+  counted AS (
+    INSERT INTO conversations (user_id, peer_id, received)
+    SELECT user_id, peer_id, sum(n) FROM (
+      SELECT sender AS user_id, recipient AS peer_id, 0 AS n FROM saved
+      UNION ALL SELECT recipient, sender, 1 FROM saved) sides
+    GROUP BY user_id, peer_id ORDER BY user_id, peer_id
+    -- A row of the sender's side (nothing received) is inserted if missing, never rewritten.
+    ON CONFLICT (user_id, peer_id) DO UPDATE
+      SET received = conversations.received + excluded.received
+      WHERE excluded.received > 0)
+  SELECT id FROM saved WHERE client_id IS NOT NULL`;
+
+/**
  * `STORE=postgres` messages: the `messages` and `conversations` tables
  * (shared/postgres/migrations.ts). Saves have a group commit of their own: a batch of messages is
- * three statements whatever its size, in one transaction: one INSERT of every row (`unnest` of
- * one array per column; a `clientMessageId` its sender already used inserts nothing, through the
- * partial unique index), one SELECT of the earlier messages of those repeats, and one upsert of
- * the conversations' rows with their `received` counts (what unread counts start from), in key
- * order, so that two nodes' batches lock rows in the same order. The latest id is the index
- * `messages_id`'s last entry, or, after deletions, the greatest id deleted (`meta`).
+ * one statement whatever its size (SAVE_MESSAGES), and a repeated `clientMessageId` one SELECT
+ * more, of the earlier messages, once committed. The latest id is the index `messages_id`'s last
+ * entry, or, after deletions, the greatest id deleted (`meta`).
  */
 export class PostgresMessageStore extends MessageStore {
-  private readonly saves: PostgresGroupCommit<Schema, Message, Message>;
+  private readonly saves: PostgresGroupCommit<Message, Message>;
 
   constructor(private readonly database: PostgresDatabase) {
     super();
-    this.saves = database.groupCommit((trx, messages) =>
-      this.insert(trx, messages),
-    );
+    this.saves = database.batchCommit((messages) => this.insert(messages));
   }
 
   saveMessage(message: Message): Promise<Message> {
     return this.saves.add(message);
   }
 
-  private async insert(
-    trx: Transaction<Schema>,
-    messages: Message[],
-  ): Promise<Message[]> {
-    const column = <T>(of: (message: Message) => T) => messages.map(of);
-    const { rows: inserted } = await sql<{ id: string }>`
-      INSERT INTO messages (low, high, id, sender, recipient, content, at, client_id)
-      SELECT * FROM unnest(
-        ${column((m) => pair(m.from, m.to).low)}::text[],
-        ${column((m) => pair(m.from, m.to).high)}::text[],
-        ${column((m) => m.id)}::text[],
-        ${column((m) => m.from)}::text[],
-        ${column((m) => m.to)}::text[],
-        ${column((m) => m.content)}::text[],
-        ${column((m) => m.at)}::text[],
-        ${column((m) => m.clientMessageId ?? null)}::text[])
-      ON CONFLICT (sender, client_id) WHERE client_id IS NOT NULL DO NOTHING
-      RETURNING id`.execute(trx);
-    const stored = new Set(inserted.map((row) => row.id));
-    const repeats = messages.filter((m) => !stored.has(m.id));
-    const earlier = new Map<string, Message>();
-    if (repeats.length > 0) {
-      const { rows } = await sql<MessageRow>`
-        SELECT id, sender, recipient, content, at, client_id FROM messages
-        WHERE (sender, client_id) IN (SELECT * FROM unnest(
-          ${repeats.map((m) => m.from)}::text[],
-          ${repeats.map((m) => m.clientMessageId ?? null)}::text[]))`.execute(
-        trx,
-      );
-      for (const row of rows)
-        earlier.set(row.sender + KEY_SEPARATOR + row.client_id, toMessage(row));
-    }
-    await this.countReceived(
-      trx,
-      messages.filter((m) => stored.has(m.id)),
+  private async insert(messages: Message[]): Promise<(Message | Error)[]> {
+    // Message objects as they are (id, content, from, to, at, clientMessageId): JSON.stringify
+    // costs the api less than an array parameter per column.
+    const inserted = await this.database.query<{ id: string }>(
+      'chat_save_messages',
+      SAVE_MESSAGES,
+      [JSON.stringify(messages)],
     );
+    const stored = new Set(inserted.map((row) => row.id));
+    const repeats = messages.filter(
+      (m) => m.clientMessageId !== undefined && !stored.has(m.id),
+    );
+    if (repeats.length === 0) return messages;
+    // Committed before this statement ended, by this batch or another (ON CONFLICT waits for it).
+    const { rows } = await sql<MessageRow>`
+      SELECT id, sender, recipient, content, at, client_id FROM messages
+      WHERE (sender, client_id) IN (SELECT * FROM unnest(
+        ${repeats.map((m) => m.from)}::text[],
+        ${repeats.map((m) => m.clientMessageId ?? null)}::text[]))`.execute(
+      this.database.db,
+    );
+    const earlier = new Map<string, Message>();
+    for (const row of rows)
+      earlier.set(row.sender + KEY_SEPARATOR + row.client_id, toMessage(row));
     return messages.map((m) => {
-      if (stored.has(m.id)) return m;
-      const found = earlier.get(m.from + KEY_SEPARATOR + m.clientMessageId);
-      if (!found)
-        throw new Error('a duplicate clientMessageId without its message');
-      return found;
+      if (m.clientMessageId === undefined || stored.has(m.id)) return m;
+      return (
+        earlier.get(m.from + KEY_SEPARATOR + m.clientMessageId) ??
+        // Deleted since (its sender expired): this one fails alone; sent again, it is stored.
+        new Error('a duplicate clientMessageId without its message')
+      );
     });
-  }
-
-  /** Each pair's conversations rows, both ways, and the messages each recipient received. */
-  private async countReceived(
-    trx: Transaction<Schema>,
-    messages: Message[],
-  ): Promise<void> {
-    if (messages.length === 0) return;
-    const received = new Map<string, number>();
-    for (const { from, to } of messages) {
-      const sent = from + KEY_SEPARATOR + to;
-      received.set(sent, received.get(sent) ?? 0);
-      const got = to + KEY_SEPARATOR + from;
-      received.set(got, (received.get(got) ?? 0) + 1);
-    }
-    const keys = [...received.keys()].sort();
-    const split = keys.map((key) => key.split(KEY_SEPARATOR));
-    // A row of the sender's side (nothing received) is inserted if missing, never rewritten.
-    await sql`
-      INSERT INTO conversations (user_id, peer_id, received)
-      SELECT * FROM unnest(
-        ${split.map(([user]) => user)}::text[],
-        ${split.map(([, peer]) => peer)}::text[],
-        ${keys.map((key) => received.get(key))}::bigint[])
-      ON CONFLICT (user_id, peer_id) DO UPDATE
-        SET received = conversations.received + excluded.received
-        WHERE excluded.received > 0`.execute(trx);
   }
 
   async findRecentConversations(

@@ -8,7 +8,7 @@ import {
   isRedisUrl,
   MAX_TIMER_MS,
   optional,
-  parseHostPort,
+  hostPortList,
   positiveInteger,
   SECOND,
   UNIT_MS,
@@ -267,16 +267,7 @@ const envSchema = z.object({
         'must be a redis:// or rediss:// URL such as redis://127.0.0.1:6379',
     }),
   ),
-  REDIS_CLUSTER_NODES: optional(
-    z
-      .string()
-      .transform((value) => value.split(',').map(parseHostPort))
-      .refine((nodes) => nodes.every((node) => node !== undefined), {
-        error:
-          'must be a comma-separated list of host:port such as 10.0.0.1:7000,10.0.0.2:7000',
-      })
-      .transform((nodes) => nodes as HostPort[]),
-  ),
+  REDIS_CLUSTER_NODES: optional(hostPortList()),
   REDIS_PREFIX: optional(
     z.string().regex(/^[\x21-\x7e]{1,64}$/, {
       error:

@@ -60,6 +60,17 @@ export const parseHostPort = (value: string): HostPort | undefined => {
   return { host: match[1] ?? match[2], port };
 };
 
+/** A comma-separated list of `host:port` (REDIS_CLUSTER_NODES). */
+export const hostPortList = () =>
+  z
+    .string()
+    .transform((value) => value.split(',').map(parseHostPort))
+    .refine((nodes) => nodes.every((node) => node !== undefined), {
+      error:
+        'must be a comma-separated list of host:port such as 10.0.0.1:7000,10.0.0.2:7000',
+    })
+    .transform((nodes) => nodes as HostPort[]);
+
 export const isOrigin = (value: string): boolean => {
   try {
     return new URL(value).origin === value;

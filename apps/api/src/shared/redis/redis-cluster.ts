@@ -1,4 +1,9 @@
-import { Cluster, type ClusterOptions, type Redis } from 'ioredis';
+import {
+  Cluster,
+  type ClusterOptions,
+  type Redis,
+  type RedisOptions,
+} from 'ioredis';
 import type { HostPort } from '../../config/env-values';
 
 /*
@@ -13,6 +18,33 @@ export const describeNodes = (nodes: readonly HostPort[]): string =>
       host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`,
     )
     .join(',');
+
+/**
+ * How often a cluster client reads the cluster's map again (CLUSTER SLOTS): it also reconnects to
+ * a master that came back after its connection closed (ioredis does that only on an error or a
+ * MOVED otherwise), and follows a failover or a resharding before a command runs into it.
+ */
+const SLOTS_REFRESH_MS = 2000;
+
+/**
+ * A Cluster client's options around its nodes' `redisOptions` (ioredis's node connections never
+ * retry: the Cluster does). `waiting`: commands queue while the cluster is away, otherwise they
+ * fail at once. Without auto-pipelining: ioredis 5.11.1 fails an auto-pipelined command with the
+ * MOVED it gets once the connection to its master was gone (sent to another master), where it
+ * follows MOVED for a command on its own (seen: after a master's restart, 2 runs in 10 lost a
+ * node's next broadcast).
+ */
+export const clusterOptions = (
+  waiting: boolean,
+  clusterRetryStrategy: (attempt: number) => number | null,
+  redisOptions: RedisOptions,
+): ClusterOptions => ({
+  lazyConnect: !waiting,
+  enableOfflineQueue: waiting,
+  redisOptions,
+  clusterRetryStrategy,
+  slotsRefreshInterval: SLOTS_REFRESH_MS,
+});
 
 /** A Cluster client on `nodes` (the stores take it as the `Redis` it mostly is). */
 export function newCluster(

@@ -1,7 +1,8 @@
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import { redactUrl, type AppConfig } from '../../config/app-config';
 import {
+  clusterOptions,
   describeNodes,
   newCluster,
   pingEveryMaster,
@@ -71,41 +72,18 @@ const WAITING_CLIENT_OPTIONS: RedisOptions = {
   retryStrategy,
 };
 
-/**
- * How often a cluster client reads the cluster's map again (CLUSTER SLOTS): it also reconnects to
- * a master that came back after its connection closed (ioredis does that only on an error or a
- * MOVED otherwise), and follows a failover or a resharding before a command runs into it.
- */
-const SLOTS_REFRESH_MS = 2000;
-
-/**
- * The same on a Redis Cluster (ioredis's node connections never retry: the Cluster does), without
- * auto-pipelining: ioredis 5.11.1 fails an auto-pipelined command with the MOVED it gets when the
- * connection to its master was gone (sent to another master), where it follows MOVED for a command
- * on its own (seen: after a master's restart, 2 runs in 10 lost a node's next broadcast).
- */
-const STORE_CLUSTER_OPTIONS: ClusterOptions = {
-  lazyConnect: true,
-  enableOfflineQueue: false,
-  redisOptions: {
-    maxRetriesPerRequest: 0,
-    commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
-    connectTimeout: REDIS_CONNECT_TIMEOUT_MS,
-    disconnectTimeout: DISCONNECT_TIMEOUT_MS,
-  },
-  clusterRetryStrategy: retryStrategy,
-  slotsRefreshInterval: SLOTS_REFRESH_MS,
-};
-const WAITING_CLUSTER_OPTIONS: ClusterOptions = {
-  enableOfflineQueue: true,
-  redisOptions: {
-    maxRetriesPerRequest: null,
-    connectTimeout: REDIS_CONNECT_TIMEOUT_MS,
-    disconnectTimeout: DISCONNECT_TIMEOUT_MS,
-  },
-  clusterRetryStrategy: retryStrategy,
-  slotsRefreshInterval: SLOTS_REFRESH_MS,
-};
+/** The same on a Redis Cluster (see clusterOptions). */
+const STORE_CLUSTER_OPTIONS = clusterOptions(false, retryStrategy, {
+  maxRetriesPerRequest: 0,
+  commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
+  connectTimeout: REDIS_CONNECT_TIMEOUT_MS,
+  disconnectTimeout: DISCONNECT_TIMEOUT_MS,
+});
+const WAITING_CLUSTER_OPTIONS = clusterOptions(true, retryStrategy, {
+  maxRetriesPerRequest: null,
+  connectTimeout: REDIS_CONNECT_TIMEOUT_MS,
+  disconnectTimeout: DISCONNECT_TIMEOUT_MS,
+});
 
 /** Where the clients connect: a Redis server (REDIS_URL), or a Redis Cluster (REDIS_CLUSTER_NODES). */
 type Target =

@@ -69,7 +69,8 @@ describe('validateEnv', () => {
           PG_QUERY_TIMEOUT: '30',
           PG_IDLE_TIMEOUT: '1m',
           REDIS_URL: 'rediss://user:secret@redis.example.com:6380/2',
-          REDIS_CLUSTER_NODES: '10.0.0.1:7000, redis-2.internal:7001,[::1]:7002',
+          REDIS_CLUSTER_NODES:
+            '10.0.0.1:7000, redis-2.internal:7001,[::1]:7002',
           REDIS_PREFIX: 'chat-eu:',
           PRESENCE_NODE_TIMEOUT: '20s',
           CLUSTER_WORKERS: '1',

@@ -14,9 +14,11 @@ const redis = useRedis();
 
 interface Published {
   channel: string;
-  type: number;
+  type?: number;
   rooms?: string[];
   except?: string[];
+  /** A frame of several broadcasts: what each carried (`emit('e', n)`: n). */
+  batch?: unknown[];
 }
 
 // What shardedPerRoom relies on in the sharded adapter's unexported class: if one of these fails
@@ -30,16 +32,26 @@ describe('@socket.io/redis-adapter, as shardedPerRoom uses it', () => {
   let prefix: string;
   let n = 0;
   const published: Published[] = [];
+  const raws: string[] = [];
 
   beforeAll(async () => {
     pub = new Redis(redis.url);
     sub = new Redis(redis.url);
     listener = new Redis(redis.url);
     listener.on('smessage', (channel: string, raw: string) => {
+      raws.push(raw);
       const message = JSON.parse(raw) as {
         type: number;
         data?: { opts?: { rooms: string[]; except: string[] } };
+        messages?: { data: { packet: { data: unknown[] } } }[];
       };
+      if (message.messages) {
+        published.push({
+          channel,
+          batch: message.messages.map((one) => one.data.packet.data[1]),
+        });
+        return;
+      }
       published.push({
         channel,
         type: message.type,
@@ -52,6 +64,7 @@ describe('@socket.io/redis-adapter, as shardedPerRoom uses it', () => {
   beforeEach(() => {
     prefix = `${redis.keys().prefix}${++n}:socket.io`;
     published.length = 0;
+    raws.length = 0;
   });
 
   afterEach(async () => {
@@ -114,6 +127,60 @@ describe('@socket.io/redis-adapter, as shardedPerRoom uses it', () => {
     expect(adapter['doPublish']).toHaveLength(1);
     expect(adapter['onRawMessage']).toEqual(expect.any(Function));
     expect(adapter['onRawMessage']).toHaveLength(2);
+  });
+
+  it('has computeChannel(message), encode(message) (JSON unless binary), onMessage(message) and its publishing client', () => {
+    const adapter = server(false).of('/').adapter as unknown as {
+      computeChannel(message: unknown): string;
+      encode(message: unknown): string | Buffer;
+      onMessage: unknown;
+      pubClient: unknown;
+    };
+    const broadcast = (room: string, packet: unknown) => ({
+      type: MessageType.BROADCAST,
+      data: { packet, opts: { rooms: [room], except: [] } },
+    });
+    expect(adapter.computeChannel(broadcast('a', 1))).toBe(channel('a'));
+    expect(adapter.encode(broadcast('a', { data: ['e', 1] }))).toBe(
+      JSON.stringify(broadcast('a', { data: ['e', 1] })),
+    );
+    expect(
+      adapter.encode(broadcast('a', { data: ['e', Buffer.from('x')] })),
+    ).toBeInstanceOf(Buffer);
+    expect(adapter.onMessage).toEqual(expect.any(Function));
+    expect(adapter.pubClient).toBe(pub);
+  });
+
+  it('unwrapped: ignores a frame of several broadcasts (a node of an earlier version during an upgrade)', async () => {
+    const sender = server(true);
+    const old = server(false);
+    const latest = server(true);
+    const applied = new Map<Server, number>();
+    for (const io of [old, latest]) {
+      const adapter = io.of('/').adapter as unknown as {
+        apply(opts: unknown, callback: unknown): void;
+      };
+      const apply = adapter.apply.bind(adapter);
+      adapter.apply = (opts, callback) => {
+        applied.set(io, (applied.get(io) ?? 0) + 1);
+        apply(opts, callback);
+      };
+      await io.of('/').adapter.addAll(`socket-${applied.size}`, new Set(['a']));
+    }
+    // Every subscription active (the unwrapped adapter does not wait for its own).
+    await Promise.all(subscribers.map((subscriber) => subscriber.ping()));
+    sender.to('a').emit('e', 1);
+    sender.to('a').emit('e', 2);
+    await eventually(() => applied.get(latest) === 2, 'the latest took both');
+    // A single publication after the frame, on the same channel: the old node applies it.
+    sender
+      .of('/')
+      .adapter.broadcast(
+        { type: 2, nsp: '/', data: ['e', 3] },
+        { rooms: new Set(['a']), except: new Set() },
+      );
+    await eventually(() => applied.get(old) === 1, 'the old took the third');
+    expect(applied.get(old)).toBe(1);
   });
 
   it('wrapped: drops its own publications undecoded, and still takes in those of another node', async () => {
@@ -243,5 +310,88 @@ describe('@socket.io/redis-adapter, as shardedPerRoom uses it', () => {
     sender.to(['a', 'b']).emit('e', 1);
     await eventually(() => delivered.length === 2, 'two deliveries');
     expect(delivered.sort()).toEqual(['in-b', 'in-both']);
+  });
+
+  it('wrapped: publishes the broadcasts of one turn to a channel as one frame, which another node takes in, in order', async () => {
+    await listen(channel('a'), channel('b'));
+    const sender = server(true);
+    const receiver = server(true);
+    const decoded = new Map<Server, unknown[]>([
+      [sender, []],
+      [receiver, []],
+    ]);
+    for (const io of [sender, receiver]) {
+      const adapter = io.of('/').adapter as unknown as {
+        onMessage(message: { data: { packet: { data: unknown[] } } }): void;
+      };
+      const onMessage = adapter.onMessage.bind(adapter);
+      adapter.onMessage = (message) => {
+        decoded.get(io)?.push(message.data.packet.data[1]);
+        onMessage(message);
+      };
+      await io.of('/').adapter.addAll('socket', new Set(['a', 'b']));
+    }
+    sender.to('a').emit('e', 1);
+    sender.to('a').emit('e', 2);
+    sender.to(['b', 'a']).emit('e', 3);
+    await eventually(() => published.length === 2, 'two publications');
+    expect(published).toEqual([
+      { channel: channel('a'), batch: [1, 2, 3] },
+      {
+        channel: channel('b'),
+        type: MessageType.BROADCAST,
+        rooms: ['b'],
+        except: [],
+      },
+    ]);
+    await eventually(
+      () => decoded.get(receiver)?.length === 4,
+      'the other node took in four',
+    );
+    expect(decoded.get(receiver)).toEqual([1, 2, 3, 3]);
+    // Behind the sender's own frame on its subscriber connection: it decoded none of its own.
+    receiver.to('a').emit('e', 4);
+    await eventually(() => decoded.get(sender)?.length === 1, 'the fourth');
+    expect(decoded.get(sender)).toEqual([4]);
+  });
+
+  it('wrapped: publishes a message that is not such a broadcast after the broadcasts before it', async () => {
+    await listen(channel(), channel('a'));
+    const io = server(true);
+    io.to('a').emit('e', 1);
+    io.to('a').emit('e', 2);
+    io.disconnectSockets();
+    await eventually(() => published.length === 2, 'two publications');
+    expect(published).toEqual([
+      { channel: channel('a'), batch: [1, 2] },
+      {
+        channel: channel(),
+        type: MessageType.DISCONNECT_SOCKETS,
+        rooms: [],
+        except: [],
+      },
+    ]);
+  });
+
+  it('wrapped: encodes the copy for each room as the adapter itself would (the packet encoded once)', async () => {
+    await listen(channel('a'), channel('b'), channel('c'));
+    const io = server(true);
+    const adapter = io.of('/').adapter as unknown as {
+      encode(message: unknown): string | Buffer;
+    };
+    io.to(['a', 'b', 'c'])
+      .except('s')
+      .emit('e', { text: 'x"y}', n: [1, 2] });
+    await eventually(() => raws.length === 3, 'three publications');
+    for (const raw of raws)
+      expect(raw).toBe(adapter.encode(JSON.parse(raw) as unknown));
+    const packets = raws.map(
+      (raw) => (JSON.parse(raw) as { data: { packet: unknown } }).data.packet,
+    );
+    expect(packets[1]).toEqual(packets[0]);
+    expect(packets[2]).toEqual(packets[0]);
+    expect(packets[0]).toMatchObject({
+      data: ['e', { text: 'x"y}', n: [1, 2] }],
+    });
   });
 });

@@ -1,11 +1,14 @@
 import type { Namespace } from 'socket.io';
 import { MessageType, type ClusterMessage } from 'socket.io-adapter';
+import { TurnCollector } from '../shared/batching';
 
 /*
  * The one use of @socket.io/redis-adapter beyond its public API. Written against
- * @socket.io/redis-adapter 8.3.0 (pinned exactly in package.json): it replaces the `doPublish` of
- * the sharded adapter's instances (unexported class), relying on how that adapter picks a channel
- * (one per room for a broadcast to one public room, the namespace's channel otherwise).
+ * @socket.io/redis-adapter 8.3.0 (pinned exactly in package.json): it replaces `doPublish`,
+ * `onRawMessage` and `addAll` of the sharded adapter's instances (unexported class), and uses its
+ * `uid`, `pubClient`, `computeChannel`, `encode` and socket.io-adapter's `onMessage`, relying on how
+ * that adapter picks a channel (one per room for a broadcast to one public room, the namespace's
+ * channel otherwise).
  * socket.io-redis-adapter.spec.ts fails if that shape changes; check this file on every upgrade.
  */
 
@@ -15,8 +18,12 @@ export const REDIS_ADAPTER_VERSION = '8.3.0';
 /** What this file uses of the sharded adapter's (unexported) class, and of socket.io-adapter's. */
 interface ShardedAdapter {
   uid: string;
+  pubClient: { spublish(channel: string, payload: string): Promise<unknown> };
   doPublish(message: ClusterMessage): Promise<unknown>;
+  computeChannel(message: ClusterMessage): string;
+  encode(message: ClusterMessage): string | Buffer;
   onRawMessage(raw: Buffer, channel: Buffer): void;
+  onMessage(message: ClusterMessage): void;
   addAll(id: string, rooms: Set<string>): Promise<void> | void;
   on(event: 'create-room', listener: (room: string) => void): unknown;
 }
@@ -29,11 +36,34 @@ interface BroadcastData {
   opts: { rooms: string[]; except: string[]; flags?: unknown };
 }
 
-/** A broadcast to several rooms without an acknowledgement: what the sharded adapter sends to every node. */
-const toSeveralRooms = (message: ClusterMessage): boolean =>
+/** A broadcast without an acknowledgement: what may share a publication with others. */
+const batchable = (message: ClusterMessage): boolean =>
   message.type === MessageType.BROADCAST &&
-  (message.data as BroadcastData).requestId === undefined &&
-  (message.data as BroadcastData).opts.rooms.length > 1;
+  (message.data as BroadcastData).requestId === undefined;
+
+/**
+ * How a frame of several broadcasts begins: `{"batch":"<uid>","messages":[...]}`, each message as
+ * the adapter encodes it. A reader of an earlier version takes it for a message of no namespace
+ * and ignores it.
+ */
+const BATCH = Buffer.from('{"batch":');
+
+/** At most this many broadcasts are collected before they are published. */
+const MAX_BATCH = 500;
+
+/** A broadcast's copies still to be published, and its caller. */
+interface Broadcast {
+  left: number;
+  resolve: (value: string) => void;
+  reject: (error: unknown) => void;
+}
+
+interface Copy {
+  channel: string;
+  /** As the adapter encodes it: JSON, `uid` first; MessagePack (a Buffer) if it holds binary. */
+  encoded: string | Buffer;
+  of: Broadcast;
+}
 
 export interface ShardedOptions {
   /**
@@ -50,9 +80,16 @@ export interface ShardedOptions {
  * it, so a socket in several of them still gets the broadcast once. A node then reads only the
  * broadcasts for rooms it has sockets in.
  *
+ * Broadcasts are collected until the code running now is done (under load, one turn delivers a
+ * whole batch of stored messages), then published with one SPUBLISH per channel: a frame of
+ * several when several went to one channel, in the order they were sent. Per broadcast, an ioredis
+ * command and a publication read back by every subscribed node cost more than the broadcast itself
+ * (measured). Each caller resolves once its copies are published, as before. Order holds per
+ * channel; across channels it is not promised (nor is it by a Redis Cluster, whose shards differ).
+ *
  * A node subscribed to a room hears its own publications to it too (the sender's own room always
- * has the sending socket): the adapter decodes each, then drops it as its own. Published here with
- * `uid` first, they are recognised by their first bytes and dropped undecoded.
+ * has the sending socket). Published with `uid` first, they are recognised by their first bytes and
+ * dropped undecoded.
  *
  * And so that `socket.join` resolves once the node's subscription to each room it creates is
  * active: the adapter subscribes when a room is created here (its 'create-room' listener, added
@@ -80,39 +117,166 @@ export function shardedPerRoom(
       void addAll(id, rooms);
       return pending;
     };
-
-    const own = Buffer.from(`{"uid":${JSON.stringify(adapter.uid)},`);
-    const receive = adapter.onRawMessage.bind(adapter);
-    adapter.onRawMessage = (raw, channel) => {
-      if (raw.length > own.length && own.equals(raw.subarray(0, own.length)))
-        return;
-      receive(raw, channel);
-    };
-
-    const send = adapter.doPublish.bind(adapter);
-    // `uid` first in the JSON (ClusterAdapter sets it after `type` and `data`).
-    const publish = ({ uid, nsp, ...rest }: ClusterMessage) =>
-      send({ uid, nsp, ...rest } as ClusterMessage);
-    adapter.doPublish = (message) => {
-      if (!toSeveralRooms(message)) return publish(message);
-      const data = (message as { data: BroadcastData }).data;
-      const { rooms, except } = data.opts;
-      return Promise.all(
-        rooms.map((room, i) =>
-          publish({
-            ...message,
-            data: {
-              ...data,
-              opts: {
-                ...data.opts,
-                rooms: [room],
-                except: i === 0 ? except : [...except, ...rooms.slice(0, i)],
-              },
-            },
-          } as ClusterMessage),
-        ),
-      ).then(() => '');
-    };
+    receiveFrames(adapter);
+    publishPerRoom(adapter);
     return adapter;
+  };
+}
+
+const startsWith = (raw: Buffer, head: Buffer): boolean =>
+  raw.length > head.length && head.equals(raw.subarray(0, head.length));
+
+/** Drops this node's own publications undecoded, and takes in the messages of another's frames. */
+function receiveFrames(adapter: ShardedAdapter): void {
+  const own = Buffer.from(`{"uid":${JSON.stringify(adapter.uid)},`);
+  const ownFrame = Buffer.from(`{"batch":${JSON.stringify(adapter.uid)},`);
+  const receive = adapter.onRawMessage.bind(adapter);
+  adapter.onRawMessage = (raw, channel) => {
+    if (startsWith(raw, own) || startsWith(raw, ownFrame)) return;
+    if (!startsWith(raw, BATCH)) return receive(raw, channel);
+    let messages: unknown;
+    try {
+      messages = (JSON.parse(raw.toString()) as { messages?: unknown })
+        .messages;
+    } catch {
+      return;
+    }
+    if (!Array.isArray(messages)) return;
+    for (const message of messages as unknown[])
+      if (typeof message === 'object' && message !== null)
+        adapter.onMessage(message as ClusterMessage);
+  };
+}
+
+/** Replaces `doPublish`: a copy per room, collected, one SPUBLISH per channel (see above). */
+function publishPerRoom(adapter: ShardedAdapter): void {
+  const send = adapter.doPublish.bind(adapter);
+  // `uid` first in the JSON (ClusterAdapter sets it after `type` and `data`).
+  const uidFirst = ({ uid, nsp, ...rest }: ClusterMessage) =>
+    ({ uid, nsp, ...rest }) as ClusterMessage;
+  const frameHead = `{"batch":${JSON.stringify(adapter.uid)},"messages":[`;
+
+  // Only the callers are kept until Redis answers, not the encoded copies.
+  const published = (of: Broadcast[], error?: unknown) => {
+    for (const broadcast of of) {
+      if (error !== undefined) broadcast.reject(error);
+      else if (--broadcast.left === 0) broadcast.resolve('');
+    }
+  };
+  const spublish = (
+    channel: string,
+    payload: string | Buffer,
+    of: Broadcast[],
+  ) =>
+    adapter.pubClient.spublish(channel, payload as string).then(
+      () => published(of),
+      (error: unknown) => published(of, error ?? new Error('SPUBLISH failed')),
+    );
+  const publishChannel = (channel: string, copies: Copy[]) => {
+    let run: Copy[] = [];
+    const flushRun = () => {
+      if (run.length === 0) return;
+      const payload =
+        run.length === 1
+          ? run[0].encoded
+          : `${frameHead}${run.map(({ encoded }) => encoded as string).join(',')}]}`;
+      void spublish(
+        channel,
+        payload,
+        run.map((copy) => copy.of),
+      );
+      run = [];
+    };
+    for (const copy of copies) {
+      if (typeof copy.encoded === 'string') {
+        run.push(copy);
+        continue;
+      }
+      // Binary (MessagePack): alone, after what was sent before it on this channel.
+      flushRun();
+      void spublish(channel, copy.encoded, [copy.of]);
+    }
+    flushRun();
+  };
+  const writes = new TurnCollector<Copy>(
+    (batch) => {
+      const channels = new Map<string, Copy[]>();
+      for (const copy of batch) {
+        const same = channels.get(copy.channel);
+        if (same) same.push(copy);
+        else channels.set(copy.channel, [copy]);
+      }
+      for (const [channel, copies] of channels) publishChannel(channel, copies);
+    },
+    { maxBatch: MAX_BATCH, flushAt: 'next-tick' },
+  );
+  const add = (
+    message: ClusterMessage,
+    encoded: string | Buffer,
+    of: Broadcast,
+  ) => writes.add({ channel: adapter.computeChannel(message), encoded, of });
+
+  /**
+   * One copy per room, each with its `opts`, encoded. The copies differ only there: as JSON
+   * (`{…,"data":{"packet":…,"opts":…}}`), the others reuse the first one's encoding up to its
+   * `opts` instead of encoding the packet again (the spec checks they equal the adapter's own).
+   */
+  const perRoom = (
+    message: ClusterMessage,
+    data: BroadcastData,
+    of: Broadcast,
+  ) => {
+    const { rooms, except } = data.opts;
+    const opts = rooms.map((room, i) => ({
+      ...data.opts,
+      rooms: [room],
+      except: i === 0 ? except : [...except, ...rooms.slice(0, i)],
+    }));
+    const copy = (i: number) =>
+      ({
+        uid: message.uid,
+        nsp: message.nsp,
+        type: message.type,
+        data: { packet: data.packet, opts: opts[i] },
+      }) as ClusterMessage;
+    const firstCopy = copy(0);
+    const first = adapter.encode(firstCopy);
+    const tail = `,"opts":${JSON.stringify(opts[0])}}}`;
+    const reusable =
+      typeof first === 'string' &&
+      Object.keys(data).length === 2 &&
+      first.endsWith(tail);
+    const head = reusable ? first.slice(0, -tail.length) : '';
+    add(firstCopy, first, of);
+    for (let i = 1; i < rooms.length; i++) {
+      const next = copy(i);
+      add(
+        next,
+        reusable
+          ? `${head},"opts":${JSON.stringify(opts[i])}}}`
+          : adapter.encode(next),
+        of,
+      );
+    }
+  };
+
+  adapter.doPublish = (message) => {
+    if (!batchable(message)) {
+      // Behind the broadcasts collected so far, as it was sent after them.
+      writes.flush();
+      return send(uidFirst(message));
+    }
+    const data = (message as { data: BroadcastData }).data;
+    const several = data.opts.rooms.length > 1;
+    return new Promise<string>((resolve, reject) => {
+      const of: Broadcast = {
+        left: several ? data.opts.rooms.length : 1,
+        resolve,
+        reject,
+      };
+      if (several) return perRoom(message, data, of);
+      const ordered = uidFirst(message);
+      add(ordered, adapter.encode(ordered), of);
+    });
   };
 }

@@ -5,6 +5,7 @@ import {
   eventually,
   redisForTests,
   startApi,
+  startRedisCluster,
   startRedisServer,
   type ApiProcess,
   type ConnectedUser,
@@ -12,7 +13,8 @@ import {
 
 /**
  * Scale-out at the process level: three real api processes (the production build) share rooms,
- * presence and history through a real Redis; clients are spread over them.
+ * presence and history through a real Redis, or a Redis Cluster of three masters
+ * (REDIS_CLUSTER_NODES); clients are spread over them.
  */
 
 /** The issue's bound for showing the users of a dead node offline. */
@@ -22,14 +24,49 @@ const SETTLE_MS = 500;
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
 
-describe('several api nodes on Redis', () => {
-  let redis: Awaited<ReturnType<typeof redisForTests>>;
+/** Where the nodes keep their data: the variables of one deployment, a key prefix of its own each. */
+interface Backend {
+  env(deployment: number): Record<string, string>;
+  stop(): Promise<void>;
+}
+
+const backends: { name: string; start(): Promise<Backend> }[] = [
+  {
+    name: 'Redis',
+    async start() {
+      const redis = await redisForTests();
+      return {
+        env: (n) => ({
+          REDIS_URL: redis.url,
+          REDIS_PREFIX: `${redis.prefix}${n}:`,
+        }),
+        stop: () => redis.stop(),
+      };
+    },
+  },
+  {
+    name: 'a Redis Cluster (REDIS_CLUSTER_NODES)',
+    async start() {
+      const cluster = await startRedisCluster();
+      return {
+        env: (n) => ({
+          REDIS_CLUSTER_NODES: cluster.nodes,
+          REDIS_PREFIX: `e2e${n}:`,
+        }),
+        stop: () => cluster.stop(),
+      };
+    },
+  },
+];
+
+describe.each(backends)('several api nodes on $name', (backend) => {
+  let redis: Backend;
   let nodes: ApiProcess[] = [];
   const clients = new ClientPool(() => nodes[0].url);
 
   beforeAll(async () => {
-    redis = await redisForTests();
-  });
+    redis = await backend.start();
+  }, 30_000);
 
   afterAll(async () => {
     await redis?.stop();
@@ -44,15 +81,10 @@ describe('several api nodes on Redis', () => {
   /** Starts `count` nodes on the shared Redis, with a key prefix of their own per test. */
   let run = 0;
   async function startNodes(count: number, env: Record<string, string> = {}) {
-    const prefix = `${redis.prefix}${++run}:`;
+    const shared = redis.env(++run);
     nodes = await Promise.all(
       Array.from({ length: count }, () =>
-        startApi({
-          STORE: 'redis',
-          REDIS_URL: redis.url,
-          REDIS_PREFIX: prefix,
-          ...env,
-        }),
+        startApi({ STORE: 'redis', ...shared, ...env }),
       ),
     );
     return nodes;
@@ -172,13 +204,15 @@ describe('several api nodes on Redis', () => {
   });
 
   it('refuses to start without Redis, saying why, with a non-zero exit', async () => {
+    const unreachable: Record<string, string> =
+      backend === backends[0]
+        ? { REDIS_URL: 'redis://127.0.0.1:1' }
+        : { REDIS_CLUSTER_NODES: '127.0.0.1:1,127.0.0.1:2' };
     await expect(
-      startApi({
-        STORE: 'redis',
-        REDIS_URL: 'redis://127.0.0.1:1',
-        REDIS_PREFIX: redis.prefix,
-      }),
-    ).rejects.toThrow(/exited with code 1[\s\S]*cannot reach Redis/);
+      startApi({ ...redis.env(++run), STORE: 'redis', ...unreachable }),
+    ).rejects.toThrow(
+      /exited with code 1[\s\S]*cannot reach (Redis at|the Redis Cluster of) .* \(REDIS_(URL|CLUSTER_NODES)\)/,
+    );
   });
 
   it('serves one port from several worker processes with sticky sessions (CLUSTER_WORKERS)', async () => {

@@ -103,18 +103,11 @@ export class ChatIoAdapter extends LeanIoAdapter {
     const redis = this.app.get(RedisConnection, { strict: false });
     const keys = this.app.get(RedisKeys, { strict: false });
     const subscriber = redis.createSubscriber('socket.io adapter (subscriber)');
-    const subscribed = () => bounded(subscriber.ping().then(() => undefined));
-    let lost = false;
-    subscriber.on('reconnecting', () => (lost = true));
-    subscriber.on('ready', () => {
-      if (!lost) return;
-      lost = false;
-      // 'ready' comes before ioredis subscribes again (in the same turn): the PING goes after.
-      setImmediate(() => {
-        void subscribed().then(() =>
-          this.app.get(Resync, { strict: false }).run(),
-        );
-      });
+    const subscribed = () => bounded(redis.subscribed(subscriber));
+    redis.onSubscriberBack(subscriber, () => {
+      void subscribed().then(() =>
+        this.app.get(Resync, { strict: false }).run(),
+      );
     });
     return shardedPerRoom(
       createShardedAdapter(

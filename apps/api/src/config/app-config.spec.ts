@@ -69,6 +69,8 @@ describe('validateEnv', () => {
           PG_QUERY_TIMEOUT: '30',
           PG_IDLE_TIMEOUT: '1m',
           REDIS_URL: 'rediss://user:secret@redis.example.com:6380/2',
+          REDIS_CLUSTER_NODES:
+            '10.0.0.1:7000, redis-2.internal:7001,[::1]:7002',
           REDIS_PREFIX: 'chat-eu:',
           PRESENCE_NODE_TIMEOUT: '20s',
           CLUSTER_WORKERS: '1',
@@ -103,6 +105,11 @@ describe('validateEnv', () => {
       },
       useRedis: false,
       redisUrl: 'rediss://user:secret@redis.example.com:6380/2',
+      redisClusterNodes: [
+        { host: '10.0.0.1', port: 7000 },
+        { host: 'redis-2.internal', port: 7001 },
+        { host: '::1', port: 7002 },
+      ],
       redisPrefix: 'chat-eu:',
       presenceNodeTimeoutMs: 20_000,
       clusterWorkers: 1,
@@ -124,6 +131,10 @@ describe('validateEnv', () => {
     expect(validateEnv({ STORE: 'sqlite', REDIS_URL: url }).useRedis).toBe(
       false,
     );
+    expect(
+      validateEnv({ STORE: 'postgres', REDIS_CLUSTER_NODES: '10.0.0.1:7000' })
+        .useRedis,
+    ).toBe(true);
   });
 
   it('runs several cluster workers only with Redis, saying why otherwise', () => {
@@ -247,6 +258,10 @@ describe('validateEnv', () => {
     ['DATABASE_URL', 'http://localhost:5432/chat'],
     ['REDIS_URL', 'localhost:6379'],
     ['REDIS_URL', 'http://localhost:6379'],
+    ['REDIS_CLUSTER_NODES', '10.0.0.1'],
+    ['REDIS_CLUSTER_NODES', 'redis://10.0.0.1:7000'],
+    ['REDIS_CLUSTER_NODES', '10.0.0.1:70000'],
+    ['REDIS_CLUSTER_NODES', '10.0.0.1:7000,,10.0.0.2:7000'],
     ['REDIS_PREFIX', 'has space:'],
     ['REDIS_PREFIX', 'x'.repeat(65)],
     ['PRESENCE_NODE_TIMEOUT', '0.5s'],

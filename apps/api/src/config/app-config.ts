@@ -8,9 +8,11 @@ import {
   isRedisUrl,
   MAX_TIMER_MS,
   optional,
+  hostPortList,
   positiveInteger,
   SECOND,
   UNIT_MS,
+  type HostPort,
 } from './env-values';
 
 /** Store implementations that can be chosen with `STORE` (the first is the default); see stores.module. */
@@ -71,12 +73,15 @@ export interface AppConfig {
   /** Its connection pool, per process. */
   postgresPool: PostgresPoolConfig;
   /**
-   * Whether this node uses Redis (`redisUrl`): with `store` `redis`, or `postgres` with REDIS_URL
-   * set (presence, rate limits and the socket.io adapter between nodes; without it, one node).
+   * Whether this node uses Redis (`redisUrl`, or `redisClusterNodes`): with `store` `redis`, or
+   * `postgres` with REDIS_URL or REDIS_CLUSTER_NODES set (presence, rate limits and the socket.io
+   * adapter between nodes; without it, one node).
    */
   useRedis: boolean;
   /** Redis server of `store` `redis`: sessions, messages, presence and the socket.io adapter. */
   redisUrl: string;
+  /** A Redis Cluster's nodes (some or all of them) to use instead of `redisUrl`; undefined: none. */
+  redisClusterNodes: HostPort[] | undefined;
   /** Start of every Redis key, stream and channel name this deployment uses. */
   redisPrefix: string;
   /** A node whose presence heartbeat is older than this (ms) counts as dead (`store` `redis`). */
@@ -262,6 +267,7 @@ const envSchema = z.object({
         'must be a redis:// or rediss:// URL such as redis://127.0.0.1:6379',
     }),
   ),
+  REDIS_CLUSTER_NODES: optional(hostPortList()),
   REDIS_PREFIX: optional(
     z.string().regex(/^[\x21-\x7e]{1,64}$/, {
       error:
@@ -281,14 +287,23 @@ const envSchema = z.object({
   ),
 });
 
-/** Redis is used by STORE=redis, and by STORE=postgres when REDIS_URL is set. */
-const usesRedis = (store: StoreKind, redisUrl: string | undefined) =>
-  store === 'redis' || (store === 'postgres' && redisUrl !== undefined);
+/** Redis is used by STORE=redis, and by STORE=postgres when REDIS_URL or REDIS_CLUSTER_NODES is set. */
+const usesRedis = (
+  store: StoreKind,
+  redisUrl: unknown,
+  clusterNodes: unknown,
+) =>
+  store === 'redis' ||
+  (store === 'postgres' &&
+    (redisUrl !== undefined || clusterNodes !== undefined));
 
 /** Settings that are only valid together. */
 const checkedEnvSchema = envSchema.superRefine((env, ctx) => {
   const store = env.STORE ?? STORE_KINDS[0];
-  if ((env.CLUSTER_WORKERS ?? 1) > 1 && !usesRedis(store, env.REDIS_URL)) {
+  if (
+    (env.CLUSTER_WORKERS ?? 1) > 1 &&
+    !usesRedis(store, env.REDIS_URL, env.REDIS_CLUSTER_NODES)
+  ) {
     ctx.addIssue({
       code: 'custom',
       path: ['CLUSTER_WORKERS'],
@@ -356,8 +371,13 @@ export function validateEnv(
         env.PG_QUERY_TIMEOUT ?? DEFAULT_POSTGRES_POOL.queryTimeoutMs,
       idleTimeoutMs: env.PG_IDLE_TIMEOUT ?? DEFAULT_POSTGRES_POOL.idleTimeoutMs,
     },
-    useRedis: usesRedis(env.STORE ?? STORE_KINDS[0], env.REDIS_URL),
+    useRedis: usesRedis(
+      env.STORE ?? STORE_KINDS[0],
+      env.REDIS_URL,
+      env.REDIS_CLUSTER_NODES,
+    ),
     redisUrl: env.REDIS_URL ?? DEFAULT_REDIS_URL,
+    redisClusterNodes: env.REDIS_CLUSTER_NODES,
     redisPrefix: env.REDIS_PREFIX ?? DEFAULT_REDIS_PREFIX,
     presenceNodeTimeoutMs:
       env.PRESENCE_NODE_TIMEOUT ?? DEFAULT_PRESENCE_NODE_TIMEOUT_MS,

@@ -44,6 +44,33 @@ export const isRedisUrl = (value: string): boolean => {
   }
 };
 
+/** A cluster node's address, `host:port` (an IPv6 host in brackets: `[::1]:7000`). */
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+/** `host:port` with a port from 1 to 65535, or undefined. */
+export const parseHostPort = (value: string): HostPort | undefined => {
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^\s:[\]/@,]+)):(\d{1,5})$/.exec(
+    value.trim(),
+  );
+  const port = Number(match?.[3]);
+  if (!match || port < 1 || port > 65535) return undefined;
+  return { host: match[1] ?? match[2], port };
+};
+
+/** A comma-separated list of `host:port` (REDIS_CLUSTER_NODES). */
+export const hostPortList = () =>
+  z
+    .string()
+    .transform((value) => value.split(',').map(parseHostPort))
+    .refine((nodes) => nodes.every((node) => node !== undefined), {
+      error:
+        'must be a comma-separated list of host:port such as 10.0.0.1:7000,10.0.0.2:7000',
+    })
+    .transform((nodes) => nodes as HostPort[]);
+
 export const isOrigin = (value: string): boolean => {
   try {
     return new URL(value).origin === value;

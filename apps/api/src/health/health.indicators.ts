@@ -54,8 +54,9 @@ export class StoreHealthIndicator {
 }
 
 /**
- * Redis (STORE=redis) answers a PING on the store client, and none of this node's clients (the
- * socket.io adapter's included) is reconnecting. Up when Redis is not used.
+ * Redis (STORE=redis) answers a PING on the store client (on a cluster: every master), and none
+ * of this node's clients (the socket.io adapter's included) is reconnecting. Up when Redis is not
+ * used.
  */
 @Injectable()
 export class RedisHealthIndicator {
@@ -73,7 +74,7 @@ export class RedisHealthIndicator {
     const redis = this.redis;
     if (!redis) return indicator.up();
     try {
-      await within(redis.client.ping(), HEALTH_CHECK_TIMEOUT_MS);
+      await within(redis.ping(), HEALTH_CHECK_TIMEOUT_MS);
       if (!redis.allConnected)
         return indicator.down({ message: 'a Redis client is reconnecting' });
       return indicator.up();

@@ -15,6 +15,12 @@ import {
 export interface RedisClusterProcess {
   /** REDIS_CLUSTER_NODES for the api: `127.0.0.1:<port>,…`, every master. */
   nodes: string;
+  /** Each master's port, in the order of `nodes` (the first holds slots 0-5460). */
+  ports: number[];
+  /** Stops that master (SIGTERM); the others go on serving their slots. */
+  stopMaster(index: number): Promise<void>;
+  /** Starts that master again, on its port and folder: it rejoins with its slots (no data). */
+  startMaster(index: number): Promise<void>;
   /** Stops every master and deletes their folders. */
   stop(): Promise<void>;
 }
@@ -29,7 +35,12 @@ export async function startRedisCluster(
   masters = 3,
 ): Promise<RedisClusterProcess> {
   removeStale();
-  const started: { child: ChildProcess; dir: string; port: number }[] = [];
+  const started: {
+    child: ChildProcess;
+    dir: string;
+    port: number;
+    args: string[];
+  }[] = [];
   const stop = async () => {
     await Promise.all(started.map(({ child }) => stopProcess(child)));
     for (const { dir } of started)
@@ -39,7 +50,7 @@ export async function startRedisCluster(
     for (let i = 0; i < masters; i++) {
       const dir = makeDataDir();
       const port = await freePort();
-      const child = await spawnRedis(port, dir, false, [
+      const args = [
         '--cluster-enabled',
         'yes',
         '--cluster-config-file',
@@ -48,8 +59,9 @@ export async function startRedisCluster(
         String(await freePort()),
         '--cluster-node-timeout',
         '5000',
-      ]);
-      started.push({ child, dir, port });
+      ];
+      const child = await spawnRedis(port, dir, false, args);
+      started.push({ child, dir, port, args });
     }
     const addresses = started.map(({ port }) => `127.0.0.1:${port}`);
     await runCli([
@@ -70,7 +82,22 @@ export async function startRedisCluster(
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     }
-    return { nodes: addresses.join(','), stop };
+    return {
+      nodes: addresses.join(','),
+      ports: started.map(({ port }) => port),
+      stop,
+      stopMaster: (index) => stopProcess(started[index].child),
+      async startMaster(index) {
+        const master = started[index];
+        await stopProcess(master.child);
+        master.child = await spawnRedis(
+          master.port,
+          master.dir,
+          false,
+          master.args,
+        );
+      },
+    };
   } catch (error) {
     await stop();
     throw error;

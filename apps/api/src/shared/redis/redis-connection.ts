@@ -1,6 +1,13 @@
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Redis, type RedisOptions } from 'ioredis';
 import { redactUrl, type AppConfig } from '../../config/app-config';
+import {
+  clusterOptions,
+  describeNodes,
+  newCluster,
+  pingEveryMaster,
+  watchShards,
+} from './redis-cluster';
 
 /** A start-up failure whose message says it all (main prints it alone, on one line, and exits 1). */
 export class StartupError extends Error {
@@ -65,10 +72,30 @@ const WAITING_CLIENT_OPTIONS: RedisOptions = {
   retryStrategy,
 };
 
+/** The same on a Redis Cluster (see clusterOptions). */
+const STORE_CLUSTER_OPTIONS = clusterOptions(false, retryStrategy, {
+  maxRetriesPerRequest: 0,
+  commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
+  connectTimeout: REDIS_CONNECT_TIMEOUT_MS,
+  disconnectTimeout: DISCONNECT_TIMEOUT_MS,
+});
+const WAITING_CLUSTER_OPTIONS = clusterOptions(true, retryStrategy, {
+  maxRetriesPerRequest: null,
+  connectTimeout: REDIS_CONNECT_TIMEOUT_MS,
+  disconnectTimeout: DISCONNECT_TIMEOUT_MS,
+});
+
+/** Where the clients connect: a Redis server (REDIS_URL), or a Redis Cluster (REDIS_CLUSTER_NODES). */
+type Target =
+  | { url: string; nodes?: undefined }
+  | { nodes: NonNullable<AppConfig['redisClusterNodes']>; url?: undefined };
+
 /**
- * The Redis server of `STORE=redis`: the store client (sessions, messages, presence) and every
- * other client made for this app (the socket.io adapter's), all closed together on shutdown.
- * Connection losses are logged once each, with the recovery; ioredis reconnects by itself.
+ * The Redis server (or Redis Cluster) of `STORE=redis`: the store client (sessions, messages,
+ * presence) and every other client made for this app (the socket.io adapter's), all closed
+ * together on shutdown. Connection losses are logged once each, with the recovery; ioredis
+ * reconnects by itself. On a cluster every client is an ioredis `Cluster` (typed as the `Redis`
+ * the stores take), the subscriber with a connection per master (sharded pub/sub).
  */
 export class RedisConnection implements OnApplicationShutdown {
   private readonly logger = new Logger('Redis');
@@ -79,33 +106,54 @@ export class RedisConnection implements OnApplicationShutdown {
   private readonly down = new Set<Redis>();
   private closing: Promise<void> | undefined;
 
+  /** Pending SSUBSCRIBEs per subscriber (a cluster's: see `subscribed`). */
+  private readonly subscribing = new Map<Redis, Set<Promise<unknown>>>();
+
   private constructor(
     /** The store client: fails fast while Redis is unreachable. */
     readonly client: Redis,
-    /** REDIS_URL with any password hidden: what may be logged. */
+    /** REDIS_URL with any password hidden, or the cluster's nodes: what may be logged. */
     readonly displayUrl: string,
     readonly prefix: string,
-    private readonly url: string,
+    private readonly target: Target,
   ) {
     this.watch(client, 'stores');
     this.writers.add(client);
   }
 
+  /** Whether the clients are on a Redis Cluster (REDIS_CLUSTER_NODES). */
+  get cluster(): boolean {
+    return this.target.nodes !== undefined;
+  }
+
   /**
-   * Connects the store client; rejects with a StartupError naming REDIS_URL if Redis cannot be
-   * reached (or refuses us) within `timeoutMs`.
+   * Connects the store client; rejects with a StartupError naming REDIS_URL (or
+   * REDIS_CLUSTER_NODES, which wins when set) if Redis cannot be reached (or refuses us) within
+   * `timeoutMs`.
    */
   static async connect(
-    config: Pick<AppConfig, 'redisUrl' | 'redisPrefix'>,
+    config: Pick<AppConfig, 'redisUrl' | 'redisPrefix'> &
+      Partial<Pick<AppConfig, 'redisClusterNodes'>>,
     timeoutMs = REDIS_CONNECT_TIMEOUT_MS,
   ): Promise<RedisConnection> {
-    const displayUrl = redactUrl(config.redisUrl);
+    const nodes = config.redisClusterNodes;
+    const target: Target = nodes ? { nodes } : { url: config.redisUrl };
+    const displayUrl = nodes
+      ? `the Redis Cluster of ${describeNodes(nodes)}`
+      : redactUrl(config.redisUrl);
     // No retry until the first connection is made: a failed start leaves nothing running.
     let started = false;
-    const client = new Redis(config.redisUrl, {
-      ...STORE_CLIENT_OPTIONS,
-      retryStrategy: (attempt) => (started ? retryStrategy(attempt) : null),
-    });
+    const retry = (attempt: number) =>
+      started ? retryStrategy(attempt) : null;
+    const client = nodes
+      ? newCluster(nodes, {
+          ...STORE_CLUSTER_OPTIONS,
+          clusterRetryStrategy: retry,
+        })
+      : new Redis(config.redisUrl, {
+          ...STORE_CLIENT_OPTIONS,
+          retryStrategy: retry,
+        });
     // ioredis rejects connect() with a bare "Connection is closed": the reason is in 'error'.
     let reason: Error | undefined;
     const onError = (error: Error) => (reason ??= error);
@@ -125,7 +173,7 @@ export class RedisConnection implements OnApplicationShutdown {
       if (client.status !== 'end') client.disconnect();
       const why = (reason ?? error) as Error;
       throw new StartupError(
-        `cannot reach Redis at ${displayUrl} (REDIS_URL): ${why.message}`,
+        `cannot reach ${nodes ? displayUrl : `Redis at ${displayUrl}`} (${nodes ? 'REDIS_CLUSTER_NODES' : 'REDIS_URL'}): ${why.message}`,
         { cause: why },
       );
     } finally {
@@ -133,12 +181,7 @@ export class RedisConnection implements OnApplicationShutdown {
       client.off('error', onError);
     }
     started = true;
-    return new RedisConnection(
-      client,
-      displayUrl,
-      config.redisPrefix,
-      config.redisUrl,
-    );
+    return new RedisConnection(client, displayUrl, config.redisPrefix, target);
   }
 
   /**
@@ -154,10 +197,13 @@ export class RedisConnection implements OnApplicationShutdown {
 
   /**
    * A client for SUBSCRIBE/SSUBSCRIBE (the socket.io adapter's): it resubscribes by itself after a
-   * lost connection (ioredis's autoResubscribe). Closed at once with this connection.
+   * lost connection (ioredis's autoResubscribe; on a cluster, a connection per master that
+   * ioredis replaces and subscribes again). Closed at once with this connection.
    */
   createSubscriber(name: string): Redis {
-    const client = this.newWaitingClient(name);
+    const client = this.newWaitingClient(name, true);
+    const pending = new Set<Promise<unknown>>();
+    this.subscribing.set(client, pending);
     // The adapter (and ioredis, when it subscribes again) sends these without waiting for them: one
     // still queued when the client closes must not become an unhandled rejection.
     const commands = client as unknown as Record<
@@ -168,7 +214,11 @@ export class RedisConnection implements OnApplicationShutdown {
       const send = commands[command].bind(client);
       commands[command] = (...args) => {
         const sent = send(...args);
-        sent.catch(() => undefined);
+        const settled = sent.catch(() => undefined);
+        if (command === 'ssubscribe') {
+          pending.add(settled);
+          void settled.finally(() => pending.delete(settled));
+        }
         return sent;
       };
     }
@@ -181,13 +231,67 @@ export class RedisConnection implements OnApplicationShutdown {
     return [...this.readers];
   }
 
-  private newWaitingClient(name: string): Redis {
-    if (this.closing) throw new Error('the Redis connection is closed');
-    const client = new Redis(this.url, {
-      ...WAITING_CLIENT_OPTIONS,
-      // Commands issued in one turn (a broadcast to each of its rooms) leave in one write.
-      enableAutoPipelining: true,
+  /**
+   * Resolves once every subscription `subscriber` asked for so far is active in Redis; never
+   * rejects. On one server, a PING on it (answered after the SSUBSCRIBEs before it); on a
+   * cluster, the replies to its SSUBSCRIBEs pending now, then a PING to every master (after a
+   * master's subscriber was replaced, ioredis subscribes it again without telling when it is
+   * answered: a round trip to that master after the SSUBSCRIBEs were written).
+   */
+  async subscribed(subscriber: Redis): Promise<void> {
+    if (!this.cluster) {
+      await subscriber.ping().catch(() => undefined);
+      return;
+    }
+    await Promise.all(this.subscribing.get(subscriber) ?? []);
+    await pingEveryMaster(subscriber).catch(() => undefined);
+  }
+
+  /**
+   * Calls `back` each time `subscriber` has its connection back after losing it (on a cluster:
+   * every master's), once it has asked to subscribe again (`subscribed` then tells when that is
+   * active): what was published meanwhile never reached this node.
+   */
+  onSubscriberBack(subscriber: Redis, back: () => void): void {
+    if (this.cluster) {
+      watchShards(subscriber, {
+        lost: (nodeKey) =>
+          this.lost(
+            subscriber,
+            'socket.io adapter (subscriber)',
+            `its connection to ${nodeKey} closed`,
+          ),
+        back: () => {
+          this.found(subscriber);
+          back();
+        },
+      });
+      return;
+    }
+    let lost = false;
+    subscriber.on('reconnecting', () => (lost = true));
+    subscriber.on('ready', () => {
+      if (!lost) return;
+      lost = false;
+      // 'ready' comes before ioredis subscribes again (in the same turn): call after that.
+      setImmediate(back);
     });
+  }
+
+  private newWaitingClient(name: string, subscriber = false): Redis {
+    if (this.closing) throw new Error('the Redis connection is closed');
+    const { nodes, url } = this.target;
+    const client = nodes
+      ? newCluster(nodes, {
+          ...WAITING_CLUSTER_OPTIONS,
+          // Sharded pub/sub: a subscriber connection per master, each for its slots' channels.
+          shardedSubscribers: subscriber,
+        })
+      : new Redis(url, {
+          ...WAITING_CLIENT_OPTIONS,
+          // Commands issued in one turn (a broadcast to each of its rooms) leave in one write.
+          enableAutoPipelining: true,
+        });
     this.watch(client, name);
     return client;
   }
@@ -195,6 +299,15 @@ export class RedisConnection implements OnApplicationShutdown {
   /** Whether every client is connected (none is reconnecting after a lost connection). */
   get allConnected(): boolean {
     return this.down.size === 0 && this.client.status === 'ready';
+  }
+
+  /**
+   * Rejects unless Redis answers a PING on the store client (on a cluster: every master, each on
+   * its own connection).
+   */
+  async ping(): Promise<void> {
+    if (this.cluster) await pingEveryMaster(this.client);
+    else await this.client.ping();
   }
 
   /** Closes every client: writers after their pending replies (bounded), readers at once. */
@@ -221,20 +334,28 @@ export class RedisConnection implements OnApplicationShutdown {
     let lastError: Error | undefined;
     client.on('error', (error: Error) => (lastError = error));
     // Emitted only when ioredis will try again: never for a connection closed on purpose.
-    client.on('reconnecting', () => {
-      if (this.down.has(client) || this.closing) return;
-      this.down.add(client);
-      if (this.down.size > 1) return;
-      this.logger.warn(
-        `lost Redis at ${this.displayUrl} (${name}: ${lastError?.message ?? 'connection closed'}); reconnecting`,
-      );
-    });
+    client.on('reconnecting', () =>
+      this.lost(client, name, lastError?.message ?? 'connection closed'),
+    );
     client.on('ready', () => {
       lastError = undefined;
-      if (!this.down.delete(client) || this.down.size > 0) return;
-      this.logger.log(`Redis is back at ${this.displayUrl}`);
+      this.found(client);
     });
     client.on('end', () => this.down.delete(client));
+  }
+
+  private lost(client: Redis, name: string, why: string): void {
+    if (this.down.has(client) || this.closing) return;
+    this.down.add(client);
+    if (this.down.size > 1) return;
+    this.logger.warn(
+      `lost Redis at ${this.displayUrl} (${name}: ${why}); reconnecting`,
+    );
+  }
+
+  private found(client: Redis): void {
+    if (!this.down.delete(client) || this.down.size > 0) return;
+    this.logger.log(`Redis is back at ${this.displayUrl}`);
   }
 }
 

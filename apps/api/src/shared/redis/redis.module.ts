@@ -26,6 +26,9 @@ export class RedisModule {
                 RedisConnection.connect({
                   redisUrl: config.get('redisUrl', { infer: true }),
                   redisPrefix: config.get('redisPrefix', { infer: true }),
+                  redisClusterNodes: config.get('redisClusterNodes', {
+                    infer: true,
+                  }),
                 }),
               inject: [ConfigService],
             },
@@ -33,9 +36,10 @@ export class RedisModule {
           provide: RedisKeys,
           useFactory: (redis: RedisConnection) => {
             new Logger('RedisStores').log(
-              `messages, sessions and presence in Redis at ${redis.displayUrl}, keys starting with ${redis.prefix}`,
+              `messages, sessions and presence in ${redis.cluster ? '' : 'Redis at '}${redis.displayUrl}, keys starting with ${redis.prefix}`,
             );
-            return new RedisKeys(redis.prefix);
+            // On a cluster, each group of keys in one hash slot (see RedisKeys).
+            return new RedisKeys(redis.prefix, redis.cluster);
           },
           inject: [RedisConnection],
         },

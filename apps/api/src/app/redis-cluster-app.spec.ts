@@ -24,6 +24,53 @@ describe('REDIS_CLUSTER_NODES at start', () => {
   });
 });
 
+describe('REDIS_CLUSTER_NODES with a password (redis://:password@host:port)', () => {
+  let cluster: RedisClusterProcess;
+  const pool = new ClientPool(() => '');
+  const nodes: TestServer[] = [];
+
+  beforeAll(async () => {
+    cluster = await startRedisCluster(3, { password: 's3cret' });
+  }, 30_000);
+
+  afterAll(async () => {
+    pool.closeAll();
+    await Promise.all(nodes.map((node) => node.app.close()));
+    await cluster?.stop();
+  });
+
+  const withPassword = (password: string) => {
+    const [first, ...rest] = cluster.nodes.split(',');
+    return [`redis://:${password}@${first}`, ...rest].join(',');
+  };
+
+  it('uses it for every node, and never shows it', async () => {
+    const env = {
+      STORE: 'redis',
+      REDIS_CLUSTER_NODES: withPassword('s3cret'),
+      REDIS_PREFIX: 'auth:',
+    };
+    nodes.push(await startServer(env), await startServer(env));
+    const alice = await pool.connect({ username: 'alice' }, nodes[0].url);
+    const bob = await pool.connect({ username: 'bob' }, nodes[1].url);
+    await alice.client.send({ content: 'hi', to: bob.session.userID });
+    await bob.client.waitFor('private message', (m) => m.content === 'hi');
+    expect((await fetch(`${nodes[0].url}/readyz`)).status).toBe(200);
+    expect(
+      nodes[0].logger.lines.some((line) => line.message.includes('s3cret')),
+    ).toBe(false);
+
+    const wrong = createApp(
+      { STORE: 'redis', REDIS_CLUSTER_NODES: withPassword('wrong') },
+      { logger: false },
+    );
+    await expect(wrong).rejects.toThrow(
+      /^cannot reach the Redis Cluster of 127\.0\.0\.1:\d+,.* \(REDIS_CLUSTER_NODES\): /,
+    );
+    await expect(wrong).rejects.not.toThrow(/wrong/);
+  });
+});
+
 // Two nodes of one deployment on a Redis Cluster of three masters of this run's own. The first
 // master holds slots 0-5460: none of the stores' hash tags ({sessions} 12738, {messages} 8959,
 // {presence} 15428, {rate} 15320), only some of the adapter's channels.

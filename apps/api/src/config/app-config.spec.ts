@@ -70,7 +70,7 @@ describe('validateEnv', () => {
           PG_IDLE_TIMEOUT: '1m',
           REDIS_URL: 'rediss://user:secret@redis.example.com:6380/2',
           REDIS_CLUSTER_NODES:
-            '10.0.0.1:7000, redis-2.internal:7001,[::1]:7002',
+            'redis://chat:p%40ss@10.0.0.1:7000, redis-2.internal:7001,[::1]:7002',
           REDIS_PREFIX: 'chat-eu:',
           PRESENCE_NODE_TIMEOUT: '20s',
           CLUSTER_WORKERS: '1',
@@ -106,7 +106,7 @@ describe('validateEnv', () => {
       useRedis: false,
       redisUrl: 'rediss://user:secret@redis.example.com:6380/2',
       redisClusterNodes: [
-        { host: '10.0.0.1', port: 7000 },
+        { host: '10.0.0.1', port: 7000, username: 'chat', password: 'p@ss' },
         { host: 'redis-2.internal', port: 7001 },
         { host: '::1', port: 7002 },
       ],
@@ -160,6 +160,14 @@ describe('validateEnv', () => {
       validateEnv({ DATABASE_URL: 'mysql://chat:hunter2@db.example.com/chat' }),
     ).toThrow(
       /DATABASE_URL: must be a postgres:\/\/ .+ \(got "mysql:\/\/chat:\*\*\*@db\.example\.com\/chat"\)/,
+    );
+  });
+
+  it('never shows the password of a bad REDIS_CLUSTER_NODES', () => {
+    expect(() =>
+      validateEnv({ REDIS_CLUSTER_NODES: 'redis://:hunter2@10.0.0.1:7000,x' }),
+    ).toThrow(
+      /REDIS_CLUSTER_NODES: .+ \(got "redis:\/\/:\*\*\*@10\.0\.0\.1:7000,x"\)/,
     );
   });
 
@@ -259,7 +267,9 @@ describe('validateEnv', () => {
     ['REDIS_URL', 'localhost:6379'],
     ['REDIS_URL', 'http://localhost:6379'],
     ['REDIS_CLUSTER_NODES', '10.0.0.1'],
-    ['REDIS_CLUSTER_NODES', 'redis://10.0.0.1:7000'],
+    ['REDIS_CLUSTER_NODES', 'rediss://10.0.0.1:7000'],
+    ['REDIS_CLUSTER_NODES', 'redis://10.0.0.1'],
+    ['REDIS_CLUSTER_NODES', 'redis://10.0.0.1:7000/2'],
     ['REDIS_CLUSTER_NODES', '10.0.0.1:70000'],
     ['REDIS_CLUSTER_NODES', '10.0.0.1:7000,,10.0.0.2:7000'],
     ['REDIS_PREFIX', 'has space:'],

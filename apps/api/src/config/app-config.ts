@@ -176,6 +176,7 @@ export function redactUrl(value: string): string {
 const REDACTED: Record<string, (value: string) => string> = {
   REDIS_URL: redactUrl,
   DATABASE_URL: redactUrl,
+  REDIS_CLUSTER_NODES: (value) => value.split(',').map(redactUrl).join(','),
 };
 
 const envSchema = z.object({

@@ -44,16 +44,40 @@ export const isRedisUrl = (value: string): boolean => {
   }
 };
 
-/** A cluster node's address, `host:port` (an IPv6 host in brackets: `[::1]:7000`). */
+/**
+ * A cluster node's address, `host:port` (an IPv6 host in brackets: `[::1]:7000`), or
+ * `redis://[user:password@]host:port` to give the cluster's credentials.
+ */
 export interface HostPort {
   host: string;
   port: number;
+  username?: string;
+  password?: string;
 }
 
-/** `host:port` with a port from 1 to 65535, or undefined. */
+/** A node of REDIS_CLUSTER_NODES, or undefined (a port from 1 to 65535 is required). */
 export const parseHostPort = (value: string): HostPort | undefined => {
+  const trimmed = value.trim();
+  if (trimmed.startsWith('redis://')) {
+    let url: URL;
+    try {
+      url = new URL(trimmed);
+    } catch {
+      return undefined;
+    }
+    const address = parseHostPort(`${url.hostname}:${url.port}`);
+    if (!address || !['', '/'].includes(url.pathname) || url.search)
+      return undefined;
+    const username = decodeURIComponent(url.username);
+    const password = decodeURIComponent(url.password);
+    return {
+      ...address,
+      ...(username && { username }),
+      ...(password && { password }),
+    };
+  }
   const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^\s:[\]/@,]+)):(\d{1,5})$/.exec(
-    value.trim(),
+    trimmed,
   );
   const port = Number(match?.[3]);
   if (!match || port < 1 || port > 65535) return undefined;
@@ -67,7 +91,7 @@ export const hostPortList = () =>
     .transform((value) => value.split(',').map(parseHostPort))
     .refine((nodes) => nodes.every((node) => node !== undefined), {
       error:
-        'must be a comma-separated list of host:port such as 10.0.0.1:7000,10.0.0.2:7000',
+        'must be a comma-separated list of host:port (or redis://user:password@host:port) such as 10.0.0.1:7000,10.0.0.2:7000',
     })
     .transform((nodes) => nodes as HostPort[]);
 

@@ -29,10 +29,12 @@ export interface RedisClusterProcess {
  * Starts a Redis Cluster of `masters` (3 by default) redis-server processes of its own
  * (`--cluster-enabled yes`, each with its cluster bus on a free port too), joins them with
  * `redis-cli --cluster create … --cluster-yes` (REDIS_CLI_PATH or `redis-cli` on the PATH) and
- * waits until every node reports `cluster_state:ok`. Never uses REDIS_URL.
+ * waits until every node reports `cluster_state:ok`. Never uses REDIS_URL. With `password`, every
+ * node requires it (`--requirepass`).
  */
 export async function startRedisCluster(
   masters = 3,
+  { password }: { password?: string } = {},
 ): Promise<RedisClusterProcess> {
   removeStale();
   const started: {
@@ -59,12 +61,16 @@ export async function startRedisCluster(
         String(await freePort()),
         '--cluster-node-timeout',
         '5000',
+        ...(password
+          ? ['--requirepass', password, '--masterauth', password]
+          : []),
       ];
       const child = await spawnRedis(port, dir, false, args);
       started.push({ child, dir, port, args });
     }
     const addresses = started.map(({ port }) => `127.0.0.1:${port}`);
     await runCli([
+      ...(password ? ['-a', password, '--no-auth-warning'] : []),
       '--cluster',
       'create',
       ...addresses,
@@ -74,7 +80,7 @@ export async function startRedisCluster(
     ]);
     const deadline = Date.now() + START_TIMEOUT_MS;
     for (const { port } of started) {
-      while (!(await clusterOk(port))) {
+      while (!(await clusterOk(port, password))) {
         if (Date.now() > deadline)
           throw new Error(
             `the Redis Cluster on ${addresses.join(', ')} never reported cluster_state:ok`,
@@ -134,8 +140,9 @@ function runCli(args: string[]): Promise<void> {
 }
 
 /** Whether the node on that port reports `cluster_state:ok`. */
-async function clusterOk(port: number): Promise<boolean> {
-  const redis = client(`redis://127.0.0.1:${port}`);
+async function clusterOk(port: number, password?: string): Promise<boolean> {
+  const auth = password ? `:${encodeURIComponent(password)}@` : '';
+  const redis = client(`redis://${auth}127.0.0.1:${port}`);
   redis.on('error', () => undefined);
   try {
     await redis.connect();

@@ -157,7 +157,9 @@ function pingPort(port: number): Promise<boolean> {
     socket.once('connect', () => socket.write('PING\r\n'));
     socket.on('data', (chunk: Buffer) => {
       reply += chunk.toString();
-      if (reply.includes('\r\n')) done(reply.startsWith('+PONG'));
+      // NOAUTH: up, and asking for the password it was started with.
+      if (reply.includes('\r\n'))
+        done(reply.startsWith('+PONG') || reply.startsWith('-NOAUTH'));
     });
   });
 }

@@ -46,12 +46,23 @@ export const clusterOptions = (
   slotsRefreshInterval: SLOTS_REFRESH_MS,
 });
 
-/** A Cluster client on `nodes` (the stores take it as the `Redis` it mostly is). */
+/**
+ * A Cluster client on `nodes` (the stores take it as the `Redis` it mostly is), with the
+ * credentials of the first node that gives any: every node of a cluster has the same.
+ */
 export function newCluster(
   nodes: readonly HostPort[],
   options: ClusterOptions,
 ): Redis {
-  return new Cluster([...nodes], options) as unknown as Redis;
+  const { username, password } =
+    nodes.find((node) => node.password !== undefined) ?? {};
+  return new Cluster(
+    nodes.map(({ host, port }) => ({ host, port })),
+    {
+      ...options,
+      redisOptions: { ...options.redisOptions, username, password },
+    },
+  ) as unknown as Redis;
 }
 
 /** `redis` as the Cluster it is (see isCluster in scan.ts). */

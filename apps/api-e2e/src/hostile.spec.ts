@@ -195,11 +195,16 @@ describe('hostile clients against the built api', () => {
     },
   );
 
-  it('finding 6: content with a lone surrogate is "invalid payload", never stored or delivered', async () => {
+  it('finding 6: content with a lone surrogate or a NUL is "invalid payload", never stored or delivered', async () => {
     api = await startApi();
     const alice = await clients.connect({ username: 'alice' });
     const bob = await clients.connect({ username: 'bob' });
-    for (const content of ['\uD800', 'ok \uDC00 not', 'tail \uD83D'])
+    for (const content of [
+      '\uD800',
+      'ok \uDC00 not',
+      'tail \uD83D',
+      'nul \u0000',
+    ])
       expect(
         await alice.client.send({ content, to: bob.session.userID }),
       ).toEqual({ ok: false, error: ErrorCode.InvalidPayload });

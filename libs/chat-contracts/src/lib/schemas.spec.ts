@@ -118,6 +118,18 @@ describe('validatePrivateMessage: well-formed content', () => {
     }
   });
 
+  it('refuses content with a NUL as an invalid payload (other control characters are text)', () => {
+    for (const content of ['\u0000', 'a\u0000b', 'tail\u0000']) {
+      expect(validatePrivateMessage({ content, to: 'u1' })).toEqual({
+        ok: false,
+        error: ErrorCode.InvalidPayload,
+      });
+    }
+    expect(
+      validatePrivateMessage({ content: 'a\tb\nc\u0001', to: 'u1' }).ok,
+    ).toBe(true);
+  });
+
   it('accepts surrogate pairs (emoji, rare scripts)', () => {
     expect(validatePrivateMessage({ content: '😀 𝄞 𠀋', to: 'u1' }).ok).toBe(
       true,

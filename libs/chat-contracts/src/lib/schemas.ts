@@ -120,9 +120,14 @@ export const clientMessageIdSchema = z
     z.regex(/^[A-Za-z0-9_-]+$/),
   );
 
+/** NUL: no text column of PostgreSQL can hold it, and no one writes it. */
+const noNul = z.regex(/^[^\0]*$/, 'must not contain NUL');
+
 /** `content` is bounded separately so that an oversized one is told `too large`, not `invalid payload`. */
 export const privateMessageSchema = z.object({
-  content: z.string().check(z.regex(/\S/, 'must not be blank'), wellFormed),
+  content: z
+    .string()
+    .check(z.regex(/\S/, 'must not be blank'), wellFormed, noNul),
   to: idSchema,
   clientMessageId: z.optional(clientMessageIdSchema),
 });

@@ -16,6 +16,13 @@ export const DEFAULT_FANOUT_NODES = [3, 5];
 const BASELINE_MS = 3000;
 
 /**
+ * How long after their start the idle nodes are first measured: V8's memory reducer runs a few full
+ * collections once, some 15-20 s after start-up (about 150 ms of CPU), which would otherwise be
+ * counted against the messages of a run it happens to fall in.
+ */
+const SETTLE_MS = 25_000;
+
+/**
  * CPU time a process has spent on a CPU so far, in seconds, from /proc/<pid>/schedstat
  * (nanoseconds: far finer than /proc/<pid>/stat's 10 ms ticks); NaN if unreadable.
  */
@@ -69,6 +76,7 @@ export async function runFanoutOnce(
       REDIS_PREFIX: redis.prefix,
     };
     for (let i = 0; i < nodes; i++) started.push(await startApi(env));
+    const settled = Date.now() + SETTLE_MS;
     const [busy, ...idle] = started;
     const url = `http://127.0.0.1:${busy.port}`;
     if (warmupMessages > 0)
@@ -79,6 +87,9 @@ export async function runFanoutOnce(
         rate: undefined,
         receipts: false,
       });
+    await new Promise((resolve) =>
+      setTimeout(resolve, Math.max(0, settled - Date.now())),
+    );
     const cpu = () => idle.map((node) => schedCpuSeconds(node.pid));
     const quiet = cpu();
     await new Promise((resolve) => setTimeout(resolve, BASELINE_MS));

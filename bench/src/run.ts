@@ -931,7 +931,7 @@ async function main(): Promise<void> {
       `N api nodes on one Redis (the sharded adapter), every client on the first node, the throughput load ` +
         `(${load.pairs} pairs × ${load.messages} messages, closed loop), ${repeat} round(s) per node count. ` +
         `Idle node: a node without a single client; its CPU over the run (/proc/<pid>/schedstat) less its baseline (its CPU with no traffic, ` +
-        `measured over 3 s just before, per second: heartbeats, sweeps, timers), per message delivered, each idle node of each run ` +
+        `measured over 3 s just before, per second: heartbeats, sweeps, timers; from 25 s after its start, past the one-off collections of V8's memory reducer), per message delivered, each idle node of each run ` +
         `(Redis itself not counted). The issue's goal: ≤ 1 µs per message on an idle node (the streams adapter: 8.6–9.0 µs).`,
       fanoutTable(fanout),
     );

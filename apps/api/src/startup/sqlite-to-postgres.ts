@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { sql } from 'kysely';
+import type { MarkersRow } from '../conversation-state/stores/markers-row';
 import { DELETED_LATEST } from '../messaging/stores/postgres/postgres-message.store';
 import type { PostgresDatabase } from '../shared/postgres/postgres-database';
 import type { SqliteDatabase } from '../shared/sqlite/sqlite-database';
@@ -176,15 +177,7 @@ export async function copySqliteToPostgres(
       counts.conversations += rows.length;
     }
 
-    type MarkerRow = {
-      reader: string;
-      peer: string;
-      delivered: string | null;
-      read: string | null;
-      public_read: string | null;
-      read_count: number;
-    };
-    for (const rows of chunks<MarkerRow>(
+    for (const rows of chunks<MarkersRow>(
       db,
       'markers',
       ['reader', 'peer', 'delivered', 'read', 'public_read', 'read_count'],

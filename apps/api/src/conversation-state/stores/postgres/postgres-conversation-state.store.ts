@@ -11,6 +11,7 @@ import {
   type MarkerUpdateResult,
   type Markers,
 } from '../conversation-state.store';
+import type { MarkersRow } from '../markers-row';
 
 /** The conversation key of the `messages` table: the two userIDs in order. */
 const pair = (a: string, b: string) =>
@@ -20,15 +21,6 @@ const orUndefined = (value: string | null) => value ?? undefined;
 
 /** One string per (reader, peer) (userIDs hold no NUL character). */
 const KEY_SEPARATOR = '\u0000';
-
-interface MarkersRow {
-  reader: string;
-  peer: string;
-  delivered: string | null;
-  read: string | null;
-  public_read: string | null;
-  read_count: number;
-}
 
 /** A range of the peer's messages a read marker newly covers: (after, upto]. */
 interface Range {

@@ -10,13 +10,9 @@ import {
   type MarkerUpdateResult,
   type Markers,
 } from '../conversation-state.store';
+import type { MarkersRow } from '../markers-row';
 
-interface MarkerRow {
-  delivered: string | null;
-  read: string | null;
-  public_read: string | null;
-  read_count: number;
-}
+type MarkerRow = Omit<MarkersRow, 'reader' | 'peer'>;
 
 interface StateRow {
   peer: string;
@@ -67,14 +63,7 @@ function prepareStatements(db: Database) {
         number
       >(`SELECT received FROM conversations WHERE user_id = @reader AND peer_id = @peer`)
       .pluck(),
-    save: db.prepare<{
-      reader: string;
-      peer: string;
-      delivered: string | null;
-      read: string | null;
-      public_read: string | null;
-      read_count: number;
-    }>(
+    save: db.prepare<MarkersRow>(
       `INSERT INTO markers (reader, peer, delivered, read, public_read, read_count)
        VALUES (@reader, @peer, @delivered, @read, @public_read, @read_count)
        ON CONFLICT (reader, peer) DO UPDATE SET delivered = excluded.delivered,

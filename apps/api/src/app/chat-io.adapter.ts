@@ -104,12 +104,7 @@ export class ChatIoAdapter extends LeanIoAdapter {
     const keys = this.app.get(RedisKeys, { strict: false });
     const subscriber = redis.createSubscriber('socket.io adapter (subscriber)');
     const subscribed = () => bounded(redis.subscribed(subscriber));
-    redis.onSubscriberBack(subscriber, () => {
-      void subscribed().then(() =>
-        this.app.get(Resync, { strict: false }).run(),
-      );
-    });
-    return shardedPerRoom(
+    const adapter = shardedPerRoom(
       createShardedAdapter(
         redis.createClient('socket.io adapter'),
         subscriber,
@@ -119,7 +114,18 @@ export class ChatIoAdapter extends LeanIoAdapter {
         },
       ),
       { subscribed },
-    ) as ServerOptions['adapter'];
+    );
+    redis.onSubscriberBack(
+      subscriber,
+      () => {
+        // Announced again before the re-sync reads the stores (as a join reads history after).
+        void subscribed()
+          .then(() => adapter.linkBack())
+          .then(() => this.app.get(Resync, { strict: false }).run());
+      },
+      () => adapter.linkLost(),
+    );
+    return adapter as ServerOptions['adapter'];
   }
 }
 

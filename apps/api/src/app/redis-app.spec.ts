@@ -226,6 +226,56 @@ describe('Redis restarting under running nodes', () => {
     await alice.client.send({ content: 'after', to: bob.session.userID });
     await bob.client.waitFor('private message', (m) => m.content === 'after');
   }, 20_000);
+  // As above; and meanwhile the node that stayed reads that it alone subscribes to a room.
+  it('announces its rooms again once its subscriber is back: another node that took a room for its own publishes to it again', async () => {
+    const alice = await pool.connect({ username: 'alice' }, nodes[0].url);
+    const bob = await pool.connect({ username: 'bob' }, nodes[0].url);
+    const aliceThere = await pool.connect(
+      { sessionID: alice.session.sessionID },
+      nodes[1].url,
+    );
+    await alice.client.send({ content: 'before', to: bob.session.userID });
+    await aliceThere.client.waitFor(
+      'private message',
+      (m) => m.content === 'before',
+    );
+
+    const [subscriber] = nodes[1].app.get(RedisConnection).subscribers;
+    subscriber.options.retryStrategy = () => 3000;
+    await redis.restart();
+    // Node one is back first: its copies for alice's room reach only itself (SPUBLISH says 1),
+    // so it stops publishing them.
+    const send = async (content: string) => {
+      for (const deadline = Date.now() + 10_000; ; ) {
+        const ack = await alice.client.send({
+          content,
+          to: bob.session.userID,
+        });
+        if (ack.ok) return ack.message;
+        if (Date.now() > deadline) throw new Error('never recovered');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    };
+    await send('during 1');
+    await send('during 2');
+    expect(subscriber.status).not.toBe('ready');
+
+    // Node two re-syncs once it is back (and has announced alice's room)...
+    await aliceThere.client.waitFor(
+      'users',
+      (users) =>
+        users
+          .find((u) => u.userID === bob.session.userID)
+          ?.messages.some((m) => m.content === 'during 2') ?? false,
+      10_000,
+    );
+    // ...and what alice sends now reaches it live.
+    const after = await send('after');
+    await aliceThere.client.waitFor(
+      'private message',
+      (m) => m.id === after.id,
+    );
+  }, 20_000);
 });
 
 /** Whether `user` got `content` from `from`: live, or in a `users` replay. */

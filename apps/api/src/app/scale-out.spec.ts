@@ -21,6 +21,7 @@ import type { RedisPresenceStore } from '../presence/stores/redis/redis-presence
 import { SessionStore } from '../sessions/stores/session.store';
 import { RedisConnection } from '../shared/redis/redis-connection';
 import { ManualClock } from '../testing/manual-clock';
+import { DEFAULT_HISTORY_LIMIT } from '../config/app-config';
 import type { CreateAppOptions } from './create-app';
 import {
   ClientPool,
@@ -215,6 +216,60 @@ function scaleOut(store: Store): void {
     );
     await settle();
     expect(bobThere.client.all('private message')).toHaveLength(sent.length);
+  });
+
+  it('delivers everything to tabs that open on another node mid-stream, once their rooms had only the sending node', async () => {
+    const [one, two] = await startNodes(2);
+    const alice = await on(one, { username: 'alice' });
+    const bob = await on(one, { username: 'bob' });
+    // One after another, each once the last one is acked.
+    const sent: Message[] = [];
+    let streaming = true;
+    const stream = (async () => {
+      for (let i = 0; streaming; i++) {
+        const ack = await alice.client.send({
+          content: `m${i}`,
+          to: bob.session.userID,
+        });
+        if (!ack.ok) throw new Error(ack.error);
+        sent.push(ack.message);
+      }
+    })();
+    // By now node one has read that it alone subscribes to both rooms, and publishes no copy.
+    await eventually(() => sent.length >= 5, 'the stream under way');
+    const [aliceThere, bobThere] = await Promise.all([
+      resume(two, alice.session),
+      resume(two, bob.session),
+    ]);
+    const opened = sent.length;
+    await eventually(
+      () => sent.length >= opened + 10,
+      'more after they opened',
+    );
+    streaming = false;
+    await stream;
+    expect(sent.length).toBeLessThan(DEFAULT_HISTORY_LIMIT);
+    // What each new tab has of the conversation: its history on connection, then live messages.
+    const has = (tab: ConnectedUser, other: ConnectedUser) => {
+      const ids = new Set(
+        tab.users
+          .find((u) => u.userID === other.session.userID)
+          ?.messages.map((m) => m.id),
+      );
+      for (const m of tab.client.all('private message')) ids.add(m.id);
+      return ids;
+    };
+    const all = sent.map((m) => m.id);
+    for (const [tab, other] of [
+      [aliceThere, bob],
+      [bobThere, alice],
+    ] as const)
+      await eventually(
+        () => all.every((id) => has(tab, other).has(id)),
+        'every message',
+      );
+    // And the tabs on node one got each once, live.
+    expect(bob.client.all('private message').map((m) => m.id)).toEqual(all);
   });
 
   it('stores and delivers a message once when it is sent again through another node (clientMessageId)', async () => {

@@ -33,12 +33,15 @@ describe('@socket.io/redis-adapter, as shardedPerRoom uses it', () => {
   let n = 0;
   const published: Published[] = [];
   const raws: string[] = [];
+  const restores: (() => void)[] = [];
 
   beforeAll(async () => {
     pub = new Redis(redis.url);
     sub = new Redis(redis.url);
     listener = new Redis(redis.url);
     listener.on('smessage', (channel: string, raw: string) => {
+      // A node's announcement of a room, and the answers to it: not broadcasts.
+      if (raw.startsWith('{"hello":') || raw.startsWith('{"ack":')) return;
       raws.push(raw);
       const message = JSON.parse(raw) as {
         type: number;
@@ -99,6 +102,8 @@ describe('@socket.io/redis-adapter, as shardedPerRoom uses it', () => {
       adapter: (wrapped
         ? shardedPerRoom(factory, {
             subscribed: () => subscriber.ping().then(() => undefined),
+            // `listener` subscribes without acking a hello: a join then waits this long.
+            announceWaitMs: 200,
           })
         : factory) as never,
     });
@@ -393,5 +398,199 @@ describe('@socket.io/redis-adapter, as shardedPerRoom uses it', () => {
     expect(packets[0]).toMatchObject({
       data: ['e', { text: 'x"y}', n: [1, 2] }],
     });
+  });
+  /** The broadcasts (not hellos or acks) `pub` publishes on `room`'s channel from now on. */
+  function countPublished(room: string): { count: () => number } {
+    const original = pub.spublish;
+    const spublish = original.bind(pub) as (
+      channel: string,
+      payload: string,
+    ) => Promise<number>;
+    let count = 0;
+    pub.spublish = ((target: string, payload: string) => {
+      if (
+        target === channel(room) &&
+        !payload.startsWith('{"hello":') &&
+        !payload.startsWith('{"ack":')
+      )
+        count++;
+      return spublish(target, payload);
+    }) as never;
+    restores.push(() => (pub.spublish = original));
+    return { count: () => count };
+  }
+
+  /** What `io`'s node took in from other nodes (`emit('e', n)`: n). */
+  function takenIn(io: Server): unknown[] {
+    const taken: unknown[] = [];
+    const adapter = io.of('/').adapter as unknown as {
+      onMessage(message: { data?: { packet?: { data?: unknown[] } } }): void;
+    };
+    const onMessage = adapter.onMessage.bind(adapter);
+    adapter.onMessage = (message) => {
+      taken.push(message.data?.packet?.data?.[1]);
+      onMessage(message);
+    };
+    return taken;
+  }
+
+  it('wrapped: stops publishing to a room once SPUBLISH says this node alone subscribes to it', async () => {
+    const io = server(true);
+    const published = countPublished('a');
+    await io.of('/').adapter.addAll('s1', new Set(['a']));
+    try {
+      // The first is published; Redis answers 1 (this node): the next are not.
+      await io
+        .of('/')
+        .adapter.broadcast({ type: 2, data: ['e', 1], nsp: '/' } as never, {
+          rooms: new Set(['a']),
+          except: new Set(),
+        });
+      for (let n = 2; n <= 5; n++)
+        await io
+          .of('/')
+          .adapter.broadcast({ type: 2, data: ['e', n], nsp: '/' } as never, {
+            rooms: new Set(['a']),
+            except: new Set(),
+          });
+      expect(published.count()).toBe(1);
+      // A room it is not in is published to every time.
+      const other = countPublished('b');
+      for (let n = 0; n < 3; n++)
+        await io
+          .of('/')
+          .adapter.broadcast({ type: 2, data: ['e', n], nsp: '/' } as never, {
+            rooms: new Set(['b', 'a']),
+            except: new Set(),
+          });
+      expect(other.count()).toBe(3);
+    } finally {
+      while (restores.length > 0) restores.pop()?.();
+    }
+  });
+
+  it('wrapped: a node joining such a room mid-stream gets every broadcast sent after its join resolved', async () => {
+    const one = server(true);
+    const two = server(true);
+    const taken = takenIn(two);
+    const published = countPublished('a');
+    await one.of('/').adapter.addAll('s1', new Set(['a']));
+    const send = (n: number) =>
+      one
+        .of('/')
+        .adapter.broadcast({ type: 2, data: ['e', n], nsp: '/' } as never, {
+          rooms: new Set(['a']),
+          except: new Set(),
+        });
+    try {
+      await send(0);
+      await send(1);
+      expect(published.count()).toBe(1);
+      // One broadcasts without pause while two joins; two's join resolves once one has acked.
+      let n = 2;
+      let streaming = true;
+      const stream = (async () => {
+        // A turn each (as messages arrive): not published, a broadcast settles at once.
+        while (streaming) {
+          await send(n++);
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+      })();
+      await new Promise((resolve) => setImmediate(resolve));
+      await two.of('/').adapter.addAll('s2', new Set(['a']));
+      const joinedAt = n;
+      await eventually(() => taken.length >= 20, 'broadcasts after the join');
+      streaming = false;
+      await stream;
+      const last = n - 1;
+      await eventually(() => taken.includes(last), 'the last one');
+      const expected = Array.from(
+        { length: last - joinedAt + 1 },
+        (_, i) => joinedAt + i,
+      );
+      expect(taken.filter((m) => (m as number) >= joinedAt)).toEqual(expected);
+    } finally {
+      while (restores.length > 0) restores.pop()?.();
+    }
+  });
+
+  it('wrapped: publishes again once another node announces the room, and goes back to not publishing when it leaves', async () => {
+    const one = server(true);
+    const two = server(true);
+    const taken = takenIn(two);
+    const published = countPublished('a');
+    const send = (n: number) =>
+      one
+        .of('/')
+        .adapter.broadcast({ type: 2, data: ['e', n], nsp: '/' } as never, {
+          rooms: new Set(['a']),
+          except: new Set(),
+        });
+    try {
+      await one.of('/').adapter.addAll('s1', new Set(['a']));
+      await send(1);
+      await send(2);
+      expect(published.count()).toBe(1);
+      await two.of('/').adapter.addAll('s2', new Set(['a']));
+      await send(3);
+      await eventually(() => taken.includes(3), 'two takes in the next one');
+      await two.of('/').adapter.delAll('s2');
+      // Once two has unsubscribed (answered after its SUNSUBSCRIBE), one reads 1 again.
+      await subscribers[1].ping();
+      await send(4);
+      const before = published.count();
+      await send(5);
+      await send(6);
+      expect(published.count()).toBe(before);
+      expect(taken).toEqual([3]);
+    } finally {
+      while (restores.length > 0) restores.pop()?.();
+    }
+  });
+
+  it('wrapped: takes a room for its own again only after its subscriber connection is back and it announced the room', async () => {
+    const subscriber = sub.duplicate();
+    subscribers.push(subscriber);
+    const factory = shardedPerRoom(
+      createShardedAdapter(pub, subscriber, {
+        channelPrefix: prefix,
+        subscriptionMode: 'dynamic',
+      }),
+      { subscribed: () => subscriber.ping().then(() => undefined) },
+    );
+    const one = new Server({ adapter: factory as never });
+    servers.push(one);
+    const two = server(true);
+    const taken = takenIn(two);
+    const published = countPublished('a');
+    const send = (n: number) =>
+      one
+        .of('/')
+        .adapter.broadcast({ type: 2, data: ['e', n], nsp: '/' } as never, {
+          rooms: new Set(['a']),
+          except: new Set(),
+        });
+    try {
+      await one.of('/').adapter.addAll('s1', new Set(['a']));
+      await send(1);
+      await send(2);
+      expect(published.count()).toBe(1);
+      // Its connection lost: it publishes every broadcast until it has announced the room again.
+      factory.linkLost();
+      await send(3);
+      await send(4);
+      expect(published.count()).toBe(3);
+      await factory.linkBack();
+      await send(5);
+      await send(6);
+      expect(published.count()).toBe(4);
+      // Meanwhile another node joined and announced itself: published to again, and taken in.
+      await two.of('/').adapter.addAll('s2', new Set(['a']));
+      await send(7);
+      await eventually(() => taken.includes(7), 'two takes in the next one');
+      expect(taken).toEqual([7]);
+    } finally {
+      while (restores.length > 0) restores.pop()?.();
+    }
   });
 });

@@ -250,17 +250,24 @@ export class RedisConnection implements OnApplicationShutdown {
   /**
    * Calls `back` each time `subscriber` has its connection back after losing it (on a cluster:
    * every master's), once it has asked to subscribe again (`subscribed` then tells when that is
-   * active): what was published meanwhile never reached this node.
+   * active): what was published meanwhile never reached this node. `lost`, if given, is called
+   * when the connection (on a cluster: a master's) is found lost, before its `back`.
    */
-  onSubscriberBack(subscriber: Redis, back: () => void): void {
+  onSubscriberBack(
+    subscriber: Redis,
+    back: () => void,
+    lost?: () => void,
+  ): void {
     if (this.cluster) {
       watchShards(subscriber, {
-        lost: (nodeKey) =>
+        lost: (nodeKey) => {
+          lost?.();
           this.lost(
             subscriber,
             'socket.io adapter (subscriber)',
             `its connection to ${nodeKey} closed`,
-          ),
+          );
+        },
         back: () => {
           this.found(subscriber);
           back();
@@ -268,11 +275,14 @@ export class RedisConnection implements OnApplicationShutdown {
       });
       return;
     }
-    let lost = false;
-    subscriber.on('reconnecting', () => (lost = true));
+    let away = false;
+    subscriber.on('reconnecting', () => {
+      away = true;
+      lost?.();
+    });
     subscriber.on('ready', () => {
-      if (!lost) return;
-      lost = false;
+      if (!away) return;
+      away = false;
       // 'ready' comes before ioredis subscribes again (in the same turn): call after that.
       setImmediate(back);
     });

@@ -266,6 +266,71 @@ describe.each(backends)('several api nodes on $name', (backend) => {
   });
 });
 
+describe('several api nodes reaching Redis over TLS (rediss://)', () => {
+  let nodes: ApiProcess[] = [];
+  const clients = new ClientPool(() => nodes[0].url);
+  let stopRedis: (() => Promise<void>) | undefined;
+
+  afterEach(async () => {
+    clients.closeAll();
+    await Promise.all(nodes.map((node) => node.stop()));
+    nodes = [];
+    await stopRedis?.();
+    stopRedis = undefined;
+  });
+
+  /** Two nodes on that Redis, trusting its CA the standard way; a message crosses between them. */
+  async function crossOver(env: Record<string, string>, caFile?: string) {
+    nodes = await Promise.all(
+      [1, 2].map(() =>
+        startApi({
+          STORE: 'redis',
+          REDIS_PREFIX: 'tls:',
+          NODE_EXTRA_CA_CERTS: caFile ?? '',
+          ...env,
+        }),
+      ),
+    );
+    const alice = await clients.connect({ username: 'alice' }, nodes[0].url);
+    const bob = await clients.connect({ username: 'bob' }, nodes[1].url);
+    const ack = await alice.client.send({
+      content: 'encrypted on the way',
+      to: bob.session.userID,
+    });
+    expect(ack.ok).toBe(true);
+    await bob.client.waitFor(
+      'private message',
+      (message) => message.content === 'encrypted on the way',
+    );
+    for (const node of nodes)
+      expect((await fetch(`${node.url}/readyz`)).status).toBe(200);
+  }
+
+  it('on one Redis (REDIS_URL=rediss://…)', async () => {
+    const redis = await startRedisServer({ tls: true });
+    stopRedis = () => redis.stop();
+    expect(redis.url).toMatch(/^rediss:\/\//);
+    await crossOver({ REDIS_URL: redis.url }, redis.caFile);
+  });
+
+  it('on a Redis Cluster (REDIS_CLUSTER_NODES=rediss://…)', async () => {
+    const cluster = await startRedisCluster(3, { tls: true });
+    stopRedis = () => cluster.stop();
+    expect(cluster.nodes).toMatch(/^rediss:\/\//);
+    await crossOver({ REDIS_CLUSTER_NODES: cluster.nodes }, cluster.caFile);
+  });
+
+  it('refuses to start when it cannot trust the certificate, saying why', async () => {
+    const redis = await startRedisServer({ tls: true });
+    stopRedis = () => redis.stop();
+    await expect(
+      startApi({ STORE: 'redis', REDIS_URL: redis.url }),
+    ).rejects.toThrow(
+      /exited with code 1[\s\S]*cannot reach Redis at .*certificate/i,
+    );
+  });
+});
+
 describe('Redis restarting under running nodes', () => {
   let redis: Awaited<ReturnType<typeof startRedisServer>>;
   let nodes: ApiProcess[] = [];

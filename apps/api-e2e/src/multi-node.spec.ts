@@ -3,13 +3,13 @@ import type { SessionInfo } from '@chat/contracts';
 import {
   ClientPool,
   eventually,
-  redisForTests,
   startApi,
   startRedisCluster,
   startRedisServer,
   type ApiProcess,
   type ConnectedUser,
 } from '@chat/test-support';
+import { redisBackends, type RedisBackend } from './redis-backends';
 
 /**
  * Scale-out at the process level: three real api processes (the production build) share rooms,
@@ -24,43 +24,10 @@ const SETTLE_MS = 500;
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
 
-/** Where the nodes keep their data: the variables of one deployment, a key prefix of its own each. */
-interface Backend {
-  env(deployment: number): Record<string, string>;
-  stop(): Promise<void>;
-}
-
-const backends: { name: string; start(): Promise<Backend> }[] = [
-  {
-    name: 'Redis',
-    async start() {
-      const redis = await redisForTests();
-      return {
-        env: (n) => ({
-          REDIS_URL: redis.url,
-          REDIS_PREFIX: `${redis.prefix}${n}:`,
-        }),
-        stop: () => redis.stop(),
-      };
-    },
-  },
-  {
-    name: 'a Redis Cluster (REDIS_CLUSTER_NODES)',
-    async start() {
-      const cluster = await startRedisCluster();
-      return {
-        env: (n) => ({
-          REDIS_CLUSTER_NODES: cluster.nodes,
-          REDIS_PREFIX: `e2e${n}:`,
-        }),
-        stop: () => cluster.stop(),
-      };
-    },
-  },
-];
+const backends = redisBackends('e2e');
 
 describe.each(backends)('several api nodes on $name', (backend) => {
-  let redis: Backend;
+  let redis: RedisBackend;
   let nodes: ApiProcess[] = [];
   const clients = new ClientPool(() => nodes[0].url);
 

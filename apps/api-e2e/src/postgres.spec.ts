@@ -1,15 +1,13 @@
 import type { Message, SessionInfo } from '@chat/contracts';
 import {
   ClientPool,
-  redisForTests,
   startApi,
-  startRedisCluster,
   startPostgres,
   type ApiProcess,
   type ConnectedUser,
   type TestPostgres,
-  type TestRedis,
 } from '@chat/test-support';
+import { redisBackends, type RedisBackend } from './redis-backends';
 import pg from 'pg';
 
 /**
@@ -25,46 +23,13 @@ const SETTLE_MS = 500;
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
 
-/** Where presence, limits and broadcasts go: the variables of one deployment, a key prefix each. */
-interface Backend {
-  env(deployment: number): Record<string, string>;
-  stop(): Promise<void>;
-}
-
-const backends: { name: string; start(): Promise<Backend> }[] = [
-  {
-    name: 'Redis',
-    async start() {
-      const redis: TestRedis = await redisForTests();
-      return {
-        env: (n) => ({
-          REDIS_URL: redis.url,
-          REDIS_PREFIX: `${redis.prefix}${n}:`,
-        }),
-        stop: () => redis.stop(),
-      };
-    },
-  },
-  {
-    name: 'a Redis Cluster',
-    async start() {
-      const cluster = await startRedisCluster();
-      return {
-        env: (n) => ({
-          REDIS_CLUSTER_NODES: cluster.nodes,
-          REDIS_PREFIX: `pg${n}:`,
-        }),
-        stop: () => cluster.stop(),
-      };
-    },
-  },
-];
+const backends = redisBackends('pg');
 
 describe.each(backends)(
   'several api nodes on PostgreSQL and $name',
   (backend) => {
     let postgres: TestPostgres;
-    let redis: Backend;
+    let redis: RedisBackend;
     let nodes: ApiProcess[] = [];
     const clients = new ClientPool(() => nodes[0].url);
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Makes sure the system tools the test suite drives are present: real Chromium for the browser e2e
 // (Playwright never downloads browsers here), redis-server for the multi-node tests (which start
-// their own Redis so they can restart it) and PostgreSQL's initdb and postgres for the PostgreSQL
+// their own Redis so they can restart it), openssl for the certificates of the TLS tests, and PostgreSQL's initdb and postgres for the PostgreSQL
 // stores (whose tests start their own server unless DATABASE_URL is set). Installs them with apt-get when running as root on
 // Debian/Ubuntu; otherwise says exactly what to install and fails, so no test is silently skipped.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -29,6 +29,13 @@ const tools = [
     envVar: 'REDIS_SERVER_PATH',
     candidates: ['/usr/bin/redis-server', '/usr/local/bin/redis-server'],
     aptPackage: 'redis-server',
+  },
+  {
+    // Certificates for the Redis servers the TLS tests start.
+    name: 'openssl',
+    envVar: 'OPENSSL_PATH',
+    candidates: ['/usr/bin/openssl', '/usr/local/bin/openssl'],
+    aptPackage: 'openssl',
   },
   {
     name: 'PostgreSQL (initdb)',

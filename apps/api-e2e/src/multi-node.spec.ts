@@ -3,13 +3,13 @@ import type { SessionInfo } from '@chat/contracts';
 import {
   ClientPool,
   eventually,
-  redisForTests,
   startApi,
   startRedisCluster,
   startRedisServer,
   type ApiProcess,
   type ConnectedUser,
 } from '@chat/test-support';
+import { redisBackends, type RedisBackend } from './redis-backends';
 
 /**
  * Scale-out at the process level: three real api processes (the production build) share rooms,
@@ -24,43 +24,10 @@ const SETTLE_MS = 500;
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
 
-/** Where the nodes keep their data: the variables of one deployment, a key prefix of its own each. */
-interface Backend {
-  env(deployment: number): Record<string, string>;
-  stop(): Promise<void>;
-}
-
-const backends: { name: string; start(): Promise<Backend> }[] = [
-  {
-    name: 'Redis',
-    async start() {
-      const redis = await redisForTests();
-      return {
-        env: (n) => ({
-          REDIS_URL: redis.url,
-          REDIS_PREFIX: `${redis.prefix}${n}:`,
-        }),
-        stop: () => redis.stop(),
-      };
-    },
-  },
-  {
-    name: 'a Redis Cluster (REDIS_CLUSTER_NODES)',
-    async start() {
-      const cluster = await startRedisCluster();
-      return {
-        env: (n) => ({
-          REDIS_CLUSTER_NODES: cluster.nodes,
-          REDIS_PREFIX: `e2e${n}:`,
-        }),
-        stop: () => cluster.stop(),
-      };
-    },
-  },
-];
+const backends = redisBackends('e2e');
 
 describe.each(backends)('several api nodes on $name', (backend) => {
-  let redis: Backend;
+  let redis: RedisBackend;
   let nodes: ApiProcess[] = [];
   const clients = new ClientPool(() => nodes[0].url);
 
@@ -263,6 +230,71 @@ describe.each(backends)('several api nodes on $name', (backend) => {
       alice.close();
       bob.close();
     }
+  });
+});
+
+describe('several api nodes reaching Redis over TLS (rediss://)', () => {
+  let nodes: ApiProcess[] = [];
+  const clients = new ClientPool(() => nodes[0].url);
+  let stopRedis: (() => Promise<void>) | undefined;
+
+  afterEach(async () => {
+    clients.closeAll();
+    await Promise.all(nodes.map((node) => node.stop()));
+    nodes = [];
+    await stopRedis?.();
+    stopRedis = undefined;
+  });
+
+  /** Two nodes on that Redis, trusting its CA the standard way; a message crosses between them. */
+  async function crossOver(env: Record<string, string>, caFile?: string) {
+    nodes = await Promise.all(
+      [1, 2].map(() =>
+        startApi({
+          STORE: 'redis',
+          REDIS_PREFIX: 'tls:',
+          NODE_EXTRA_CA_CERTS: caFile ?? '',
+          ...env,
+        }),
+      ),
+    );
+    const alice = await clients.connect({ username: 'alice' }, nodes[0].url);
+    const bob = await clients.connect({ username: 'bob' }, nodes[1].url);
+    const ack = await alice.client.send({
+      content: 'encrypted on the way',
+      to: bob.session.userID,
+    });
+    expect(ack.ok).toBe(true);
+    await bob.client.waitFor(
+      'private message',
+      (message) => message.content === 'encrypted on the way',
+    );
+    for (const node of nodes)
+      expect((await fetch(`${node.url}/readyz`)).status).toBe(200);
+  }
+
+  it('on one Redis (REDIS_URL=rediss://…)', async () => {
+    const redis = await startRedisServer({ tls: true });
+    stopRedis = () => redis.stop();
+    expect(redis.url).toMatch(/^rediss:\/\//);
+    await crossOver({ REDIS_URL: redis.url }, redis.caFile);
+  });
+
+  it('on a Redis Cluster (REDIS_CLUSTER_NODES=rediss://…)', async () => {
+    const cluster = await startRedisCluster(3, { tls: true });
+    stopRedis = () => cluster.stop();
+    expect(cluster.nodes).toMatch(/^rediss:\/\//);
+    await crossOver({ REDIS_CLUSTER_NODES: cluster.nodes }, cluster.caFile);
+  });
+
+  it('refuses to start when it cannot trust the certificate, saying why', async () => {
+    const redis = await startRedisServer({ tls: true });
+    stopRedis = () => redis.stop();
+    await expect(
+      startApi({ STORE: 'redis', REDIS_URL: redis.url }),
+    ).rejects.toThrow(
+      /exited with code 1[\s\S]*cannot reach Redis at .*certificate/i,
+    );
   });
 });
 

@@ -163,6 +163,20 @@ describe('validateEnv', () => {
     );
   });
 
+  it('reads rediss:// cluster nodes as reached over TLS', () => {
+    expect(
+      validateEnv({
+        REDIS_CLUSTER_NODES: 'rediss://:pw@10.0.0.1:7000,10.0.0.2:7000',
+      }).redisClusterNodes,
+    ).toEqual([
+      { host: '10.0.0.1', port: 7000, password: 'pw', tls: true },
+      { host: '10.0.0.2', port: 7000 },
+    ]);
+    expect(() =>
+      validateEnv({ REDIS_CLUSTER_NODES: 'rediss://10.0.0.1' }),
+    ).toThrow(/REDIS_CLUSTER_NODES: .*rediss:\/\/ for TLS/);
+  });
+
   it('never shows the password of a bad REDIS_CLUSTER_NODES', () => {
     expect(() =>
       validateEnv({ REDIS_CLUSTER_NODES: 'redis://:hunter2@10.0.0.1:7000,x' }),
@@ -267,7 +281,7 @@ describe('validateEnv', () => {
     ['REDIS_URL', 'localhost:6379'],
     ['REDIS_URL', 'http://localhost:6379'],
     ['REDIS_CLUSTER_NODES', '10.0.0.1'],
-    ['REDIS_CLUSTER_NODES', 'rediss://10.0.0.1:7000'],
+    ['REDIS_CLUSTER_NODES', 'rediss://10.0.0.1'],
     ['REDIS_CLUSTER_NODES', 'redis://10.0.0.1'],
     ['REDIS_CLUSTER_NODES', 'redis://10.0.0.1:7000/2'],
     ['REDIS_CLUSTER_NODES', '10.0.0.1:70000'],

@@ -53,12 +53,15 @@ export interface HostPort {
   port: number;
   username?: string;
   password?: string;
+  /** Given as `rediss://`: the cluster is reached over TLS. */
+  tls?: true;
 }
 
 /** A node of REDIS_CLUSTER_NODES, or undefined (a port from 1 to 65535 is required). */
 export const parseHostPort = (value: string): HostPort | undefined => {
   const trimmed = value.trim();
-  if (trimmed.startsWith('redis://')) {
+  const tls = trimmed.startsWith('rediss://');
+  if (tls || trimmed.startsWith('redis://')) {
     let url: URL;
     try {
       url = new URL(trimmed);
@@ -74,6 +77,7 @@ export const parseHostPort = (value: string): HostPort | undefined => {
       ...address,
       ...(username && { username }),
       ...(password && { password }),
+      ...(tls && { tls }),
     };
   }
   const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^\s:[\]/@,]+)):(\d{1,5})$/.exec(
@@ -91,7 +95,7 @@ export const hostPortList = () =>
     .transform((value) => value.split(',').map(parseHostPort))
     .refine((nodes) => nodes.every((node) => node !== undefined), {
       error:
-        'must be a comma-separated list of host:port (or redis://user:password@host:port) such as 10.0.0.1:7000,10.0.0.2:7000',
+        'must be a comma-separated list of host:port (or redis://user:password@host:port, rediss:// for TLS) such as 10.0.0.1:7000,10.0.0.2:7000',
     })
     .transform((nodes) => nodes as HostPort[]);
 

@@ -10,11 +10,17 @@ import {
   START_TIMEOUT_MS,
   stopProcess,
 } from './redis-process';
+import { makeTlsFiles, redisTlsArgs } from './tls-files';
 
 /** A Redis Cluster of its own: masters on free ports, every slot assigned, no replicas. */
 export interface RedisClusterProcess {
-  /** REDIS_CLUSTER_NODES for the api: `127.0.0.1:<port>,…`, every master. */
+  /**
+   * REDIS_CLUSTER_NODES for the api: `127.0.0.1:<port>,…`, every master; with `tls`,
+   * `rediss://127.0.0.1:<TLS port>,…`.
+   */
   nodes: string;
+  /** With `tls`: the CA that signed the nodes' certificate (NODE_EXTRA_CA_CERTS for an api process). */
+  caFile?: string;
   /** Each master's port, in the order of `nodes` (the first holds slots 0-5460). */
   ports: number[];
   /** Stops that master (SIGTERM); the others go on serving their slots. */
@@ -30,13 +36,18 @@ export interface RedisClusterProcess {
  * (`--cluster-enabled yes`, each with its cluster bus on a free port too), joins them with
  * `redis-cli --cluster create … --cluster-yes` (REDIS_CLI_PATH or `redis-cli` on the PATH) and
  * waits until every node reports `cluster_state:ok`. Never uses REDIS_URL. With `password`, every
- * node requires it (`--requirepass`).
+ * node requires it (`--requirepass`). With `tls`, every node also takes TLS on a port of its own,
+ * the cluster bus is TLS, and TLS clients are given TLS ports (the tests' own checks use the
+ * plain ones).
  */
 export async function startRedisCluster(
   masters = 3,
-  { password }: { password?: string } = {},
+  { password, tls = false }: { password?: string; tls?: boolean } = {},
 ): Promise<RedisClusterProcess> {
   removeStale();
+  const tlsDir = tls ? makeDataDir() : undefined;
+  const tlsFiles = tlsDir ? makeTlsFiles(tlsDir) : undefined;
+  const tlsPorts: number[] = [];
   const started: {
     child: ChildProcess;
     dir: string;
@@ -47,6 +58,7 @@ export async function startRedisCluster(
     await Promise.all(started.map(({ child }) => stopProcess(child)));
     for (const { dir } of started)
       rmSync(dir, { recursive: true, force: true });
+    if (tlsDir) rmSync(tlsDir, { recursive: true, force: true });
   };
   try {
     for (let i = 0; i < masters; i++) {
@@ -65,6 +77,10 @@ export async function startRedisCluster(
           ? ['--requirepass', password, '--masterauth', password]
           : []),
       ];
+      if (tlsFiles) {
+        tlsPorts.push(await freePort());
+        args.push(...redisTlsArgs(tlsFiles, tlsPorts[i], true));
+      }
       const child = await spawnRedis(port, dir, false, args);
       started.push({ child, dir, port, args });
     }
@@ -89,7 +105,10 @@ export async function startRedisCluster(
       }
     }
     return {
-      nodes: addresses.join(','),
+      nodes: tlsFiles
+        ? tlsPorts.map((port) => `rediss://127.0.0.1:${port}`).join(',')
+        : addresses.join(','),
+      ...(tlsFiles && { caFile: tlsFiles.ca }),
       ports: started.map(({ port }) => port),
       stop,
       stopMaster: (index) => stopProcess(started[index].child),

@@ -9,6 +9,7 @@ import {
   spawnRedis,
   stopProcess,
 } from './redis-process';
+import { makeTlsFiles, redisTlsArgs } from './tls-files';
 
 /**
  * Redis for tests that need a real one (the api's Redis stores, several api nodes). Never skips:
@@ -27,8 +28,11 @@ export interface TestRedis {
 
 /** A redis-server process of its own, which a test may stop and start again. */
 export interface RedisServerProcess {
+  /** REDIS_URL: `redis://127.0.0.1:<port>`, or with `tls`, `rediss://127.0.0.1:<TLS port>`. */
   url: string;
   port: number;
+  /** With `tls`: the CA that signed its certificate (NODE_EXTRA_CA_CERTS for an api process). */
+  caFile?: string;
   /** Stops the server (SIGTERM: it flushes its append-only file); its data folder is kept. */
   stop(): Promise<void>;
   /**
@@ -43,6 +47,8 @@ export interface RedisServerOptions {
   port?: number;
   /** Append-only file with fsync on every write, so data survives a restart. Default: no persistence. */
   appendonly?: boolean;
+  /** Also TLS, on a port of its own, with a certificate for 127.0.0.1 (see makeTlsFiles). */
+  tls?: boolean;
 }
 
 /**
@@ -85,11 +91,20 @@ async function launch(
   removeStale();
   const dir = makeDataDir();
   let port = options.port ?? (await freePort());
+  const tls = options.tls ? makeTlsFiles(dir) : undefined;
+  const tlsPort = tls ? await freePort() : undefined;
+  const extraArgs =
+    tls && tlsPort !== undefined ? redisTlsArgs(tls, tlsPort) : [];
   let child: ChildProcess | undefined;
   // A free port may be taken by someone else before redis binds it: then try another one.
   for (let attempt = 1; ; attempt++) {
     try {
-      child = await spawnRedis(port, dir, options.appendonly ?? false);
+      child = await spawnRedis(
+        port,
+        dir,
+        options.appendonly ?? false,
+        extraArgs,
+      );
       break;
     } catch (error) {
       if (
@@ -109,12 +124,18 @@ async function launch(
     if (running) await stopProcess(running);
   };
   const server: RedisServerProcess = {
-    url: `redis://127.0.0.1:${port}`,
+    url: tls ? `rediss://127.0.0.1:${tlsPort}` : `redis://127.0.0.1:${port}`,
     port,
+    ...(tls && { caFile: tls.ca }),
     stop,
     restart: async () => {
       await stop();
-      child = await spawnRedis(port, dir, options.appendonly ?? false);
+      child = await spawnRedis(
+        port,
+        dir,
+        options.appendonly ?? false,
+        extraArgs,
+      );
     },
   };
   return { server, dir };

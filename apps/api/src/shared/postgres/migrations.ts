@@ -72,6 +72,19 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
         await sql.raw(statement).execute(db);
     },
   },
+  // The greatest id moves from an index on every message (messages_id) to `meta`, where each
+  // batch of messages raises one of a few rows (postgres-message.store.ts, LATEST_SLOTS).
+  '0002_latest_message_id_in_meta': {
+    async up(db) {
+      await sql`
+        INSERT INTO meta (key, value)
+        SELECT 'latest_message_id:0', max(id) FROM messages HAVING max(id) IS NOT NULL
+        ON CONFLICT (key) DO UPDATE SET value = greatest(meta.value, excluded.value)`.execute(
+        db,
+      );
+      await sql`DROP INDEX messages_id`.execute(db);
+    },
+  },
 };
 
 /** The database was migrated by a newer version of the api: it refuses to start on it. */

@@ -14,8 +14,10 @@ import type { HostPort } from '../../config/env-values';
 /** The text that names a cluster in logs and errors: its configured nodes. */
 export const describeNodes = (nodes: readonly HostPort[]): string =>
   nodes
-    .map(({ host, port }) =>
-      host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`,
+    .map(
+      ({ host, port, tls }) =>
+        (tls ? 'rediss://' : '') +
+        (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`),
     )
     .join(',');
 
@@ -48,7 +50,10 @@ export const clusterOptions = (
 
 /**
  * A Cluster client on `nodes` (the stores take it as the `Redis` it mostly is), with the
- * credentials of the first node that gives any: every node of a cluster has the same.
+ * credentials of the first node that gives any, and TLS to every node if any is `rediss://`:
+ * every node of a cluster is reached alike. TLS checks each node's certificate against the
+ * address it is reached at (the cluster's map gives addresses) and Node.js's CAs, which
+ * NODE_EXTRA_CA_CERTS extends.
  */
 export function newCluster(
   nodes: readonly HostPort[],
@@ -56,11 +61,17 @@ export function newCluster(
 ): Redis {
   const { username, password } =
     nodes.find((node) => node.password !== undefined) ?? {};
+  const tls = nodes.some((node) => node.tls);
   return new Cluster(
     nodes.map(({ host, port }) => ({ host, port })),
     {
       ...options,
-      redisOptions: { ...options.redisOptions, username, password },
+      redisOptions: {
+        ...options.redisOptions,
+        username,
+        password,
+        ...(tls && { tls: {} }),
+      },
     },
   ) as unknown as Redis;
 }

@@ -65,6 +65,7 @@ export class ChatPage {
     readReceipts: this.settings.readReceipts(),
     typingIndicators: this.settings.typingIndicators(),
     notifications: this.settings.notifications(),
+    notificationsBlocked: this.notifications.permission() === 'denied',
     saving: this.settings.saving(),
     error: this.settings.errorText(),
   }));

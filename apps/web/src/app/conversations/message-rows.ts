@@ -1,20 +1,10 @@
 import type { TheirMarkers } from '../receipts/receipts.store';
+import type { MessageStatus } from '../ui/message-status/message-status';
 import type { TimeFormat } from '../ui/time-format';
 import type { ChatMessage } from './conversation.models';
 
 /** Messages of one sender closer than this to the one before stay in one group. */
 export const GROUP_GAP_MS = 5 * 60_000;
-
-/**
- * Where a message of mine is: on its way (a clock), given up on (Retry), stored (✓), held by a
- * client of theirs (✓✓), read (✓✓ in colour).
- */
-export type MessageStatus =
-  | 'sending'
-  | 'failed'
-  | 'sent'
-  | 'delivered'
-  | 'read';
 
 /** One message as the conversation shows it. */
 export interface MessageRow {
@@ -69,7 +59,11 @@ export function messageRows(
   });
 }
 
-function statusOf(message: ChatMessage, receipts: TheirMarkers): MessageStatus {
+/** Where a message of mine is, by their markers. */
+export function statusOf(
+  message: ChatMessage,
+  receipts: TheirMarkers,
+): MessageStatus {
   if (message.failed) return 'failed';
   if (message.pending) return 'sending';
   if (receipts.read !== undefined && message.id <= receipts.read) return 'read';

@@ -1,6 +1,7 @@
 import type { Message } from '@chat/contracts';
 import { sql } from 'kysely';
-import type { PostgresDatabase } from '../../../shared/postgres/postgres-database';
+import { MIGRATIONS } from '../../../shared/postgres/migrations';
+import { PostgresDatabase } from '../../../shared/postgres/postgres-database';
 import { usePostgres } from '../../../testing/store-backends';
 import type { MessageStore } from '../message.store';
 import { messageStoreContract } from '../message.store.contract';
@@ -79,5 +80,35 @@ describe('PostgresMessageStore batches', () => {
       SELECT count(DISTINCT xmin::text)::int AS n FROM messages
       WHERE sender = 'erin'`.execute(database.db);
     expect(rows[0].n).toBe(1);
+  });
+
+  it('keeps the latest id across batches of several nodes, and across the move from the index to meta', async () => {
+    // A database as the first version left it: the latest id from the messages_id index.
+    const url = await postgres.newSchema();
+    const first = await PostgresDatabase.open(url, undefined, {
+      '0001_chat': MIGRATIONS['0001_chat'],
+    });
+    await new PostgresMessageStore(first).saveMessage(message(7, 'ann', 'bo'));
+    await first.close();
+
+    const [a, b] = [await postgres.open(url), await postgres.open(url)];
+    const [nodeA, nodeB] = [a, b].map((db) => new PostgresMessageStore(db));
+    expect(await nodeA.findLatestMessageID()).toBe(message(7, 'x', 'y').id);
+    const { rows } = await sql<{ n: number }>`
+      SELECT count(*)::int AS n FROM pg_indexes
+      WHERE schemaname = current_schema() AND indexname = 'messages_id'`.execute(
+      a.db,
+    );
+    expect(rows[0].n).toBe(0);
+
+    // Older ids saved later change nothing; every node reads the greatest of all nodes' batches.
+    for (let i = 0; i < 20; i++)
+      await Promise.all([
+        nodeA.saveMessage(message(100 + 2 * i, 'ann', 'bo')),
+        nodeB.saveMessage(message(101 + 2 * i, 'bo', 'ann')),
+      ]);
+    await nodeA.saveMessage(message(1, 'cy', 'di'));
+    expect(await nodeB.findLatestMessageID()).toBe(message(139, 'x', 'y').id);
+    expect(await nodeA.findLatestMessageID()).toBe(message(139, 'x', 'y').id);
   });
 });

@@ -48,15 +48,23 @@ function page(rows: MessageRow[], limit: number): MessagePage {
 const KEY_SEPARATOR = '\u0000';
 /** `meta`'s key of the greatest id of the deleted messages. */
 export const DELETED_LATEST = 'deleted_latest_message_id';
+/**
+ * `meta`'s keys of the greatest id saved: a batch raises one of these rows, picked at random, so
+ * that two nodes' batches seldom wait for each other's row (one row would make every batch wait
+ * for the one before it to commit), and the latest id is the greatest of a few rows.
+ */
+export const LATEST_SLOTS = 32;
+const LATEST_PREFIX = 'latest_message_id:';
 
 /**
  * One batch of messages in one statement, which commits by itself (one round trip, no BEGIN and
  * COMMIT): the rows from one JSON array (a `clientMessageId` its sender already used inserts
- * nothing, through the partial unique index), and the conversations' rows, both ways, with the
- * `received` counts of what was inserted (what unread counts start from), in key order, so that
- * two nodes' batches lock rows in the same order. It answers the ids inserted with a
- * `clientMessageId`: a message without one is always inserted. least/greatest in the "C"
- * collation order userIDs (ASCII) as the JS `pair` does.
+ * nothing, through the partial unique index); the recipients' conversation rows with the
+ * `received` counts of what was inserted (what unread counts start from), and the senders' rows
+ * only where missing (no row lock for them), in key order, so that two nodes' batches lock rows
+ * in the same order; and the greatest id inserted into one `meta` row ($2). It answers the ids
+ * inserted with a `clientMessageId`: a message without one is always inserted. least/greatest in
+ * the "C" collation order userIDs (ASCII) as the JS `pair` does.
  */
 const SAVE_MESSAGES = `
   WITH saved AS (
@@ -70,21 +78,26 @@ const SAVE_MESSAGES = `
   counted AS (
     INSERT INTO conversations (user_id, peer_id, received)
     SELECT user_id, peer_id, sum(n) FROM (
-      SELECT sender AS user_id, recipient AS peer_id, 0 AS n FROM saved
-      UNION ALL SELECT recipient, sender, 1 FROM saved) sides
+      SELECT recipient AS user_id, sender AS peer_id, 1 AS n FROM saved
+      UNION ALL SELECT s.sender, s.recipient, 0 FROM saved s WHERE NOT EXISTS (
+        SELECT FROM conversations c WHERE c.user_id = s.sender AND c.peer_id = s.recipient)
+    ) sides
     GROUP BY user_id, peer_id ORDER BY user_id, peer_id
-    -- A row of the sender's side (nothing received) is inserted if missing, never rewritten.
+    -- A sender's row made meanwhile by another batch is left as it is.
     ON CONFLICT (user_id, peer_id) DO UPDATE
       SET received = conversations.received + excluded.received
-      WHERE excluded.received > 0)
+      WHERE excluded.received > 0),
+  latest AS (
+    INSERT INTO meta (key, value) SELECT $2, max(id) FROM saved HAVING max(id) IS NOT NULL
+    ON CONFLICT (key) DO UPDATE SET value = greatest(meta.value, excluded.value))
   SELECT id FROM saved WHERE client_id IS NOT NULL`;
 
 /**
  * `STORE=postgres` messages: the `messages` and `conversations` tables
  * (shared/postgres/migrations.ts). Saves have a group commit of their own: a batch of messages is
  * one statement whatever its size (SAVE_MESSAGES), and a repeated `clientMessageId` one SELECT
- * more, of the earlier messages, once committed. The latest id is the index `messages_id`'s last
- * entry, or, after deletions, the greatest id deleted (`meta`).
+ * more, of the earlier messages, once committed. The latest id is the greatest of `meta`'s
+ * latest rows (LATEST_SLOTS) and of the greatest id deleted.
  */
 export class PostgresMessageStore extends MessageStore {
   private readonly saves: PostgresGroupCommit<Message, Message>;
@@ -104,7 +117,10 @@ export class PostgresMessageStore extends MessageStore {
     const inserted = await this.database.query<{ id: string }>(
       'chat_save_messages',
       SAVE_MESSAGES,
-      [JSON.stringify(messages)],
+      [
+        JSON.stringify(messages),
+        LATEST_PREFIX + Math.floor(Math.random() * LATEST_SLOTS),
+      ],
     );
     const stored = new Set(inserted.map((row) => row.id));
     const repeats = messages.filter(
@@ -240,9 +256,8 @@ export class PostgresMessageStore extends MessageStore {
 
   async findLatestMessageID(): Promise<string | undefined> {
     const { rows } = await sql<{ latest: string | null }>`
-      SELECT greatest(
-        (SELECT max(id) FROM messages),
-        (SELECT value FROM meta WHERE key = ${DELETED_LATEST})) AS latest`.execute(
+      SELECT max(value) AS latest FROM meta
+      WHERE starts_with(key, ${LATEST_PREFIX}) OR key = ${DELETED_LATEST}`.execute(
       this.database.db,
     );
     return rows[0]?.latest ?? undefined;

@@ -21,7 +21,8 @@ import { presenceText } from '../../ui/presence-text';
 import { TIME_FORMAT } from '../../ui/time-format';
 import type { ChatMessage, ChatUser } from '../conversation.models';
 import { MessageText } from '../message-text/message-text';
-import { type MessageStatus, messageRows } from '../message-rows';
+import { messageRows } from '../message-rows';
+import { MessageStatusIcon } from '../../ui/message-status/message-status';
 import {
   type ListShape,
   type ScrollAnchor,
@@ -32,15 +33,6 @@ import {
   reachedTop,
   scrollAction,
 } from '../../ui/scroll-position';
-
-/** What each state of a message of mine is called (screen readers, tooltips). */
-const STATUS_TEXT: Record<MessageStatus, string> = {
-  sending: 'Sending',
-  failed: 'Not sent',
-  sent: 'Sent',
-  delivered: 'Delivered',
-  read: 'Read',
-};
 
 interface DraftSource {
   userID: string;
@@ -56,7 +48,7 @@ interface DraftSource {
 @Component({
   selector: 'chat-message-panel',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [Avatar, MessageText, RouterLink],
+  imports: [Avatar, MessageStatusIcon, MessageText, RouterLink],
   templateUrl: './message-panel.html',
   styleUrl: './message-panel.css',
   host: { 'data-testid': 'message-panel' },
@@ -81,7 +73,6 @@ export class MessagePanel {
   readonly retry = output<ChatMessage>();
 
   protected readonly maxLength = MESSAGE_MAX_LENGTH;
-  protected readonly statusText = STATUS_TEXT;
   private readonly scroller =
     viewChild.required<ElementRef<HTMLElement>>('scroller');
   private readonly list = viewChild.required<ElementRef<HTMLElement>>('list');

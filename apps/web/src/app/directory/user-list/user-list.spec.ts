@@ -99,6 +99,39 @@ describe('UserList', () => {
     );
   });
 
+  it('ticks the latest message where it is mine, as the conversation does', async () => {
+    const { item } = await render();
+    const tick = (name: string) =>
+      item(name).querySelector('[data-testid=user-preview-status]');
+    expect(tick('bob')).toBeNull();
+    expect(tick('carol')?.getAttribute('data-status')).toBe('sent');
+    expect(tick('carol')?.getAttribute('aria-hidden')).toBe('true');
+    expect(item('carol').textContent).toContain('offline, sent');
+
+    const fixture = TestBed.createComponent(UserList);
+    const mine = chatMessage('read it?', true);
+    fixture.componentRef.setInput('chats', [
+      chatUser({
+        username: 'gus',
+        messages: [mine],
+        receipts: { read: mine.id },
+      }),
+      chatUser({
+        username: 'hal',
+        messages: [chatMessage('oops', true, { failed: true })],
+      }),
+    ]);
+    fixture.componentRef.setInput('people', []);
+    await fixture.whenStable();
+    const statuses = Array.from(
+      (fixture.nativeElement as HTMLElement).querySelectorAll(
+        '[data-testid=user-preview-status]',
+      ),
+      (el) => el.getAttribute('data-status'),
+    );
+    expect(statuses).toEqual(['read', 'failed']);
+  });
+
   it("says everyone's presence in one word for tests and screen readers, and last seen in words", async () => {
     const { text } = await render();
     expect(text('bob', 'user-status')).toBe('online');

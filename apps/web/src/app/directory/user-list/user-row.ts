@@ -9,7 +9,12 @@ import { RouterLink } from '@angular/router';
 import { conversationLink } from '../../app.routes';
 import type { ChatUser } from '../../conversations/conversation.models';
 import { CLOCK } from '../../core/clock';
+import { statusOf } from '../../conversations/message-rows';
 import { Avatar } from '../../ui/avatar/avatar';
+import {
+  MessageStatusIcon,
+  STATUS_TEXT,
+} from '../../ui/message-status/message-status';
 import { presenceText } from '../../ui/presence-text';
 import { TIME_FORMAT } from '../../ui/time-format';
 
@@ -18,13 +23,13 @@ const BADGE_MAX = 99;
 
 /**
  * One row of the list, a link to the conversation: avatar with presence, name, and either the
- * latest message and its time (a conversation) or the presence in words (anyone else); the
- * count of unread messages.
+ * latest message and its time (a conversation; ticks before it if it is mine) or the presence in
+ * words (anyone else); the count of unread messages.
  */
 @Component({
   selector: 'chat-user-row',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [Avatar, RouterLink],
+  imports: [Avatar, MessageStatusIcon, RouterLink],
   templateUrl: './user-row.html',
   styleUrl: './user-row.css',
 })
@@ -51,11 +56,20 @@ export class UserRow {
     const last = this.last();
     return last && this.format.listTime(Date.parse(last.at), this.clock.now());
   });
-  /** The latest message, ours prefixed; or, without a conversation, the presence in words. */
+  /** The latest message (ours: "You: " for screen readers only); or, without one, the presence. */
   protected readonly secondLine = computed(() => {
     const last = this.last();
     if (!last) return presenceText(this.user(), this.format, this.clock.now());
-    return last.fromSelf ? `You: ${last.content}` : last.content;
+    return last.content;
+  });
+  /** Where the latest message is, if it is mine: the ticks of the conversation, before it. */
+  protected readonly lastStatus = computed(() => {
+    const last = this.last();
+    return last?.fromSelf ? statusOf(last, this.user().receipts) : undefined;
+  });
+  protected readonly statusForReaders = computed(() => {
+    const status = this.lastStatus();
+    return status ? `, ${STATUS_TEXT[status].toLowerCase()}` : '';
   });
   /** The "last seen" of a row that shows it, for screen readers too (the line itself is hidden). */
   protected readonly lastSeenForReaders = computed(() => {

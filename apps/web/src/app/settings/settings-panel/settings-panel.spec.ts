@@ -23,6 +23,7 @@ describe('SettingsPanel', () => {
     readReceipts: true,
     typingIndicators: false,
     notifications: true,
+    notificationsBlocked: false,
     saving: false,
     error: null,
   };
@@ -63,6 +64,22 @@ describe('SettingsPanel', () => {
       const hint = input.getAttribute('aria-describedby');
       expect(hint && el.querySelector(`#${hint}`)).toBeTruthy();
     }
+  });
+
+  it('says where to allow notifications when the browser blocks them', async () => {
+    const { fixture, el, toggle } = await render();
+    expect(el.querySelector('[data-testid=notifications-blocked]')).toBeNull();
+    fixture.componentRef.setInput('settings', {
+      ...view,
+      notificationsBlocked: true,
+    });
+    await fixture.whenStable();
+    const hint = toggle('setting-notifications').getAttribute(
+      'aria-describedby',
+    );
+    expect(el.querySelector(`#${hint}`)?.textContent).toMatch(
+      /Blocked by this browser. To get them, allow notifications in the browser’s settings for this site./,
+    );
   });
 
   it('reports each switch turned', async () => {

@@ -13,6 +13,8 @@ export interface SettingsView {
   readReceipts: boolean;
   typingIndicators: boolean;
   notifications: boolean;
+  /** The browser refuses this site's notifications (its permission is `denied`). */
+  notificationsBlocked: boolean;
   saving: boolean;
   /** Why the last change did not apply, in words. */
   error: string | null;

@@ -382,8 +382,9 @@ const parse = (raw: Buffer): unknown => {
   }
 };
 
+// Compared in place: a `subarray` per check is an object for each prefix of each message read.
 const startsWith = (raw: Buffer, head: Buffer): boolean =>
-  raw.length > head.length && head.equals(raw.subarray(0, head.length));
+  raw.length > head.length && head.compare(raw, 0, head.length) === 0;
 
 /** Drops this node's own publications undecoded, and takes in the messages of another's frames. */
 function receiveFrames(adapter: ShardedAdapter, link: Link): void {

@@ -120,6 +120,8 @@ interface RoomState {
   ready: boolean;
   /** That hello, and the connection's epoch when it was sent. */
   hello?: { n: number; epoch: number };
+  /** Settles once this node's latest announcement of the room is acked (or the wait is over). */
+  announcing?: Promise<void>;
   /** Hellos heard from other nodes (each makes an "only this node" reading stale). */
   heard: number;
   /** No other node subscribes: broadcasts to it need not be published. */
@@ -159,24 +161,22 @@ export function shardedPerRoom(
     const adapter = factory(nsp) as ShardedAdapter;
     const link = new Link(adapter, announceWaitMs);
     links.add(link);
-    let pending: Promise<unknown> | undefined;
     adapter.on('create-room', (room) => {
-      const tracked = link.created(room);
-      const done: Promise<unknown> = Promise.all([
-        pending,
+      if (!link.created(room)) return;
+      link.announced(
+        room,
         subscribed()
           .catch(() => undefined)
-          .then(() => (tracked ? link.announce([room]) : undefined)),
-      ]).finally(() => {
-        if (pending === done) pending = undefined;
-      });
-      pending = done;
+          .then(() => link.announce([room])),
+      );
     });
     adapter.on('delete-room', (room) => link.deleted(room));
+    // A join waits for its rooms' announcements (a room created now, or still being announced for
+    // an earlier socket): the socket reads its history after.
     const addAll = adapter.addAll.bind(adapter);
     adapter.addAll = (id, rooms) => {
       void addAll(id, rooms);
-      return pending?.then(() => undefined);
+      return link.settled(rooms);
     };
     receiveFrames(adapter, link);
     publishPerRoom(adapter, link);
@@ -253,6 +253,25 @@ class Link {
     this.byChannel.delete(state.channel);
   }
 
+  announced(room: string, done: Promise<void>): void {
+    const state = this.rooms.get(room);
+    if (!state) return;
+    const announcing: Promise<void> = done.finally(() => {
+      if (state.announcing === announcing) state.announcing = undefined;
+    });
+    state.announcing = announcing;
+  }
+
+  /** Once the announcements still going on for `rooms` are over; undefined if none is. */
+  settled(rooms: Set<string>): Promise<void> | undefined {
+    let waits: Promise<void>[] | undefined;
+    for (const room of rooms) {
+      const announcing = this.rooms.get(room)?.announcing;
+      if (announcing) (waits ??= []).push(announcing);
+    }
+    return waits && Promise.all(waits).then(() => undefined);
+  }
+
   /** Whether a broadcast to `room` need not be published. */
   alone(room: string): boolean {
     return this.rooms.get(room)?.alone === true;
@@ -285,7 +304,10 @@ class Link {
   }
 
   back(): Promise<void> {
-    return this.announce([...this.rooms.keys()]);
+    const rooms = [...this.rooms.keys()];
+    const done = this.announce(rooms);
+    for (const room of rooms) this.announced(room, done);
+    return done;
   }
 
   /**
@@ -350,9 +372,11 @@ class Link {
   heardHello(raw: Buffer, channel: Buffer): void {
     const name = channel.toString();
     const state = this.byChannel.get(name);
-    if (!state) return;
-    state.heard++;
-    state.alone = false;
+    if (state) {
+      state.heard++;
+      state.alone = false;
+    }
+    // Acked even by a node leaving the room (still subscribed: SPUBLISH counted it).
     const hello = parse(raw) as { hello?: unknown; n?: unknown } | undefined;
     if (typeof hello?.hello !== 'string' || typeof hello.n !== 'number') return;
     void this.adapter.pubClient

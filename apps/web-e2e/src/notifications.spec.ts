@@ -136,3 +136,35 @@ test('a message notifies while the tab is hidden (one per conversation, none for
     'hello?',
   ]);
 });
+
+test('a hidden tab leaves the notifying to a visible tab of the same user in this browser', async ({
+  api,
+  join,
+}) => {
+  const alice = await join('alice');
+  const bob = await join('bob');
+  const context = alice.page.context();
+  await context.addInitScript(recordNotifications);
+  await context.grantPermissions(['notifications'], { origin: api.url });
+  await alice.page.reload();
+  const hidden = alice.page;
+  const onScreen = await context.newPage();
+  await onScreen.goto(`${api.url}/`);
+  await expect(userItem(onScreen, 'bob')).toBeVisible();
+  await setHidden(hidden, true);
+
+  await sendMessage(bob.page, 'alice', 'read in the other tab');
+  await expect(userItem(hidden, 'bob').getByTestId('user-preview')).toHaveText(
+    'read in the other tab',
+  );
+  await expect(
+    userItem(onScreen, 'bob').getByTestId('user-preview'),
+  ).toHaveText('read in the other tab');
+  // The other tab goes to the background too: now someone must say it.
+  await setHidden(onScreen, true);
+  await sendMessage(bob.page, 'alice', 'anyone?');
+  await expect(userItem(hidden, 'bob').getByTestId('user-preview')).toHaveText(
+    'anyone?',
+  );
+  expect((await recorded(hidden)).map((n) => n.body)).toEqual(['anyone?']);
+});

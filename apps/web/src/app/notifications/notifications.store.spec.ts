@@ -4,6 +4,11 @@ import { ALICE, createChat, message, view } from '../testing/chat-harness';
 import { FakeNotification, setVisibility } from '../testing/fake-notification';
 import { mutedChatsKey } from './muted-chats';
 import { NOTIFICATION_API, NotificationsStore } from './notifications.store';
+import {
+  VISIBLE_TAB_FRESH_MS,
+  VISIBLE_TAB_HEARTBEAT_MS,
+  visibleTabKey,
+} from './visible-tab';
 
 beforeEach(() => {
   localStorage.clear();
@@ -159,6 +164,68 @@ describe('NotificationsStore: a message while the tab is hidden', () => {
     setVisibility('visible');
     TestBed.tick();
     expect(shown()).toEqual([]);
+  });
+});
+
+describe('NotificationsStore: several tabs of this browser', () => {
+  beforeEach(() => (FakeNotification.permission = 'granted'));
+  const key = visibleTabKey(ALICE.userID);
+  /** Another tab of alice's, on screen since `at`, as it writes it. */
+  const otherTabVisible = (at = Date.now()) =>
+    localStorage.setItem(key, JSON.stringify({ tab: 'other-tab', at }));
+
+  it('says it is on screen while it is, again every few seconds, and lets go once hidden', () => {
+    jest.useFakeTimers({ now: 1_000_000 });
+    try {
+      signedIn();
+      TestBed.tick();
+      const claim = () => JSON.parse(localStorage.getItem(key) ?? 'null');
+      const first = claim();
+      expect(first).toEqual({ tab: expect.any(String), at: 1_000_000 });
+      jest.advanceTimersByTime(VISIBLE_TAB_HEARTBEAT_MS);
+      expect(claim()).toEqual({
+        ...first,
+        at: 1_000_000 + VISIBLE_TAB_HEARTBEAT_MS,
+      });
+      setVisibility('hidden');
+      TestBed.tick();
+      expect(localStorage.getItem(key)).toBeNull();
+      // Another tab's claim is never taken away by this one.
+      otherTabVisible();
+      setVisibility('visible');
+      TestBed.tick();
+      setVisibility('hidden');
+      TestBed.tick();
+      otherTabVisible(5);
+      window.dispatchEvent(new Event('pagehide'));
+      expect(claim()).toEqual({ tab: 'other-tab', at: 5 });
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('leaves notifying to a visible tab of the same user, until it hides or goes quiet', () => {
+    const chat = signedIn();
+    setVisibility('hidden');
+    TestBed.tick();
+    otherTabVisible();
+    fromBob(chat, 'seen in the other tab');
+    expect(FakeNotification.created).toEqual([]);
+    // Its claim grows old: closed or crashed without a word.
+    otherTabVisible(Date.now() - VISIBLE_TAB_FRESH_MS - 1);
+    fromBob(chat, 'nobody looking');
+    expect(shown()).toEqual([['bob', 'nobody looking', 'chat:uBob']]);
+    otherTabVisible();
+    localStorage.removeItem(key);
+    fromBob(chat, 'hidden again');
+    expect(shown()).toEqual([['bob', 'hidden again', 'chat:uBob']]);
+    // Another user's tab on screen is no reason to keep quiet.
+    localStorage.setItem(
+      visibleTabKey('uSomeoneElse'),
+      JSON.stringify({ tab: 'other-tab', at: Date.now() }),
+    );
+    fromBob(chat, 'for alice');
+    expect(shown()).toEqual([['bob', 'for alice', 'chat:uBob']]);
   });
 });
 

@@ -23,6 +23,7 @@ import {
   parseMutedChats,
   serializeMutedChats,
 } from './muted-chats';
+import { VISIBLE_TAB_HEARTBEAT_MS, VisibleTab, newTabId } from './visible-tab';
 
 /** A desktop notification as the store handles it. */
 export interface ShownNotification {
@@ -60,7 +61,9 @@ const BODY_MAX = 200;
  * hidden, if the browser allows it (asked from a button, `requestPermission`), notifications are
  * on (SettingsStore) and the conversation is not muted. One per conversation (its `tag`): the next
  * replaces it. A click focuses the tab and opens the conversation (`opened$`, which the page
- * routes). Mutes are kept per identity in localStorage, shared by the browser's tabs.
+ * routes). Mutes are kept per identity in localStorage, shared by the browser's tabs; so is
+ * which tab is on screen (VisibleTab): a hidden tab does not notify while another tab of the
+ * same identity is visible.
  */
 @Injectable({ providedIn: 'root' })
 export class NotificationsStore {
@@ -70,6 +73,7 @@ export class NotificationsStore {
   private readonly conversations = inject(ConversationsStore);
   private readonly settings = inject(SettingsStore);
   private readonly local = new SafeStorage(inject(LOCAL_STORAGE));
+  private readonly visibleTab = new VisibleTab(this.local, newTabId());
 
   private readonly permissionState = signal(this.readPermission());
   private readonly mutedChats = signal<MutedChats>(new Set());
@@ -110,7 +114,25 @@ export class NotificationsStore {
       const open = this.conversations.selectedUserID();
       if (open && this.visible()) untracked(() => this.close(open));
     });
+    // While this tab is on screen, it says so to the others (a heartbeat: a closed tab goes quiet).
+    effect((onCleanup) => {
+      const selfID = this.connection.userID();
+      if (!selfID || !this.visible()) return;
+      untracked(() => this.visibleTab.claim(selfID));
+      const heartbeat = setInterval(
+        () => this.visibleTab.claim(selfID),
+        VISIBLE_TAB_HEARTBEAT_MS,
+      );
+      onCleanup(() => {
+        clearInterval(heartbeat);
+        this.visibleTab.release(selfID);
+      });
+    });
     const window = this.document.defaultView;
+    const onPageHide = () => {
+      const selfID = this.connection.userID();
+      if (selfID) this.visibleTab.release(selfID);
+    };
     const onVisibility = () => {
       this.visible.set(!this.hidden());
       // The permission may have changed in the browser's settings meanwhile.
@@ -122,9 +144,11 @@ export class NotificationsStore {
     };
     this.document.addEventListener('visibilitychange', onVisibility);
     window?.addEventListener('storage', onStorage);
+    window?.addEventListener('pagehide', onPageHide);
     inject(DestroyRef).onDestroy(() => {
       this.document.removeEventListener('visibilitychange', onVisibility);
       window?.removeEventListener('storage', onStorage);
+      window?.removeEventListener('pagehide', onPageHide);
       this.closeAll();
     });
   }
@@ -156,7 +180,8 @@ export class NotificationsStore {
       !this.hidden() ||
       this.permissionState() !== 'granted' ||
       !this.settings.notifications() ||
-      this.mutedChats().has(message.from)
+      this.mutedChats().has(message.from) ||
+      this.visibleTab.elsewhere(message.to)
     )
       return;
     const userID = message.from;

@@ -113,7 +113,14 @@ export class ChatIoAdapter extends LeanIoAdapter {
           subscriptionMode: 'dynamic',
         },
       ),
-      { subscribed },
+      {
+        subscribed,
+        announce: {
+          // A join that went on before another node acked: its sockets read the stores again.
+          acknowledgedLate: (room) =>
+            void this.app.get(Resync, { strict: false }).runRoom(room),
+        },
+      },
     );
     redis.onSubscriberBack(
       subscriber,

@@ -278,6 +278,76 @@ describe('Redis restarting under running nodes', () => {
   }, 20_000);
 });
 
+// A node that stalls (its subscriber connection unread for longer than a join waits for acks).
+describe('a node acking a join late', () => {
+  let redis: Awaited<ReturnType<typeof startRedisServer>>;
+  let nodes: TestServer[] = [];
+  const pool = new ClientPool(() => nodes[0].url);
+
+  beforeEach(async () => {
+    redis = await startRedisServer();
+    const env = { STORE: 'redis', REDIS_URL: redis.url, REDIS_PREFIX: 'late:' };
+    nodes = await Promise.all([startServer(env), startServer(env)]);
+  });
+
+  afterEach(async () => {
+    pool.closeAll();
+    await Promise.all(nodes.map((node) => node.app.close()));
+    await redis.stop();
+  });
+
+  it('re-syncs the tab that joined meanwhile: what the other node did not publish reaches it', async () => {
+    const alice = await pool.connect({ username: 'alice' }, nodes[0].url);
+    const bob = await pool.connect({ username: 'bob' }, nodes[0].url);
+    // alice's room is node one's alone: SPUBLISH answers 1, and her own copies stop.
+    await alice.client.send({ content: 'first', to: bob.session.userID });
+    await alice.client.send({ content: 'second', to: bob.session.userID });
+
+    // Node one stops reading its subscriber connection: it hears no hello, so acks none.
+    const [subscriber] = nodes[0].app.get(RedisConnection).subscribers;
+    subscriber.stream.pause();
+    const aliceThere = pool.open(
+      { sessionID: alice.session.sessionID },
+      nodes[1].url,
+    );
+    try {
+      // A tab of alice's on node two: its join goes on without node one's ack (after 2 s).
+      await aliceThere.waitFor('users', undefined, 5000);
+      const during = await alice.client.send({
+        content: 'during',
+        to: bob.session.userID,
+      });
+      expect(during.ok).toBe(true);
+      // Positive control first (bob, on node one, has it), then: not live on node two.
+      await bob.client.waitFor(
+        'private message',
+        (m) => m.content === 'during',
+      );
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(aliceThere.all('private message')).toEqual([]);
+    } finally {
+      subscriber.stream.resume();
+    }
+
+    // Node one reads again, hears the hello and acks it: node two re-syncs alice's tab there...
+    await aliceThere.waitFor(
+      'users',
+      (users) =>
+        users
+          .find((u) => u.userID === bob.session.userID)
+          ?.messages.some((m) => m.content === 'during') ?? false,
+      10_000,
+    );
+    // ...and alice's copies reach it live from then on.
+    const after = await alice.client.send({
+      content: 'after',
+      to: bob.session.userID,
+    });
+    expect(after.ok).toBe(true);
+    await aliceThere.waitFor('private message', (m) => m.content === 'after');
+  }, 20_000);
+});
+
 /** Whether `user` got `content` from `from`: live, or in a `users` replay. */
 function holds(user: ConnectedUser, from: ConnectedUser, content: string) {
   return (

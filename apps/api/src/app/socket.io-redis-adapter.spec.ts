@@ -5,6 +5,7 @@ import { MessageType } from 'socket.io-adapter';
 import { eventually } from '../testing/chat-test-kit';
 import { useRedis } from '../testing/store-backends';
 import { upstream } from '../testing/upstream';
+import type { AnnounceOptions } from './room-announcements';
 import {
   REDIS_ADAPTER_VERSION,
   shardedPerRoom,
@@ -91,7 +92,7 @@ describe('@socket.io/redis-adapter, as shardedPerRoom uses it', () => {
    * A socket.io server (never listening) on the sharded adapter, wrapped or not, with a subscriber
    * connection of its own (as a node has: the adapter keeps one handler per channel and client).
    */
-  function server(wrapped: boolean): Server {
+  function server(wrapped: boolean, announce: AnnounceOptions = {}): Server {
     const subscriber = sub.duplicate();
     subscribers.push(subscriber);
     const factory = createShardedAdapter(pub, subscriber, {
@@ -103,7 +104,7 @@ describe('@socket.io/redis-adapter, as shardedPerRoom uses it', () => {
         ? shardedPerRoom(factory, {
             subscribed: () => subscriber.ping().then(() => undefined),
             // `listener` subscribes without acking a hello: a join then waits this long.
-            announceWaitMs: 200,
+            announce: { waitMs: 200, ...announce },
           })
         : factory) as never,
     });
@@ -591,6 +592,57 @@ describe('@socket.io/redis-adapter, as shardedPerRoom uses it', () => {
       expect(taken).toEqual([7]);
     } finally {
       while (restores.length > 0) restores.pop()?.();
+    }
+  });
+
+  it('wrapped: tells of a join that went on before every other subscriber acked, once they have (or after lateAckMs)', async () => {
+    const late: string[] = [];
+    const options = {
+      lateAckMs: 1000,
+      acknowledgedLate: (room: string) => late.push(room),
+    };
+    const io = server(true, options);
+    // `listener` is counted by SPUBLISH and acks nothing by itself.
+    await listen(channel('a'), channel('b'));
+    const hellos: { hello: string; n: number }[] = [];
+    const onHello = (_channel: string, raw: string) => {
+      if (raw.startsWith('{"hello":')) hellos.push(JSON.parse(raw));
+    };
+    listener.on('smessage', onHello);
+    try {
+      const started = Date.now();
+      await io.of('/').adapter.addAll('s1', new Set(['a']));
+      expect(Date.now() - started).toBeGreaterThanOrEqual(150);
+      expect(late).toEqual([]);
+      await eventually(() => hellos.length === 1, 'the hello');
+      const [{ hello: uid, n }] = hellos;
+      await pub.spublish(
+        channel('a'),
+        JSON.stringify({ ack: 'listener', to: uid, n }),
+      );
+      await eventually(() => late.length === 1, 'the late ack told');
+      expect(late).toEqual(['a']);
+
+      // Never acked at all: told once lateAckMs is over.
+      await io.of('/').adapter.addAll('s2', new Set(['b']));
+      await eventually(() => late.length === 2, 'the wait over', 3000);
+      expect(late).toEqual(['a', 'b']);
+
+      // Acked in time by the other node: nothing to tell.
+      const twoLate: string[] = [];
+      const one = server(true, options);
+      const two = server(true, {
+        ...options,
+        acknowledgedLate: (room) => twoLate.push(room),
+      });
+      await one.of('/').adapter.addAll('s3', new Set(['c']));
+      const joining = Date.now();
+      await two.of('/').adapter.addAll('s4', new Set(['c']));
+      expect(Date.now() - joining).toBeLessThan(200);
+      await new Promise((resolve) => setTimeout(resolve, 1200));
+      expect(twoLate).toEqual([]);
+    } finally {
+      listener.off('smessage', onHello);
     }
   });
 });

@@ -1,6 +1,12 @@
 import type { Namespace } from 'socket.io';
 import { MessageType, type ClusterMessage } from 'socket.io-adapter';
 import { TurnCollector } from '../shared/batching';
+import {
+  ACK,
+  HELLO,
+  RoomAnnouncements,
+  type AnnounceOptions,
+} from './room-announcements';
 
 /*
  * The one use of @socket.io/redis-adapter beyond its public API. Written against
@@ -69,25 +75,14 @@ interface Copy {
   of: Broadcast;
 }
 
-/**
- * How a node announces that it subscribed to a room's channel (`{"hello":"<uid>","n":<n>}`), and
- * how another node subscribed to it answers (`{"ack":"<its uid>","to":"<uid>","n":<n>}`). A reader
- * of an earlier version takes either for a message of no namespace and ignores it.
- */
-const HELLO = Buffer.from('{"hello":');
-const ACK = Buffer.from('{"ack":');
-
-/** How long joining a room waits for the other nodes' acks by default. */
-export const ANNOUNCE_WAIT_MS = 2000;
-
 export interface ShardedOptions {
   /**
    * Resolves once every subscription this node asked for so far is active in Redis (a PING on the
    * subscriber connection, answered after the SSUBSCRIBEs before it), or after a bounded wait.
    */
   subscribed(): Promise<void>;
-  /** How long a join waits for the acks of the other nodes subscribed to its room's channel. */
-  announceWaitMs?: number;
+  /** The rooms' announcements (room-announcements.ts): waits, and late acks. */
+  announce?: AnnounceOptions;
 }
 
 /** The wrapped factory, and what the node tells it of its subscriber connection. */
@@ -100,32 +95,6 @@ export interface ShardedPerRoom {
    * created now. Resolves once acknowledged (or after the bounded wait); never rejects.
    */
   linkBack(): Promise<void>;
-}
-
-/** A hello of this node: SPUBLISH's count, whether its own copy came back, the acks so far. */
-interface Waiting {
-  subscribers?: number;
-  echoed: boolean;
-  acked: number;
-  check: () => void;
-}
-
-/** What a node knows of a room it has sockets in (and whose channel it subscribes to). */
-interface RoomState {
-  channel: string;
-  /**
-   * This node's subscription to the channel is known active on its connection of now: its own
-   * latest hello came back on it.
-   */
-  ready: boolean;
-  /** That hello, and the connection's epoch when it was sent. */
-  hello?: { n: number; epoch: number };
-  /** Settles once this node's latest announcement of the room is acked (or the wait is over). */
-  announcing?: Promise<void>;
-  /** Hellos heard from other nodes (each makes an "only this node" reading stale). */
-  heard: number;
-  /** No other node subscribes: broadcasts to it need not be published. */
-  alone: boolean;
 }
 
 /**
@@ -153,13 +122,25 @@ interface RoomState {
  */
 export function shardedPerRoom(
   factory: AdapterFactory,
-  { subscribed, announceWaitMs = ANNOUNCE_WAIT_MS }: ShardedOptions,
+  { subscribed, announce = {} }: ShardedOptions,
 ): ShardedPerRoom {
-  const links = new Set<Link>();
+  const links = new Set<RoomAnnouncements>();
   // socket.io calls it with `new`: a function, not an arrow, returning the adapter made.
   const wrapped = function (nsp: Namespace) {
     const adapter = factory(nsp) as ShardedAdapter;
-    const link = new Link(adapter, announceWaitMs);
+    const link = new RoomAnnouncements(
+      {
+        uid: adapter.uid,
+        channelOf: (room) =>
+          adapter.computeChannel({
+            type: MessageType.BROADCAST,
+            data: { opts: { rooms: room === undefined ? [] : [room] } },
+          } as ClusterMessage),
+        spublish: (channel, payload) =>
+          adapter.pubClient.spublish(channel, payload),
+      },
+      announce,
+    );
     links.add(link);
     adapter.on('create-room', (room) => {
       if (!link.created(room)) return;
@@ -191,227 +172,12 @@ export function shardedPerRoom(
   return wrapped;
 }
 
-/**
- * Which of this node's rooms no other node subscribes to, so that their broadcasts need not be
- * published (a private message's copy for the sender's own room, published only for the sender's
- * other tabs, otherwise comes back to this node alone). Redis answers an SPUBLISH with the number
- * of subscribers it reached: 1 is this node alone, if its own subscription was active when it was
- * sent and no other node announced itself meanwhile. A node announces each room it subscribes to
- * (a hello on the room's channel, when the room is created here and again whenever its subscriber
- * connection is back), and the join waits (bounded) for an ack from every other subscriber that
- * SPUBLISH counted; a node acks after it stopped taking the room for its own. So a broadcast not
- * published was decided before the ack, its message stored before that; and the new socket reads
- * its history after the join.
- */
-class Link {
-  private readonly rooms = new Map<string, RoomState>();
-  private readonly byChannel = new Map<string, RoomState>();
-  /** Changes whenever the subscriber connection is lost or back. */
-  private epoch = 0;
-  private sent = 0;
-  /** This node's hellos still waiting, by number. */
-  private readonly waiting = new Map<number, Waiting>();
-  private readonly namespaceChannel: string;
-  readonly ownHello: Buffer;
-  readonly ownAck: Buffer;
-  private readonly helloHead: string;
-  private readonly ackHead: string;
-
-  constructor(
-    private readonly adapter: ShardedAdapter,
-    private readonly waitMs: number,
-  ) {
-    this.namespaceChannel = this.channelOf();
-    const uid = JSON.stringify(adapter.uid);
-    this.helloHead = `{"hello":${uid},`;
-    this.ackHead = `{"ack":${uid},`;
-    this.ownHello = Buffer.from(this.helloHead);
-    this.ownAck = Buffer.from(this.ackHead);
-  }
-
-  private channelOf(room?: string): string {
-    return this.adapter.computeChannel({
-      type: MessageType.BROADCAST,
-      data: { opts: { rooms: room === undefined ? [] : [room] } },
-    } as ClusterMessage);
-  }
-
-  /** A room created here; false if it has no channel of its own (a socket's id). */
-  created(room: string): boolean {
-    const channel = this.channelOf(room);
-    if (channel === this.namespaceChannel) return false;
-    const state: RoomState = { channel, ready: false, heard: 0, alone: false };
-    this.rooms.set(room, state);
-    this.byChannel.set(channel, state);
-    return true;
-  }
-
-  deleted(room: string): void {
-    const state = this.rooms.get(room);
-    if (!state) return;
-    this.rooms.delete(room);
-    this.byChannel.delete(state.channel);
-  }
-
-  announced(room: string, done: Promise<void>): void {
-    const state = this.rooms.get(room);
-    if (!state) return;
-    const announcing: Promise<void> = done.finally(() => {
-      if (state.announcing === announcing) state.announcing = undefined;
-    });
-    state.announcing = announcing;
-  }
-
-  /** Once the announcements still going on for `rooms` are over; undefined if none is. */
-  settled(rooms: Set<string>): Promise<void> | undefined {
-    let waits: Promise<void>[] | undefined;
-    for (const room of rooms) {
-      const announcing = this.rooms.get(room)?.announcing;
-      if (announcing) (waits ??= []).push(announcing);
-    }
-    return waits && Promise.all(waits).then(() => undefined);
-  }
-
-  /** Whether a broadcast to `room` need not be published. */
-  alone(room: string): boolean {
-    return this.rooms.get(room)?.alone === true;
-  }
-
-  /** Before an SPUBLISH on `channel`: what its answer is to be read against. */
-  reading(channel: string): (subscribers: unknown) => void {
-    const state = this.byChannel.get(channel);
-    if (!state?.ready) return () => undefined;
-    const { heard } = state;
-    const epoch = this.epoch;
-    return (subscribers) => {
-      if (
-        subscribers === 1 &&
-        this.byChannel.get(channel) === state &&
-        state.ready &&
-        state.heard === heard &&
-        this.epoch === epoch
-      )
-        state.alone = true;
-    };
-  }
-
-  lost(): void {
-    this.epoch++;
-    for (const state of this.rooms.values()) {
-      state.ready = false;
-      state.alone = false;
-    }
-  }
-
-  back(): Promise<void> {
-    const rooms = [...this.rooms.keys()];
-    const done = this.announce(rooms);
-    for (const room of rooms) this.announced(room, done);
-    return done;
-  }
-
-  /**
-   * Says on each room's channel that this node subscribes to it, and waits (bounded) for every
-   * other subscriber's ack. Called once the subscriptions were asked for (a hello is read by the
-   * subscriptions active when Redis gets it).
-   */
-  announce(rooms: string[]): Promise<void> {
-    const hellos: Promise<void>[] = [];
-    for (const room of rooms) {
-      const state = this.rooms.get(room);
-      if (!state) continue;
-      const n = ++this.sent;
-      state.hello = { n, epoch: this.epoch };
-      hellos.push(this.hello(state.channel, n));
-    }
-    return Promise.all(hellos).then(() => undefined);
-  }
-
-  private hello(channel: string, n: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const finish = () => {
-        clearTimeout(timer);
-        this.waiting.delete(n);
-        resolve();
-      };
-      const timer = setTimeout(finish, this.waitMs);
-      const wait: Waiting = { echoed: false, acked: 0, check: () => undefined };
-      // Counted by SPUBLISH only if its own copy came back: then every other subscriber is to ack.
-      wait.check = () => {
-        if (
-          wait.subscribers !== undefined &&
-          wait.echoed &&
-          wait.acked >= wait.subscribers - 1
-        )
-          finish();
-      };
-      this.waiting.set(n, wait);
-      this.adapter.pubClient
-        .spublish(channel, `${this.helloHead}"n":${n}}`)
-        .then((subscribers) => {
-          wait.subscribers = Number(subscribers);
-          wait.check();
-        }, finish);
-    });
-  }
-
-  /** This node's own hello, back: its subscription to the channel is active. */
-  heardOwnHello(raw: Buffer, channel: Buffer): void {
-    const state = this.byChannel.get(channel.toString());
-    const n = (parse(raw) as { n?: unknown } | undefined)?.n;
-    if (typeof n !== 'number') return;
-    if (state?.hello?.n === n && state.hello.epoch === this.epoch)
-      state.ready = true;
-    const wait = this.waiting.get(n);
-    if (!wait) return;
-    wait.echoed = true;
-    wait.check();
-  }
-
-  /** Another node's hello on `channel`: the room is no longer this node's alone; acked. */
-  heardHello(raw: Buffer, channel: Buffer): void {
-    const name = channel.toString();
-    const state = this.byChannel.get(name);
-    if (state) {
-      state.heard++;
-      state.alone = false;
-    }
-    // Acked even by a node leaving the room (still subscribed: SPUBLISH counted it).
-    const hello = parse(raw) as { hello?: unknown; n?: unknown } | undefined;
-    if (typeof hello?.hello !== 'string' || typeof hello.n !== 'number') return;
-    void this.adapter.pubClient
-      .spublish(
-        name,
-        `${this.ackHead}"to":${JSON.stringify(hello.hello)},"n":${hello.n}}`,
-      )
-      .catch(() => undefined);
-  }
-
-  /** Another node's ack: counted if it answers one of this node's hellos. */
-  heardAck(raw: Buffer): void {
-    const ack = parse(raw) as { to?: unknown; n?: unknown } | undefined;
-    if (ack?.to !== this.adapter.uid || typeof ack.n !== 'number') return;
-    const wait = this.waiting.get(ack.n);
-    if (!wait) return;
-    wait.acked++;
-    wait.check();
-  }
-}
-
-const parse = (raw: Buffer): unknown => {
-  try {
-    return JSON.parse(raw.toString()) as unknown;
-  } catch {
-    return undefined;
-  }
-};
-
 // Compared in place: a `subarray` per check is an object for each prefix of each message read.
 const startsWith = (raw: Buffer, head: Buffer): boolean =>
   raw.length > head.length && head.compare(raw, 0, head.length) === 0;
 
 /** Drops this node's own publications undecoded, and takes in the messages of another's frames. */
-function receiveFrames(adapter: ShardedAdapter, link: Link): void {
+function receiveFrames(adapter: ShardedAdapter, link: RoomAnnouncements): void {
   const own = Buffer.from(`{"uid":${JSON.stringify(adapter.uid)},`);
   const ownFrame = Buffer.from(`{"batch":${JSON.stringify(adapter.uid)},`);
   const receive = adapter.onRawMessage.bind(adapter);
@@ -442,7 +208,10 @@ function receiveFrames(adapter: ShardedAdapter, link: Link): void {
 }
 
 /** Replaces `doPublish`: a copy per room, collected, one SPUBLISH per channel (see above). */
-function publishPerRoom(adapter: ShardedAdapter, link: Link): void {
+function publishPerRoom(
+  adapter: ShardedAdapter,
+  link: RoomAnnouncements,
+): void {
   const send = adapter.doPublish.bind(adapter);
   // `uid` first in the JSON (ClusterAdapter sets it after `type` and `data`).
   const uidFirst = ({ uid, nsp, ...rest }: ClusterMessage) =>

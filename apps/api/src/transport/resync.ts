@@ -57,11 +57,32 @@ export class Resync {
     return this.running;
   }
 
+  /**
+   * Re-syncs this node's sockets in `room` now (a user's room: their tabs here). Resolves when
+   * done; never rejects.
+   */
+  runRoom(room: string): Promise<void> {
+    const namespace = this.server?.of('/');
+    const sockets = [...(namespace?.adapter.rooms.get(room) ?? [])].flatMap(
+      (id) => namespace?.sockets.get(id) ?? [],
+    );
+    if (sockets.length === 0) return Promise.resolve();
+    this.logger.log(
+      `re-syncing ${sockets.length} socket(s) of one room from the stores (another node acknowledged their join late)`,
+    );
+    return this.resyncEach(sockets);
+  }
+
   private async runAll(): Promise<void> {
-    let sockets = [...(this.server?.of('/').sockets.values() ?? [])];
+    const sockets = [...(this.server?.of('/').sockets.values() ?? [])];
     this.logger.log(
       `re-syncing ${sockets.length} socket(s) from the stores (broadcasts may have been lost)`,
     );
+    await this.resyncEach(sockets);
+  }
+
+  /** Re-syncs each of `sockets`, a few at a time, trying the failed ones again. */
+  private async resyncEach(sockets: ChatSocket[]): Promise<void> {
     for (let attempt = 1; sockets.length > 0; attempt++) {
       const failed: ChatSocket[] = [];
       for (let i = 0; i < sockets.length; i += CONCURRENCY)

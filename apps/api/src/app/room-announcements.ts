@@ -16,6 +16,8 @@ export const ACK = Buffer.from('{"ack":');
 export const ANNOUNCE_WAIT_MS = 2000;
 /** How long acks are still awaited once a join went on without them. */
 export const LATE_ACK_MS = 30_000;
+/** A hello Redis did not take is sent again after this long. */
+const HELLO_RETRY_MS = 500;
 
 /** What the announcements need of the adapter. */
 export interface AnnouncePort {
@@ -226,17 +228,20 @@ export class RoomAnnouncements {
           finish();
       };
       this.waiting.set(n, wait);
-      this.port.spublish(channel, `${this.helloHead}"n":${n}}`).then(
-        (subscribers) => {
-          wait.subscribers = Number(subscribers);
-          wait.check();
-        },
-        // Heard by nobody: the subscriber connection is away too, and its return announces again.
-        () => {
-          late = false;
-          finish();
-        },
-      );
+      // Sent again until Redis takes it: until the other nodes hear it, they may go on skipping.
+      const hello = `${this.helloHead}"n":${n}}`;
+      const publish = (): Promise<void> =>
+        this.port.spublish(channel, hello).then(
+          (subscribers) => {
+            wait.subscribers = Number(subscribers);
+            wait.check();
+          },
+          () => {
+            if (this.waiting.get(n) === wait)
+              setTimeout(publish, HELLO_RETRY_MS).unref();
+          },
+        );
+      void publish();
     });
   }
 

@@ -288,7 +288,7 @@ export class RoomAnnouncements {
   }
 }
 
-export const parse = (raw: Buffer): unknown => {
+const parse = (raw: Buffer): unknown => {
   try {
     return JSON.parse(raw.toString()) as unknown;
   } catch {

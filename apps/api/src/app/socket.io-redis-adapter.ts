@@ -309,13 +309,15 @@ function publishPerRoom(
       }) as ClusterMessage;
     const firstCopy = copy(kept[0]);
     const first = adapter.encode(firstCopy);
+    add(firstCopy, first, of);
+    // A single copy (the other rooms need none): no encoding to reuse.
+    if (kept.length === 1) return;
     const tail = `,"opts":${JSON.stringify(opts[kept[0]])}}}`;
     const reusable =
       typeof first === 'string' &&
       Object.keys(data).length === 2 &&
       first.endsWith(tail);
     const head = reusable ? first.slice(0, -tail.length) : '';
-    add(firstCopy, first, of);
     for (let k = 1; k < kept.length; k++) {
       const next = copy(kept[k]);
       add(

@@ -421,6 +421,15 @@ describe('@socket.io/redis-adapter, as shardedPerRoom uses it', () => {
     return { count: () => count };
   }
 
+  /** `io.to(rooms).emit('e', n)` through the adapter, resolved once it is published (or not). */
+  const emitTo = (io: Server, n: number, rooms: string[] = ['a']) =>
+    io
+      .of('/')
+      .adapter.broadcast({ type: 2, data: ['e', n], nsp: '/' } as never, {
+        rooms: new Set(rooms),
+        except: new Set(),
+      });
+
   /** What `io`'s node took in from other nodes (`emit('e', n)`: n). */
   function takenIn(io: Server): unknown[] {
     const taken: unknown[] = [];
@@ -441,29 +450,12 @@ describe('@socket.io/redis-adapter, as shardedPerRoom uses it', () => {
     await io.of('/').adapter.addAll('s1', new Set(['a']));
     try {
       // The first is published; Redis answers 1 (this node): the next are not.
-      await io
-        .of('/')
-        .adapter.broadcast({ type: 2, data: ['e', 1], nsp: '/' } as never, {
-          rooms: new Set(['a']),
-          except: new Set(),
-        });
-      for (let n = 2; n <= 5; n++)
-        await io
-          .of('/')
-          .adapter.broadcast({ type: 2, data: ['e', n], nsp: '/' } as never, {
-            rooms: new Set(['a']),
-            except: new Set(),
-          });
+      await emitTo(io, 1);
+      for (let n = 2; n <= 5; n++) await emitTo(io, n);
       expect(published.count()).toBe(1);
       // A room it is not in is published to every time.
       const other = countPublished('b');
-      for (let n = 0; n < 3; n++)
-        await io
-          .of('/')
-          .adapter.broadcast({ type: 2, data: ['e', n], nsp: '/' } as never, {
-            rooms: new Set(['b', 'a']),
-            except: new Set(),
-          });
+      for (let n = 0; n < 3; n++) await emitTo(io, n, ['b', 'a']);
       expect(other.count()).toBe(3);
     } finally {
       while (restores.length > 0) restores.pop()?.();
@@ -476,13 +468,7 @@ describe('@socket.io/redis-adapter, as shardedPerRoom uses it', () => {
     const taken = takenIn(two);
     const published = countPublished('a');
     await one.of('/').adapter.addAll('s1', new Set(['a']));
-    const send = (n: number) =>
-      one
-        .of('/')
-        .adapter.broadcast({ type: 2, data: ['e', n], nsp: '/' } as never, {
-          rooms: new Set(['a']),
-          except: new Set(),
-        });
+    const send = (n: number) => emitTo(one, n);
     try {
       await send(0);
       await send(1);
@@ -520,13 +506,7 @@ describe('@socket.io/redis-adapter, as shardedPerRoom uses it', () => {
     const two = server(true);
     const taken = takenIn(two);
     const published = countPublished('a');
-    const send = (n: number) =>
-      one
-        .of('/')
-        .adapter.broadcast({ type: 2, data: ['e', n], nsp: '/' } as never, {
-          rooms: new Set(['a']),
-          except: new Set(),
-        });
+    const send = (n: number) => emitTo(one, n);
     try {
       await one.of('/').adapter.addAll('s1', new Set(['a']));
       await send(1);
@@ -564,13 +544,7 @@ describe('@socket.io/redis-adapter, as shardedPerRoom uses it', () => {
     const two = server(true);
     const taken = takenIn(two);
     const published = countPublished('a');
-    const send = (n: number) =>
-      one
-        .of('/')
-        .adapter.broadcast({ type: 2, data: ['e', n], nsp: '/' } as never, {
-          rooms: new Set(['a']),
-          except: new Set(),
-        });
+    const send = (n: number) => emitTo(one, n);
     try {
       await one.of('/').adapter.addAll('s1', new Set(['a']));
       await send(1);

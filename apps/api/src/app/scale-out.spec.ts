@@ -21,7 +21,7 @@ import type { RedisPresenceStore } from '../presence/stores/redis/redis-presence
 import { SessionStore } from '../sessions/stores/session.store';
 import { RedisConnection } from '../shared/redis/redis-connection';
 import { ManualClock } from '../testing/manual-clock';
-import { DEFAULT_HISTORY_LIMIT } from '../config/app-config';
+import { HISTORY_LIMIT_MAX } from '../config/app-config';
 import type { CreateAppOptions } from './create-app';
 import {
   ClientPool,
@@ -219,10 +219,17 @@ function scaleOut(store: Store): void {
   });
 
   it('delivers everything to tabs that open on another node mid-stream, once their rooms had only the sending node', async () => {
-    const [one, two] = await startNodes(2);
+    // The stream lasts as long as the tabs take to open (longer on a loaded machine): neither the
+    // rate limit nor the history replay may cut it short.
+    const historyLimit = HISTORY_LIMIT_MAX;
+    const [one, two] = await startNodes(2, {
+      RATE_LIMIT_PER_SECOND: '1000',
+      RATE_LIMIT_BURST: '1000',
+      HISTORY_LIMIT: String(historyLimit),
+    });
     const alice = await on(one, { username: 'alice' });
     const bob = await on(one, { username: 'bob' });
-    // One after another, each once the last one is acked.
+    // One after another, each once the last one is acked, at most one per 5 ms.
     const sent: Message[] = [];
     let streaming = true;
     const stream = (async () => {
@@ -233,6 +240,7 @@ function scaleOut(store: Store): void {
         });
         if (!ack.ok) throw new Error(ack.error);
         sent.push(ack.message);
+        await new Promise((resolve) => setTimeout(resolve, 5));
       }
     })();
     // By now node one has read that it alone subscribes to both rooms, and publishes no copy.
@@ -248,7 +256,7 @@ function scaleOut(store: Store): void {
     );
     streaming = false;
     await stream;
-    expect(sent.length).toBeLessThan(DEFAULT_HISTORY_LIMIT);
+    expect(sent.length).toBeLessThan(historyLimit);
     // What each new tab has of the conversation: its history on connection, then live messages.
     const has = (tab: ConnectedUser, other: ConnectedUser) => {
       const ids = new Set(

@@ -170,8 +170,13 @@ test("with read receipts off, alice never sees bob read while bob's own devices 
     await expect(messages(bob.page)).toHaveText(['Did you read this?']);
     // Positive control: the read reached the server and bob's other device.
     await expect(badge(bobPhone, 'alice')).toHaveCount(0);
-    // alice, who would have heard at the same time, still sees it delivered only.
-    await alice.page.waitForTimeout(1_000);
+    // A receipt to alice would have left with that read marker: bob's reply, sent after it, reaches
+    // her behind it. She still sees her message delivered only.
+    await sendMessage(bob.page, 'alice', 'Yes');
+    await expect(messages(alice.page)).toHaveText([
+      'Did you read this?',
+      'Yes',
+    ]);
     await expect(statusOf(alice.page, 'Did you read this?')).toHaveAttribute(
       'data-status',
       'delivered',

@@ -67,6 +67,35 @@ describe('PresenceService', () => {
     });
   });
 
+  it('stores the user offline before anyone hears it: whoever asks then is told when they were last seen', async () => {
+    const { presenceService, broadcaster, sessions, clock } = services;
+    const tab = {};
+    await presenceService.connected(bob, tab);
+    clock.advance(1000);
+    let heard: ReturnType<typeof sessions.findSession> | undefined;
+    broadcaster.onPublish = () => {
+      heard = sessions.findSession('bob-secret');
+    };
+    await presenceService.disconnected(bob, tab);
+    expect(await heard).toMatchObject({
+      connected: false,
+      lastSeen: clock.now(),
+    });
+  });
+
+  it('still announces a user offline when their session cannot be saved, then rejects', async () => {
+    const { presenceService, broadcaster, sessions } = services;
+    const tab = {};
+    await presenceService.connected(bob, tab);
+    sessions.saveSession = () => Promise.reject(new Error('disk full'));
+    await expect(presenceService.disconnected(bob, tab)).rejects.toThrow(
+      'disk full',
+    );
+    expect(broadcaster.published.map((d) => d.event)).toEqual([
+      ChatEvent.UserDisconnected,
+    ]);
+  });
+
   it('uncounts only connections it counted, once each', async () => {
     const { presenceService, presence, broadcaster } = services;
     const tab = {};

@@ -205,13 +205,13 @@ export class PresenceService {
   }
 
   /**
-   * Tells every other socket, on every node, that the user went offline (or is online), and
-   * stores it in the session (from then on, if offline, its inactivity counts towards
-   * SESSION_TTL). Then asks the presence store again: on another node the user may have come back
-   * (or left) meanwhile, and that node's announcement may have reached the others before this one.
-   * Until the state read after an announcement is the state announced, it announces again, so the
-   * last word everyone hears about a user is always the true one. Each announcement is on its
-   * way (`publish`) before presence is read again.
+   * Stores in the session that the user went offline (or is online; from then on, if offline, its
+   * inactivity counts towards SESSION_TTL), then tells every other socket, on every node: whoever
+   * hears it and asks finds the session saying so already. Then asks the presence store again: on
+   * another node the user may have come back (or left) meanwhile, and that node's announcement may
+   * have reached the others before this one. Until the state read after an announcement is the
+   * state announced, it announces again, so the last word everyone hears about a user is always
+   * the true one. Each announcement is on its way (`publish`) before presence is read again.
    */
   private async announce(
     user: PresenceUser,
@@ -222,26 +222,30 @@ export class PresenceService {
     const { sessionID, userID, username } = user;
     let state = online;
     for (let round = 0; round < MAX_ANNOUNCE_ROUNDS; round++) {
-      await this.broadcaster.publish(
-        state
-          ? toOthers(userID, ChatEvent.UserConnected, {
-              userID,
-              username,
-              connected: true,
-              messages: [],
-            })
-          : toOthers(userID, ChatEvent.UserDisconnected, userID),
-      );
-      await this.sessions.saveSession({
-        sessionID,
-        userID,
-        username,
-        connected: state,
-        lastSeen:
-          round === 0 && !state && lastSeen !== undefined
-            ? Math.min(lastSeen, this.clock.now())
-            : this.clock.now(),
-      });
+      try {
+        await this.sessions.saveSession({
+          sessionID,
+          userID,
+          username,
+          connected: state,
+          lastSeen:
+            round === 0 && !state && lastSeen !== undefined
+              ? Math.min(lastSeen, this.clock.now())
+              : this.clock.now(),
+        });
+      } finally {
+        // Told even if the session could not be saved (the caller hears that failure after).
+        await this.broadcaster.publish(
+          state
+            ? toOthers(userID, ChatEvent.UserConnected, {
+                userID,
+                username,
+                connected: true,
+                messages: [],
+              })
+            : toOthers(userID, ChatEvent.UserDisconnected, userID),
+        );
+      }
       const now = await this.presence.isOnline(userID);
       if (now === state) return;
       state = now;

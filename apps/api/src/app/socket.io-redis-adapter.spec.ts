@@ -88,6 +88,12 @@ describe('@socket.io/redis-adapter, as shardedPerRoom uses it', () => {
   const channel = (room?: string) =>
     room === undefined ? `${prefix}#/#` : `${prefix}#/#${room}#`;
 
+  // Long enough for a loaded machine: a join goes on once every other subscriber acked.
+  const JOIN_WAIT_MS = 5000;
+  // Where a subscriber never acks a hello (`listener`, a node of an earlier version), a join goes
+  // on after this wait.
+  const SHORT_WAIT: AnnounceOptions = { waitMs: 200 };
+
   /**
    * A socket.io server (never listening) on the sharded adapter, wrapped or not, with a subscriber
    * connection of its own (as a node has: the adapter keeps one handler per channel and client).
@@ -103,8 +109,7 @@ describe('@socket.io/redis-adapter, as shardedPerRoom uses it', () => {
       adapter: (wrapped
         ? shardedPerRoom(factory, {
             subscribed: () => subscriber.ping().then(() => undefined),
-            // `listener` subscribes without acking a hello: a join then waits this long.
-            announce: { waitMs: 200, ...announce },
+            announce: { waitMs: JOIN_WAIT_MS, ...announce },
           })
         : factory) as never,
     });
@@ -158,9 +163,9 @@ describe('@socket.io/redis-adapter, as shardedPerRoom uses it', () => {
   });
 
   it('unwrapped: ignores a frame of several broadcasts (a node of an earlier version during an upgrade)', async () => {
-    const sender = server(true);
+    const sender = server(true, SHORT_WAIT);
     const old = server(false);
-    const latest = server(true);
+    const latest = server(true, SHORT_WAIT);
     const applied = new Map<Server, number>();
     for (const io of [old, latest]) {
       const adapter = io.of('/').adapter as unknown as {
@@ -265,7 +270,7 @@ describe('@socket.io/redis-adapter, as shardedPerRoom uses it', () => {
 
   it('wrapped: publishes a broadcast to several rooms once per room, excepting the rooms before it', async () => {
     await listen(channel(), channel('a'), channel('b'), channel('c'));
-    const io = server(true);
+    const io = server(true, SHORT_WAIT);
     io.to(['a', 'b', 'c']).except('s').emit('three', 3);
     await eventually(() => published.length === 3, 'three publications');
     expect(published).toEqual([
@@ -320,8 +325,8 @@ describe('@socket.io/redis-adapter, as shardedPerRoom uses it', () => {
 
   it('wrapped: publishes the broadcasts of one turn to a channel as one frame, which another node takes in, in order', async () => {
     await listen(channel('a'), channel('b'));
-    const sender = server(true);
-    const receiver = server(true);
+    const sender = server(true, SHORT_WAIT);
+    const receiver = server(true, SHORT_WAIT);
     const decoded = new Map<Server, unknown[]>([
       [sender, []],
       [receiver, []],
@@ -363,7 +368,7 @@ describe('@socket.io/redis-adapter, as shardedPerRoom uses it', () => {
 
   it('wrapped: publishes a message that is not such a broadcast after the broadcasts before it', async () => {
     await listen(channel(), channel('a'));
-    const io = server(true);
+    const io = server(true, SHORT_WAIT);
     io.to('a').emit('e', 1);
     io.to('a').emit('e', 2);
     io.disconnectSockets();
@@ -381,7 +386,7 @@ describe('@socket.io/redis-adapter, as shardedPerRoom uses it', () => {
 
   it('wrapped: encodes the copy for each room as the adapter itself would (the packet encoded once)', async () => {
     await listen(channel('a'), channel('b'), channel('c'));
-    const io = server(true);
+    const io = server(true, SHORT_WAIT);
     const adapter = io.of('/').adapter as unknown as {
       encode(message: unknown): string | Buffer;
     };
@@ -575,7 +580,7 @@ describe('@socket.io/redis-adapter, as shardedPerRoom uses it', () => {
       lateAckMs: 1000,
       acknowledgedLate: (room: string) => late.push(room),
     };
-    const io = server(true, options);
+    const io = server(true, { ...options, ...SHORT_WAIT });
     // `listener` is counted by SPUBLISH and acks nothing by itself.
     await listen(channel('a'), channel('b'));
     const hellos: { hello: string; n: number }[] = [];
@@ -602,18 +607,17 @@ describe('@socket.io/redis-adapter, as shardedPerRoom uses it', () => {
       await eventually(() => late.length === 2, 'the wait over', 3000);
       expect(late).toEqual(['a', 'b']);
 
-      // Acked in time by the other node: nothing to tell. (A wait long enough for a loaded machine.)
+      // Acked in time by the other node: nothing to tell.
       const twoLate: string[] = [];
-      const patient = { ...options, waitMs: 5000 };
-      const one = server(true, patient);
+      const one = server(true, options);
       const two = server(true, {
-        ...patient,
+        ...options,
         acknowledgedLate: (room) => twoLate.push(room),
       });
       await one.of('/').adapter.addAll('s3', new Set(['c']));
       const joining = Date.now();
       await two.of('/').adapter.addAll('s4', new Set(['c']));
-      expect(Date.now() - joining).toBeLessThan(patient.waitMs / 2);
+      expect(Date.now() - joining).toBeLessThan(JOIN_WAIT_MS / 2);
       await new Promise((resolve) => setTimeout(resolve, 1200));
       expect(twoLate).toEqual([]);
     } finally {

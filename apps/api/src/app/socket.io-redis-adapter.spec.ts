@@ -163,7 +163,7 @@ describe('@socket.io/redis-adapter, as shardedPerRoom uses it', () => {
   });
 
   it('unwrapped: ignores a frame of several broadcasts (a node of an earlier version during an upgrade)', async () => {
-    const sender = server(true, SHORT_WAIT);
+    const sender = server(true);
     const old = server(false);
     const latest = server(true, SHORT_WAIT);
     const applied = new Map<Server, number>();
@@ -270,7 +270,7 @@ describe('@socket.io/redis-adapter, as shardedPerRoom uses it', () => {
 
   it('wrapped: publishes a broadcast to several rooms once per room, excepting the rooms before it', async () => {
     await listen(channel(), channel('a'), channel('b'), channel('c'));
-    const io = server(true, SHORT_WAIT);
+    const io = server(true);
     io.to(['a', 'b', 'c']).except('s').emit('three', 3);
     await eventually(() => published.length === 3, 'three publications');
     expect(published).toEqual([
@@ -368,7 +368,7 @@ describe('@socket.io/redis-adapter, as shardedPerRoom uses it', () => {
 
   it('wrapped: publishes a message that is not such a broadcast after the broadcasts before it', async () => {
     await listen(channel(), channel('a'));
-    const io = server(true, SHORT_WAIT);
+    const io = server(true);
     io.to('a').emit('e', 1);
     io.to('a').emit('e', 2);
     io.disconnectSockets();
@@ -386,7 +386,7 @@ describe('@socket.io/redis-adapter, as shardedPerRoom uses it', () => {
 
   it('wrapped: encodes the copy for each room as the adapter itself would (the packet encoded once)', async () => {
     await listen(channel('a'), channel('b'), channel('c'));
-    const io = server(true, SHORT_WAIT);
+    const io = server(true);
     const adapter = io.of('/').adapter as unknown as {
       encode(message: unknown): string | Buffer;
     };

@@ -8,6 +8,7 @@ import {
   pingEveryMaster,
   watchShards,
 } from './redis-cluster';
+import { paceReads } from './paced-reads';
 
 /** A start-up failure whose message says it all (main prints it alone, on one line, and exits 1). */
 export class StartupError extends Error {
@@ -198,7 +199,8 @@ export class RedisConnection implements OnApplicationShutdown {
   /**
    * A client for SUBSCRIBE/SSUBSCRIBE (the socket.io adapter's): it resubscribes by itself after a
    * lost connection (ioredis's autoResubscribe; on a cluster, a connection per master that
-   * ioredis replaces and subscribes again). Closed at once with this connection.
+   * ioredis replaces and subscribes again). Closed at once with this connection. It delivers one
+   * read per turn of the event loop (paceReads).
    */
   createSubscriber(name: string): Redis {
     const client = this.newWaitingClient(name, true);
@@ -222,6 +224,8 @@ export class RedisConnection implements OnApplicationShutdown {
         return sent;
       };
     }
+    // A cluster's connections per master are ioredis's own: not paced.
+    if (!this.cluster) paceReads(client);
     this.readers.add(client);
     return client;
   }

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { ChatEvent, type SocketData } from '@chat/contracts';
+import { ChatEvent, type SocketData, type UserView } from '@chat/contracts';
 import { Broadcaster, type Delivery } from '../shared/broadcaster';
 import { Clock } from '../shared/clock';
 import { describeError } from '../shared/describe-error';
@@ -85,11 +85,11 @@ export class PresenceService {
    * `user connected` to every socket that hears about the user (the connecting one aside, as the
    * caller sends it from there).
    */
-  arrival({ userID, username }: PresenceUser): Delivery {
+  arrival(user: PresenceUser): Delivery {
     return {
-      rooms: presenceRooms(userID),
+      rooms: presenceRooms(user.userID),
       event: ChatEvent.UserConnected,
-      payload: { userID, username, connected: true, messages: [] },
+      payload: connectedView(user),
     };
   }
 
@@ -237,12 +237,7 @@ export class PresenceService {
         // Told even if the session could not be saved (the caller hears that failure after).
         await this.broadcaster.publish(
           state
-            ? toOthers(userID, ChatEvent.UserConnected, {
-                userID,
-                username,
-                connected: true,
-                messages: [],
-              })
+            ? toOthers(userID, ChatEvent.UserConnected, connectedView(user))
             : toOthers(userID, ChatEvent.UserDisconnected, userID),
         );
       }
@@ -254,6 +249,11 @@ export class PresenceService {
       `presence of user ${userID} kept changing while it was announced`,
     );
   }
+}
+
+/** What `user connected` says of a user (as the guide's server sends it). */
+function connectedView({ userID, username }: PresenceUser): UserView {
+  return { userID, username, connected: true, messages: [] };
 }
 
 /** To every socket, on every node, that hears about this user's presence, but the user's own. */

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 
 /** What pacing needs of a client's socket (a `net.Socket`, or a `tls.TLSSocket`). */
 export interface PausableStream {
-  on(event: 'data', listener: (chunk: Buffer) => void): unknown;
+  on(event: 'data', listener: () => void): unknown;
   pause(): unknown;
   resume(): unknown;
 }
@@ -29,8 +29,7 @@ export function oneReadPerTurn(stream: PausableStream): void {
  * Paces a subscriber's reads (oneReadPerTurn), on every connection it makes. Pub/sub pushes
  * whatever was published while the node was busy: Node reads a socket until it is empty (up to
  * 32 reads of 64 KiB in one go) and ioredis hands every message in them over at once, so a node
- * would deliver them all before it reads its own clients' messages again. Paced, the tail of the
- * two-node closed loop is lower (README, Scaling out).
+ * would deliver them all before it reads its own clients' messages again.
  */
 export function paceReads(client: Redis): void {
   // 'connect' comes with each new socket, before ioredis reads from it.

@@ -13,15 +13,10 @@ export interface PausableStream {
  * arrives meanwhile waits in the socket's buffers, then in the kernel's and Redis's.
  */
 export function oneReadPerTurn(stream: PausableStream): void {
-  let paused = false;
+  // A paused stream emits no 'data': one resume is pending at a time.
   stream.on('data', () => {
-    if (paused) return;
-    paused = true;
     stream.pause();
-    setImmediate(() => {
-      paused = false;
-      stream.resume();
-    });
+    setImmediate(() => stream.resume());
   });
 }
 

@@ -368,7 +368,10 @@ export async function runLoad(
   }
 }
 
-/** One websocket client, connected and told its identity (`session`), or an error within the timeout. */
+/**
+ * One websocket client, connected, told its identity (`session`) and given its `users` (the last
+ * event of the server's connection sequence), or an error within the timeout.
+ */
 function connectClient(
   url: string,
   username: string,
@@ -384,12 +387,21 @@ function connectClient(
   sockets.push(socket);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(
-      () => reject(new Error(`${username}: no session from ${url} in time`)),
+      () =>
+        reject(
+          new Error(`${username}: no session and users from ${url} in time`),
+        ),
       CONNECT_TIMEOUT_MS,
     );
+    // A run started at `session` overlapped the server's joins and listings of the last clients.
+    let userID: string | undefined;
     socket.once(ChatEvent.Session, (session: SessionInfo) => {
+      userID = session.userID;
+    });
+    socket.once(ChatEvent.Users, () => {
       clearTimeout(timer);
-      resolve({ socket, userID: session.userID });
+      if (userID !== undefined) resolve({ socket, userID });
+      else reject(new Error(`${username}: users before session from ${url}`));
     });
     socket.once('connect_error', (error: Error) => {
       clearTimeout(timer);

@@ -295,35 +295,38 @@ function publishPerRoom(
     of: Broadcast,
   ) => {
     const { rooms, except } = data.opts;
-    const opts = rooms.map((room, i) => ({
+    // For the kept rooms only (a private message's copy for its sender is often skipped).
+    const optsOf = (i: number): BroadcastData['opts'] => ({
       ...data.opts,
-      rooms: [room],
+      rooms: [rooms[i]],
       except: i === 0 ? except : [...except, ...rooms.slice(0, i)],
-    }));
-    const copy = (i: number) =>
+    });
+    const copy = (opts: BroadcastData['opts']) =>
       ({
         uid: message.uid,
         nsp: message.nsp,
         type: message.type,
-        data: { packet: data.packet, opts: opts[i] },
+        data: { packet: data.packet, opts },
       }) as ClusterMessage;
-    const firstCopy = copy(kept[0]);
+    const firstOpts = optsOf(kept[0]);
+    const firstCopy = copy(firstOpts);
     const first = adapter.encode(firstCopy);
     add(firstCopy, first, of);
     // A single copy (the other rooms need none): no encoding to reuse.
     if (kept.length === 1) return;
-    const tail = `,"opts":${JSON.stringify(opts[kept[0]])}}}`;
+    const tail = `,"opts":${JSON.stringify(firstOpts)}}}`;
     const reusable =
       typeof first === 'string' &&
       Object.keys(data).length === 2 &&
       first.endsWith(tail);
     const head = reusable ? first.slice(0, -tail.length) : '';
     for (let k = 1; k < kept.length; k++) {
-      const next = copy(kept[k]);
+      const opts = optsOf(kept[k]);
+      const next = copy(opts);
       add(
         next,
         reusable
-          ? `${head},"opts":${JSON.stringify(opts[kept[k]])}}}`
+          ? `${head},"opts":${JSON.stringify(opts)}}}`
           : adapter.encode(next),
         of,
       );

@@ -94,14 +94,16 @@ describe('@socket.io/redis-adapter, as shardedPerRoom uses it', () => {
   // on after this wait.
   const SHORT_WAIT: AnnounceOptions = { waitMs: 200 };
 
+  // No ready check: its INFO after an SSUBSCRIBE sent while connecting is refused (ioredis #2037,
+  // subscriber-connect.spec); the app's subscriber queues that SSUBSCRIBE instead.
+  const newSubscriber = () => sub.duplicate({ enableReadyCheck: false });
+
   /**
    * A socket.io server (never listening) on the sharded adapter, wrapped or not, with a subscriber
    * connection of its own (as a node has: the adapter keeps one handler per channel and client).
    */
   function server(wrapped: boolean, announce: AnnounceOptions = {}): Server {
-    // No ready check: its INFO after an SSUBSCRIBE sent while connecting is refused (ioredis
-    // #2037, subscriber-connect.spec); the app's subscriber queues that SSUBSCRIBE instead.
-    const subscriber = sub.duplicate({ enableReadyCheck: false });
+    const subscriber = newSubscriber();
     subscribers.push(subscriber);
     const factory = createShardedAdapter(pub, subscriber, {
       channelPrefix: prefix,
@@ -537,9 +539,7 @@ describe('@socket.io/redis-adapter, as shardedPerRoom uses it', () => {
   });
 
   it('wrapped: takes a room for its own again only after its subscriber connection is back and it announced the room', async () => {
-    // No ready check: its INFO after an SSUBSCRIBE sent while connecting is refused (ioredis
-    // #2037, subscriber-connect.spec); the app's subscriber queues that SSUBSCRIBE instead.
-    const subscriber = sub.duplicate({ enableReadyCheck: false });
+    const subscriber = newSubscriber();
     subscribers.push(subscriber);
     const factory = shardedPerRoom(
       createShardedAdapter(pub, subscriber, {
